@@ -25,3 +25,27 @@ class X12InputError(ValueError):
         if self.segment_id:
             where += f" ({self.segment_id})"
         return f"{where}: {self.problem}"
+
+
+class InputWarning:
+    """A defect in the input that leaves every claim unambiguous.
+
+    The claims are read; the report carries the warning so that the
+    submitter can fix the file. ``position`` is the 1-based segment ordinal.
+    """
+
+    __slots__ = ("position", "problem", "segment_id")
+
+    def __init__(self, problem: str, position: int | None = None, segment_id: str = "") -> None:
+        self.problem = problem
+        self.position = position
+        self.segment_id = segment_id
+
+    def __str__(self) -> str:
+        return str(X12InputError(self.problem, self.position, self.segment_id))
+
+    def __repr__(self) -> str:
+        return f"InputWarning({self!s})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"position": self.position, "segment": self.segment_id, "problem": self.problem}

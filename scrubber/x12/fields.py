@@ -1,0 +1,219 @@
+"""Typed fields from 837 segments: claims, service lines, people, dates.
+
+Functions here turn already-grouped segments into model objects. Values that
+cannot be typed are either fatal (a charge that is not a number: the claim's
+money would be unknown) or recorded as warnings (a date of service that is
+not a date: the rules report what they cannot evaluate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from scrubber.errors import InputWarning, X12InputError
+from scrubber.model import (
+    Attachment,
+    ClaimKind,
+    DateRange,
+    Delimiters,
+    Diagnosis,
+    Person,
+    Segment,
+    ServiceLine,
+)
+
+# HI qualifiers that carry ICD diagnosis codes (837P ABK/ABF, 837I BK/BF and friends).
+DIAGNOSIS_QUALIFIERS = frozenset(
+    {"ABK", "ABF", "ABJ", "ABN", "APR", "BK", "BF", "BJ", "BN", "PR", "DR"}
+)
+# Segments that open a nested loop inside 2300 (2310x, 2320, 2330x) or 2400
+# (2410, 2420x, 2430, 2440): REF/PWK/DTP after them belong to that loop.
+_NESTED_LOOP_STARTS = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})
+
+
+def money(segment: Segment, index: int, label: str) -> Decimal:
+    """A required monetary amount; fatal when not a number."""
+    value = segment.get(index)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise X12InputError(
+            f"{label} ({segment.id}{index:02d}) is {value!r}, not an amount",
+            segment.position,
+            segment.id,
+        )
+    return amount
+
+
+def quantity(segment: Segment, index: int, warnings: list[InputWarning]) -> Decimal:
+    """Service units; a missing or bad value reads as 1 with a warning."""
+    value = segment.get(index)
+    try:
+        units = Decimal(value)
+        if units.is_finite():
+            return units
+    except InvalidOperation:
+        pass
+    warnings.append(
+        InputWarning(
+            f"units ({segment.id}{index:02d}) {value!r} is not a quantity; read as 1",
+            segment.position,
+            segment.id,
+        )
+    )
+    return Decimal(1)
+
+
+def parse_date(text: str) -> dt.date | None:
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def date_range(dtp: Segment, warnings: list[InputWarning]) -> DateRange | None:
+    """A DTP's D8 or RD8 value; a bad value gives ``None`` and a warning."""
+    qualifier, value = dtp.get(2), dtp.get(3)
+    if qualifier == "D8":
+        day = parse_date(value)
+        if day is not None:
+            return DateRange(day, day)
+    elif qualifier == "RD8":
+        start_text, _, end_text = value.partition("-")
+        start, end = parse_date(start_text), parse_date(end_text)
+        if start is not None and end is not None and start <= end:
+            return DateRange(start, end)
+    warnings.append(
+        InputWarning(
+            f"DTP*{dtp.get(1)} date {qualifier}:{value!r} is not a valid date; "
+            "rules that need it report not-evaluated",
+            dtp.position,
+            "DTP",
+        )
+    )
+    return None
+
+
+def own_segments(segments: Sequence[Segment]) -> Sequence[Segment]:
+    """The leading segments of a loop, before its first nested loop."""
+    for index, segment in enumerate(segments):
+        if index and segment.id in _NESTED_LOOP_STARTS:
+            return segments[:index]
+    return segments
+
+
+def references(segments: Sequence[Segment], qualifier: str) -> tuple[str, ...]:
+    return tuple(s.get(2) for s in segments if s.id == "REF" and s.get(1) == qualifier)
+
+
+def attachments(segments: Sequence[Segment]) -> tuple[Attachment, ...]:
+    return tuple(Attachment(s.get(1), s.get(2), s.get(6)) for s in segments if s.id == "PWK")
+
+
+def diagnoses(segments: Sequence[Segment], component: str) -> tuple[Diagnosis, ...]:
+    found: list[Diagnosis] = []
+    for segment in segments:
+        if segment.id != "HI":
+            continue
+        for composite in segment.elements[1:]:
+            qualifier, _, rest = composite.partition(component)
+            code = rest.partition(component)[0]
+            if qualifier in DIAGNOSIS_QUALIFIERS and code:
+                found.append(Diagnosis(qualifier, code))
+    return tuple(found)
+
+
+def person(segments: Sequence[Segment], entity: str, warnings: list[InputWarning]) -> Person:
+    """The NM1 with entity code ``entity`` and the DMG that follows it."""
+    name: Segment | None = None
+    birth: dt.date | None = None
+    for segment in segments:
+        if segment.id == "NM1":
+            if name is not None:
+                break
+            if segment.get(1) == entity:
+                name = segment
+        elif segment.id == "DMG" and name is not None:
+            birth = parse_date(segment.get(2)) if segment.get(1) == "D8" else None
+            if birth is None and segment.get(2):
+                warnings.append(
+                    InputWarning("DMG date of birth is not a valid date", segment.position, "DMG")
+                )
+    if name is None:
+        return Person("", "", None, "")
+    return Person(name.get(3), name.get(4), birth, name.get(9))
+
+
+def entity_id(segments: Sequence[Segment], entity: str) -> str:
+    for segment in segments:
+        if segment.id == "NM1" and segment.get(1) == entity:
+            return segment.get(9)
+    return ""
+
+
+def service_line(
+    segments: tuple[Segment, ...],
+    kind: ClaimKind,
+    delimiters: Delimiters,
+    statement_period: DateRange | None,
+    warnings: list[InputWarning],
+) -> ServiceLine:
+    """Build a 2400 loop; ``segments[0]`` is LX and ``segments[1]`` SV1/SV2."""
+    lx, service = segments[0], segments[1]
+    own = own_segments(segments)
+    component = delimiters.component
+    if kind is ClaimKind.PROFESSIONAL:
+        procedure_at, charge_at, basis_at, units_at = 1, 2, 3, 4
+        revenue_code, place = "", service.get(5)
+        pointers = _pointers(service.get(7), component, service, warnings)
+    else:
+        procedure_at, charge_at, basis_at, units_at = 2, 3, 4, 5
+        revenue_code, place, pointers = service.get(1), "", ()
+    procedure = service.get(procedure_at).split(component)
+    dos = statement_period
+    for segment in own:
+        if segment.id == "DTP" and segment.get(1) == "472":
+            dos = date_range(segment, warnings)
+            break
+    return ServiceLine(
+        segments=segments,
+        number=_line_number(lx),
+        qualifier=procedure[0],
+        procedure=procedure[1] if len(procedure) > 1 else "",
+        modifiers=tuple(m for m in procedure[2:6] if m),
+        charge=money(service, charge_at, "line charge"),
+        unit_basis=service.get(basis_at),
+        units=quantity(service, units_at, warnings),
+        revenue_code=revenue_code,
+        place_of_service=place,
+        diagnosis_pointers=pointers,
+        dos=dos,
+        line_control=next(iter(references(own, "6R")), ""),
+        prior_authorizations=references(own, "G1"),
+        attachments=attachments(own),
+    )
+
+
+def _line_number(lx: Segment) -> int:
+    value = lx.get(1)
+    if not value.isdigit():
+        raise X12InputError(f"LX01 is {value!r}, not a line number", lx.position, "LX")
+    return int(value)
+
+
+def _pointers(
+    value: str, component: str, service: Segment, warnings: list[InputWarning]
+) -> tuple[int, ...]:
+    parts = [p for p in value.split(component) if p]
+    if all(p.isdigit() for p in parts):
+        return tuple(int(p) for p in parts)
+    warnings.append(
+        InputWarning(f"SV107 diagnosis pointers {value!r} are not numbers", service.position, "SV1")
+    )
+    return tuple(int(p) for p in parts if p.isdigit())

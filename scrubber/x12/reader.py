@@ -1,0 +1,442 @@
+"""Read 837P/837I files into :class:`~scrubber.model.Claim` objects, streaming.
+
+:class:`X12Reader` yields one claim at a time with its envelope and HL
+context; it holds only the claim being built, the current HL loops and the
+envelope headers, never the whole file.
+
+How defects are handled (what a clearinghouse front end would do):
+
+* Fatal (:class:`~scrubber.errors.X12InputError`, nothing is yielded after
+  it): no ISA, an ISA that is not 106 characters, a version other than 5010,
+  a functional group or transaction that is not an 837P/837I, a bad segment
+  identifier, a segment where the 837 structure does not allow it (CLM before
+  a subscriber HL, LX before CLM, SV1 outside a 2400 loop, GS inside an open
+  group), a charge that is not a number, and a file that ends inside an
+  envelope (missing SE/GE/IEA: the file is truncated and its last claim may
+  be incomplete).
+* Warnings (the claims are unambiguous; ``X12Reader.warnings``): wrong
+  SE01/GE01/IEA01 counts, trailer control numbers that do not match their
+  headers, ST03 different from GS08, empty segments, an unterminated last
+  segment, HL parent ids that do not match, dates that are not dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from scrubber.errors import InputWarning, X12InputError
+from scrubber.model import (
+    Claim,
+    ClaimKind,
+    Group,
+    HierarchyLevel,
+    Interchange,
+    Segment,
+    Transaction,
+)
+from scrubber.x12 import fields
+from scrubber.x12.source import Encoding, Source, TextSource
+from scrubber.x12.tokenizer import Tokenizer
+
+SUPPORTED_VERSIONS = {
+    "005010X222A1": ClaimKind.PROFESSIONAL,
+    "005010X222A2": ClaimKind.PROFESSIONAL,
+    "005010X223A2": ClaimKind.INSTITUTIONAL,
+    "005010X223A3": ClaimKind.INSTITUTIONAL,
+}
+SUPPORTED_TEXT = "837P 005010X222A1 (or A2) and 837I 005010X223A2 (or A3)"
+_GROUP_NAMES = {
+    "HC": "837 health care claim",
+    "HN": "277 claim status / acknowledgment",
+    "FA": "999/997 functional acknowledgment",
+    "HS": "270 eligibility inquiry",
+    "HB": "271 eligibility response",
+    "HP": "835 remittance advice",
+    "HR": "276 claim status request",
+    "BE": "834 benefit enrollment",
+}
+
+
+@dataclass
+class _TransactionState:
+    """What is open while reading one ST-SE."""
+
+    header: list[Segment]
+    st: Segment
+    transaction: Transaction | None = None
+    billing: HierarchyLevel | None = None
+    subscriber: HierarchyLevel | None = None
+    patient: HierarchyLevel | None = None
+    level: list[Segment] = field(default_factory=list)  # the HL loop being read
+    claim: list[Segment] = field(default_factory=list)  # the 2300 segments being read
+    lines: list[list[Segment]] = field(default_factory=list)  # its 2400 loops
+    hl_ids: set[str] = field(default_factory=set)
+    segment_count: int = 1
+
+
+class X12Reader:
+    """Streams the claims of one 837 input.
+
+    ``warnings`` fills as the input is read; ``encoding`` and ``trailer``
+    (whitespace after the last segment) are known once reading has started
+    and ended; ``transactions`` lists every ST-SE read, claims or not.
+    """
+
+    def __init__(self, source: Source, name: str | None = None) -> None:
+        self._text = TextSource(source, name)
+        self.name = self._text.name
+        self.warnings: list[InputWarning] = []
+        self.transactions: list[Transaction] = []
+        self.claim_count = 0
+        self._tokenizer = Tokenizer(self._text.chunks(), self.warnings)
+        self._last: Segment | None = None
+
+    @property
+    def encoding(self) -> Encoding:
+        return self._text.encoding
+
+    @property
+    def trailer(self) -> str:
+        return self._tokenizer.trailer
+
+    @property
+    def segment_count(self) -> int:
+        return self._tokenizer.count
+
+    def claims(self) -> Iterator[Claim]:
+        segments = self._tokenizer.segments()
+        first = next(segments, None)
+        if first is None:
+            raise X12InputError("input is empty: no ISA interchange header")
+        yield from self._interchanges(first, segments)
+
+    # Envelope levels -------------------------------------------------------
+
+    def _interchanges(self, first: Segment, segments: Iterator[Segment]) -> Iterator[Claim]:
+        segment: Segment | None = first
+        while segment is not None:
+            _expect(segment, "ISA", "an ISA interchange header")
+            interchange = self._interchange(segment)
+            groups = 0
+            for inner in self._until(segments, "IEA", segment):
+                groups += 1
+                yield from self._group(inner, interchange, segments)
+            _check_trailer(
+                self.warnings, self._last, groups, "ISA13", interchange.control_number, "groups"
+            )
+            segment = next(segments, None)
+
+    def _interchange(self, isa: Segment) -> Interchange:
+        version = isa.get(12)
+        if version != "00501":
+            raise X12InputError(
+                f"interchange version ISA12={version!r} is not supported: "
+                f"this scrubber reads 5010 (00501) files, {SUPPORTED_TEXT}",
+                isa.position,
+                "ISA",
+            )
+        return Interchange(
+            isa=isa,
+            delimiters=self._tokenizer.delimiters,
+            control_number=isa.get(13),
+            sender_id=isa.get(6).strip(),
+            receiver_id=isa.get(8).strip(),
+            usage=isa.get(15),
+        )
+
+    def _group(
+        self, gs: Segment, interchange: Interchange, segments: Iterator[Segment]
+    ) -> Iterator[Claim]:
+        _expect(gs, "GS", "a GS functional group header")
+        group = Group(gs, interchange, gs.get(6), gs.get(8), _group_kind(gs))
+        transactions = 0
+        for st in self._until(segments, "GE", gs):
+            transactions += 1
+            yield from self._transaction(st, group, segments)
+        _check_trailer(
+            self.warnings, self._last, transactions, "GS06", group.control_number, "transactions"
+        )
+
+    def _transaction(
+        self, st: Segment, group: Group, segments: Iterator[Segment]
+    ) -> Iterator[Claim]:
+        _expect(st, "ST", "an ST transaction set header")
+        if st.get(1) != "837":
+            raise X12InputError(
+                f"transaction set ST01={st.get(1)!r} is not an 837 claim; supported: {SUPPORTED_TEXT}",
+                st.position,
+                "ST",
+            )
+        if st.get(3) and st.get(3) != group.version:
+            self.warnings.append(
+                InputWarning(
+                    f"ST03 {st.get(3)!r} differs from GS08 {group.version!r}", st.position, "ST"
+                )
+            )
+        state = _TransactionState(header=[st], st=st)
+        for segment in self._until(segments, "SE", st):
+            state.segment_count += 1
+            yield from self._transaction_segment(segment, state, group)
+        yield from self._close_claim(state)
+        self._close_level(state)
+        state.segment_count += 1
+        if state.transaction is None:
+            state.transaction = self._open_transaction(state, group)
+        _check_trailer(
+            self.warnings, self._last, state.segment_count, "ST02", st.get(2), "segments"
+        )
+
+    # Transaction body --------------------------------------------------------
+
+    def _transaction_segment(
+        self, segment: Segment, state: _TransactionState, group: Group
+    ) -> Iterator[Claim]:
+        segment_id = segment.id
+        if segment_id == "HL":
+            yield from self._close_claim(state)
+            self._close_level(state)
+            if state.transaction is None:
+                state.transaction = self._open_transaction(state, group)
+            state.level = [segment]
+        elif segment_id == "CLM":
+            yield from self._close_claim(state)
+            self._close_level(state)
+            if state.subscriber is None:
+                raise _misplaced(segment, "CLM before any subscriber (HL*22) loop")
+            state.claim = [segment]
+        elif segment_id == "LX":
+            if not state.claim:
+                raise _misplaced(segment, "LX outside a claim (no CLM before it)")
+            state.lines.append([segment])
+        elif state.lines:
+            if len(state.lines[-1]) == 1 and segment_id not in ("SV1", "SV2"):
+                raise _misplaced(segment, f"{_service_id(group)} must follow LX")
+            state.lines[-1].append(segment)
+        elif state.claim:
+            if segment_id in ("SV1", "SV2"):
+                raise _misplaced(segment, f"{segment_id} outside a service line (no LX before it)")
+            state.claim.append(segment)
+        elif state.level:
+            if segment_id in ("SV1", "SV2"):
+                raise _misplaced(segment, f"{segment_id} outside a claim")
+            state.level.append(segment)
+        elif state.transaction is None:
+            if segment_id in ("SV1", "SV2"):
+                raise _misplaced(segment, f"{segment_id} in the transaction header")
+            state.header.append(segment)
+        else:
+            raise _misplaced(segment, "segment outside any HL loop")
+
+    def _open_transaction(self, state: _TransactionState, group: Group) -> Transaction:
+        header = tuple(state.header)
+        bht = header[1] if len(header) > 1 and header[1].id == "BHT" else None
+        if bht is None:
+            raise _misplaced(state.st, "BHT must follow ST")
+        transaction = Transaction(
+            group=group,
+            header=header,
+            control_number=state.st.get(2),
+            reference=bht.get(3),
+            created=bht.get(4),
+            ordinal=len(self.transactions) + 1,
+        )
+        self.transactions.append(transaction)
+        return transaction
+
+    def _close_level(self, state: _TransactionState) -> None:
+        if not state.level:
+            return
+        hl = state.level[0]
+        level = HierarchyLevel(tuple(state.level), hl.get(1), hl.get(2), hl.get(3))
+        state.level = []
+        self._check_parent(level, state)
+        state.hl_ids.add(level.hl_id)
+        if level.level_code == "20":
+            state.billing, state.subscriber, state.patient = level, None, None
+        elif level.level_code == "22":
+            if state.billing is None:
+                raise _misplaced(hl, "subscriber HL*22 before any billing provider HL*20")
+            state.subscriber, state.patient = level, None
+        elif level.level_code == "23":
+            if state.subscriber is None:
+                raise _misplaced(hl, "patient HL*23 before any subscriber HL*22")
+            state.patient = level
+        else:
+            raise X12InputError(
+                f"HL03 level code {level.level_code!r} is not one of 20, 22, 23", hl.position, "HL"
+            )
+
+    def _check_parent(self, level: HierarchyLevel, state: _TransactionState) -> None:
+        expected = {"22": state.billing, "23": state.subscriber}.get(level.level_code)
+        if expected is not None and level.parent_id != expected.hl_id:
+            self.warnings.append(
+                InputWarning(
+                    f"HL02 parent {level.parent_id!r} is not the enclosing HL {expected.hl_id!r}",
+                    level.hl.position,
+                    "HL",
+                )
+            )
+        if level.hl_id in state.hl_ids:
+            self.warnings.append(
+                InputWarning(f"HL01 id {level.hl_id!r} repeats", level.hl.position, "HL")
+            )
+
+    def _close_claim(self, state: _TransactionState) -> Iterator[Claim]:
+        if not state.claim:
+            return
+        assert state.transaction is not None and state.billing is not None
+        assert state.subscriber is not None
+        self.claim_count += 1
+        yield build_claim(
+            state.transaction,
+            state.billing,
+            state.subscriber,
+            state.patient,
+            tuple(state.claim),
+            [tuple(line) for line in state.lines],
+            self.claim_count,
+            self.warnings,
+        )
+        state.claim = []
+        state.lines = []
+
+    def _until(
+        self, segments: Iterator[Segment], closing: str, opener: Segment
+    ) -> Iterator[Segment]:
+        """The segments inside an envelope, up to its trailer ``closing``.
+
+        The trailer is left in ``self._last`` for the count checks. A file
+        that ends first, or another envelope segment before the trailer,
+        is fatal.
+        """
+        for segment in segments:
+            if segment.id == closing:
+                self._last = segment
+                return
+            if segment.id in _ENVELOPE_IDS and not (segment.id == _CHILD_OF.get(closing)):
+                raise X12InputError(
+                    f"{segment.id} inside the {_ENVELOPE_NAMES[closing]} opened at segment "
+                    f"{opener.position}, which has no {closing}",
+                    segment.position,
+                    segment.id,
+                )
+            yield segment
+        raise X12InputError(
+            f"input ends inside the {_ENVELOPE_NAMES[closing]} opened at segment "
+            f"{opener.position} (no {closing}): the file is truncated",
+            self.segment_count,
+        )
+
+
+_ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
+_CHILD_OF = {"IEA": "GS", "GE": "ST"}
+_ENVELOPE_NAMES = {"IEA": "interchange", "GE": "functional group", "SE": "transaction set"}
+
+
+def _expect(segment: Segment, segment_id: str, what: str) -> None:
+    if segment.id != segment_id:
+        raise X12InputError(f"expected {what}, found {segment.id}", segment.position, segment.id)
+
+
+def _misplaced(segment: Segment, problem: str) -> X12InputError:
+    return X12InputError(f"segment out of place: {problem}", segment.position, segment.id)
+
+
+def _service_id(group: Group) -> str:
+    return "SV1" if group.kind is ClaimKind.PROFESSIONAL else "SV2"
+
+
+def _group_kind(gs: Segment) -> ClaimKind:
+    version = gs.get(8)
+    kind = SUPPORTED_VERSIONS.get(version)
+    if kind is not None and gs.get(1) == "HC":
+        return kind
+    what = _GROUP_NAMES.get(gs.get(1), f"functional identifier {gs.get(1)!r}")
+    raise X12InputError(
+        f"functional group GS01={gs.get(1)!r} ({what}), GS08={version!r} is not supported: "
+        f"this scrubber reads {SUPPORTED_TEXT}",
+        gs.position,
+        "GS",
+    )
+
+
+def _check_trailer(
+    warnings: list[InputWarning],
+    trailer: Segment | None,
+    counted: int,
+    header_name: str,
+    header_control: str,
+    what: str,
+) -> None:
+    """Warn when a trailer's count (element 1) or control number (element 2) is off."""
+    assert trailer is not None
+    declared = trailer.get(1)
+    if declared != str(counted):
+        warnings.append(
+            InputWarning(
+                f"{trailer.id}01 declares {declared!r} {what}, the input has {counted}",
+                trailer.position,
+                trailer.id,
+            )
+        )
+    if trailer.get(2) != header_control:
+        warnings.append(
+            InputWarning(
+                f"{trailer.id}02 {trailer.get(2)!r} does not match {header_name} {header_control!r}",
+                trailer.position,
+                trailer.id,
+            )
+        )
+
+
+def build_claim(
+    transaction: Transaction,
+    billing: HierarchyLevel,
+    subscriber_level: HierarchyLevel,
+    patient_level: HierarchyLevel | None,
+    segments: tuple[Segment, ...],
+    lines: list[tuple[Segment, ...]],
+    ordinal: int,
+    warnings: list[InputWarning],
+) -> Claim:
+    """Assemble a :class:`Claim` from its grouped segments."""
+    clm = segments[0]
+    kind = transaction.kind
+    delimiters = transaction.group.interchange.delimiters
+    facility = clm.get(5).split(delimiters.component)
+    own = fields.own_segments(segments)
+    statement = next(
+        (fields.date_range(s, warnings) for s in own if s.id == "DTP" and s.get(1) == "434"),
+        None,
+    )
+    return Claim(
+        transaction=transaction,
+        billing=billing,
+        subscriber_level=subscriber_level,
+        patient_level=patient_level,
+        segments=segments,
+        lines=tuple(
+            fields.service_line(line, kind, delimiters, statement, warnings) for line in lines
+        ),
+        ordinal=ordinal,
+        patient_control_number=clm.get(1),
+        total_charge=fields.money(clm, 2, "total claim charge"),
+        facility_code=facility[0],
+        facility_qualifier=facility[1] if len(facility) > 1 else "",
+        frequency_code=facility[2] if len(facility) > 2 else "",
+        statement_period=statement,
+        prior_authorizations=fields.references(own, "G1"),
+        attachments=fields.attachments(own),
+        payer_claim_number=next(iter(fields.references(own, "F8")), ""),
+        diagnoses=fields.diagnoses(own, delimiters.component),
+        billing_npi=fields.entity_id(billing.segments, "85"),
+        payer_id=fields.entity_id(subscriber_level.segments, "PR"),
+        subscriber=fields.person(subscriber_level.segments, "IL", warnings),
+        patient=(fields.person(patient_level.segments, "QC", warnings) if patient_level else None),
+    )
+
+
+def read_claims(source: Source, name: str | None = None) -> Iterator[Claim]:
+    """Stream the claims of an 837 source (see :class:`X12Reader`)."""
+    return X12Reader(source, name).claims()

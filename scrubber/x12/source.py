@@ -1,0 +1,166 @@
+"""Turn any accepted input into a stream of decoded text chunks.
+
+Accepted sources: a filesystem path (``str`` naming an existing file or
+``os.PathLike``), ``"-"`` for standard input, ``bytes``, X12 text as ``str``,
+or a binary file object. Encoding is detected from the first bytes: a UTF-8
+BOM, UTF-16 (with or without a BOM, recognised by its NUL bytes), otherwise
+UTF-8, falling back to Latin-1 (which maps every byte) when the bytes are not
+UTF-8. :class:`TextSource` remembers what it found so that a writer can
+encode its output the same way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from scrubber.errors import X12InputError
+
+Source = str | bytes | os.PathLike[str] | BinaryIO
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """How the input was encoded: codec name and whether it carried a BOM."""
+
+    codec: str = "utf-8"
+    bom: bool = False
+
+    def encode(self, text: str) -> bytes:
+        body = text.encode(self.codec)
+        if not self.bom:
+            return body
+        return _BOMS[self.codec] + body
+
+
+_BOMS = {
+    "utf-8": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+}
+
+
+class TextSource:
+    """Iterates over the decoded text of a source in chunks.
+
+    ``name`` is a display name for messages (the path, ``<stdin>``,
+    ``<bytes>``); ``encoding`` is known once iteration has started.
+    """
+
+    def __init__(self, source: Source, name: str | None = None) -> None:
+        self._source = source
+        self.name = name or _display_name(source)
+        self.encoding = Encoding()
+
+    def chunks(self) -> Iterator[str]:
+        source = self._source
+        if isinstance(source, str) and not _is_path(source):
+            yield source.lstrip("\ufeff")
+            return
+        if isinstance(source, bytes):
+            yield from self._decode_stream(io.BytesIO(source))
+            return
+        if isinstance(source, str | os.PathLike):
+            path = os.fspath(source)
+            if path == "-":
+                yield from self._decode_stream(sys.stdin.buffer)
+                return
+            try:
+                with open(path, "rb") as stream:
+                    yield from self._decode_stream(stream)
+            except OSError as exc:
+                raise X12InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+            return
+        yield from self._decode_stream(source)
+
+    def _decode_stream(self, stream: BinaryIO) -> Iterator[str]:
+        head = stream.read(CHUNK_BYTES)
+        self.encoding = _detect_encoding(head)
+        decoder = _IncrementalText(self.encoding.codec)
+        first = decoder.feed(_strip_bom(head, self.encoding))
+        if first:
+            yield first
+        while True:
+            block = stream.read(CHUNK_BYTES)
+            if not block:
+                break
+            text = decoder.feed(block)
+            if text:
+                yield text
+        rest = decoder.finish()
+        if rest:
+            yield rest
+
+
+class _IncrementalText:
+    """UTF-8/UTF-16 incremental decoding that falls back to Latin-1 when the
+    input turns out not to be UTF-8 (Latin-1 never fails and round-trips)."""
+
+    def __init__(self, codec: str) -> None:
+        self.codec = codec
+        self._decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+
+    def feed(self, block: bytes) -> str:
+        try:
+            return self._decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            if self.codec != "utf-8":
+                raise X12InputError(f"input is not valid {self.codec}: {exc.reason}") from None
+            # Bytes decoded so far were ASCII-compatible; Latin-1 from here on.
+            self.codec = "latin-1"
+            pending = self._decoder.getstate()[0]
+            self._decoder = codecs.getincrementaldecoder("latin-1")()
+            return self._decoder.decode(pending + block)
+
+    def finish(self) -> str:
+        try:
+            return self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise X12InputError(
+                f"input ends inside a {self.codec} character: {exc.reason}"
+            ) from None
+
+
+def _detect_encoding(head: bytes) -> Encoding:
+    if head.startswith(codecs.BOM_UTF8):
+        return Encoding("utf-8", bom=True)
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return Encoding("utf-16-le", bom=True)
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return Encoding("utf-16-be", bom=True)
+    sample = head[:64]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and sample[0] != 0:
+        return Encoding("utf-16-le")
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 and sample[1] != 0:
+        return Encoding("utf-16-be")
+    return Encoding("utf-8")
+
+
+def _strip_bom(head: bytes, encoding: Encoding) -> bytes:
+    if not encoding.bom:
+        return head
+    return head[3:] if encoding.codec == "utf-8" else head[2:]
+
+
+def _is_path(text: str) -> bool:
+    """A ``str`` source is a path unless it looks like X12 text."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    return not stripped.startswith(("ISA", "GS", "ST")) and (text == "-" or "\n" not in text)
+
+
+def _display_name(source: Source) -> str:
+    if isinstance(source, bytes):
+        return "<bytes>"
+    if isinstance(source, str | os.PathLike):
+        path = os.fspath(source)
+        if path == "-":
+            return "<stdin>"
+        return path if isinstance(source, os.PathLike) or _is_path(path) else "<text>"
+    return getattr(source, "name", None) or "<stream>"
