@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """What a finding does to its claim (RULES.md section 3)."""
 
     REJECT_CLAIM = "reject-claim"
@@ -22,7 +22,7 @@ class Action(str, Enum):
     NOT_EVALUATED = "not-evaluated"
 
 
-class ClaimStatus(str, Enum):
+class ClaimStatus(StrEnum):
     ACCEPTED = "accepted"
     CORRECTED = "corrected"
     REJECTED = "rejected"

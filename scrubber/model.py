@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class ClaimKind(str, Enum):
+class ClaimKind(StrEnum):
     """Which implementation guide a claim was read under."""
 
     PROFESSIONAL = "professional"  # 837P, 005010X222A1

@@ -71,7 +71,7 @@ class ClaimSpec:
 class EnvelopeSpec:
     """Control numbers and layout of the generated interchange."""
 
-    delimiters: Delimiters = Delimiters()
+    delimiters: Delimiters = field(default_factory=Delimiters)
     newline: str = "\n"
     interchange_control: int = 1
     group_control: int = 1

@@ -126,3 +126,9 @@ def line_as_dict(line: ServiceLine) -> dict[str, Any]:
         "line_control": line.line_control,
         "prior_authorizations": list(line.prior_authorizations),
     }
+
+
+def _dos(line: ServiceLine) -> dict[str, str] | None:
+    if line.dos is None:
+        return None
+    return {"start": line.dos.start.isoformat(), "end": line.dos.end.isoformat()}

@@ -164,7 +164,8 @@ class X12Reader:
         _expect(st, "ST", "an ST transaction set header")
         if st.get(1) != "837":
             raise X12InputError(
-                f"transaction set ST01={st.get(1)!r} is not an 837 claim; supported: {SUPPORTED_TEXT}",
+                f"transaction set ST01={st.get(1)!r} is not an 837 claim; "
+                f"supported: {SUPPORTED_TEXT}",
                 st.position,
                 "ST",
             )
@@ -383,7 +384,8 @@ def _check_trailer(
     if trailer.get(2) != header_control:
         warnings.append(
             InputWarning(
-                f"{trailer.id}02 {trailer.get(2)!r} does not match {header_name} {header_control!r}",
+                f"{trailer.id}02 {trailer.get(2)!r} does not match "
+                f"{header_name} {header_control!r}",
                 trailer.position,
                 trailer.id,
             )

@@ -125,7 +125,7 @@ class Tokenizer:
                 yield Segment(elements, pending + piece + terminator, self.count)
                 pending = ""
                 if segment_id == "IEA":
-                    return terminator.join(pieces[index + 1 :] + [rest]), eof
+                    return terminator.join([*pieces[index + 1 :], rest]), eof
             buffer = rest
             chunk = None if eof else next(self._chunks, None)
             if chunk is None:
