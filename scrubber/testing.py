@@ -98,6 +98,19 @@ class _Writer:
         return "".join(segment + end for segment in self.segments)
 
 
+@dataclass(frozen=True)
+class GroupSpec:
+    """One GS-GE functional group of an interchange built by :func:`build_interchange`.
+
+    ``claims_per_transaction`` splits the claims into several ST-SE (0: one ST).
+    """
+
+    claims: Sequence[ClaimSpec]
+    kind: ClaimKind = ClaimKind.PROFESSIONAL
+    group_control: int = 1
+    claims_per_transaction: int = 0
+
+
 def build_837(
     claims: Iterable[ClaimSpec],
     kind: ClaimKind = ClaimKind.PROFESSIONAL,
@@ -105,19 +118,47 @@ def build_837(
 ) -> str:
     """One interchange with one functional group holding ``claims``."""
     env = envelope or EnvelopeSpec()
-    claim_list = list(claims)
-    size = env.claims_per_transaction or max(len(claim_list), 1)
-    batches = [claim_list[i : i + size] for i in range(0, len(claim_list), size)] or [[]]
+    group = GroupSpec(list(claims), kind, env.group_control, env.claims_per_transaction)
+    return build_interchange([group], env)
+
+
+def build_interchange(groups: Sequence[GroupSpec], envelope: EnvelopeSpec | None = None) -> str:
+    """One ISA-IEA interchange holding one GS-GE per :class:`GroupSpec`.
+
+    Several interchanges in one file are simply concatenated outputs (give
+    each its own ``interchange_control``; delimiters may differ per ISA).
+    """
+    env = envelope or EnvelopeSpec()
     out = _Writer(env.delimiters, env.newline)
-    _interchange_header(out, env, kind)
-    for number, batch in enumerate(batches, start=1):
-        _transaction(out, batch, kind, f"{number:04d}", env)
-    out.add("GE", str(len(batches)), str(env.group_control))
-    out.add("IEA", "1", f"{env.interchange_control:09d}")
+    _interchange_header(out, env)
+    for group in groups:
+        _group(out, group, env)
+    out.add("IEA", str(len(groups)), f"{env.interchange_control:09d}")
     return out.text()
 
 
-def _interchange_header(out: _Writer, env: EnvelopeSpec, kind: ClaimKind) -> None:
+def _group(out: _Writer, group: GroupSpec, env: EnvelopeSpec) -> None:
+    claim_list = list(group.claims)
+    size = group.claims_per_transaction or max(len(claim_list), 1)
+    batches = [claim_list[i : i + size] for i in range(0, len(claim_list), size)] or [[]]
+    stamp = env.created
+    out.add(
+        "GS",
+        "HC",
+        env.sender_id,
+        env.receiver_id,
+        stamp.strftime("%Y%m%d"),
+        "1200",
+        str(group.group_control),
+        "X",
+        _version(group.kind),
+    )
+    for number, batch in enumerate(batches, start=1):
+        _transaction(out, batch, group.kind, f"{number:04d}", env)
+    out.add("GE", str(len(batches)), str(group.group_control))
+
+
+def _interchange_header(out: _Writer, env: EnvelopeSpec) -> None:
     d = env.delimiters
     stamp = env.created
     out.add(
@@ -138,17 +179,6 @@ def _interchange_header(out: _Writer, env: EnvelopeSpec, kind: ClaimKind) -> Non
         "0",
         "T",
         d.component,
-    )
-    out.add(
-        "GS",
-        "HC",
-        env.sender_id,
-        env.receiver_id,
-        stamp.strftime("%Y%m%d"),
-        "1200",
-        str(env.group_control),
-        "X",
-        _version(kind),
     )
 
 

@@ -150,9 +150,19 @@ def _strip_bom(head: bytes, encoding: Encoding) -> bytes:
 
 
 def _is_path(text: str) -> bool:
-    """A ``str`` source is a path unless it looks like X12 text."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    return not stripped.startswith(("ISA", "GS", "ST")) and (text == "-" or "\n" not in text)
+    """A ``str`` source is a path unless it looks like X12 text.
+
+    Text has a line break or starts with a segment id (ISA, GS, ST); a file
+    whose name happens to start with one of those (``ISA_batch.x12``) is
+    still a path when it exists.
+    """
+    if text == "-":
+        return True
+    if "\n" in text or "\r" in text:
+        return False
+    if text.lstrip("\ufeff \t").startswith(("ISA", "GS", "ST")):
+        return len(text) < 4096 and os.path.isfile(text)
+    return True
 
 
 def _display_name(source: Source) -> str:

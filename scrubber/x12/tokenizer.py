@@ -134,9 +134,13 @@ class Tokenizer:
         return (yield from self._finish(pending + buffer))
 
     def _finish(self, rest: str) -> Generator[Segment, None, tuple[str, bool]]:
-        """At end of input: keep trailing whitespace, or read an unterminated last segment."""
+        """At end of input: keep trailing whitespace, or read an unterminated last segment.
+
+        Any Unicode whitespace counts here (some editors leave a no-break
+        space, U+00A0, at the end of a file).
+        """
         content = rest.strip(_WHITESPACE)
-        if not content:
+        if not content.strip():
             self.trailer = rest
             return "", True
         self.count += 1
