@@ -35,7 +35,10 @@ class Finding:
     ``line`` is the LX number in the input. ``status_code`` is the 277CA
     STC01 composite (``"A8:735"``), ``""`` for rules that never reject.
     ``repaired_units`` is set on ``repair`` findings: the units the cleaned
-    claim carries for that line.
+    claim carries for that line. ``extra_status_codes`` are further 277CA
+    status composites for the same finding (STC10, STC11), e.g. IG301's
+    ``("A6:306",)`` after ``status_code`` ``"A6:294"``. ``rule_set`` is the
+    versioned rule set that produced the finding (``image-guidance/2026.1``).
     """
 
     rule: str
@@ -51,6 +54,8 @@ class Finding:
     citation: str
     status_code: str = ""
     repaired_units: Decimal | None = None
+    extra_status_codes: tuple[str, ...] = ()
+    rule_set: str = ""
 
 
 @dataclass(frozen=True, slots=True)

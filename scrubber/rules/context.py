@@ -1,0 +1,123 @@
+"""Pass two's input: an index over line facts (batch, plus history when given).
+
+Built once from any iterable of :class:`ClaimFacts` (the batch being
+scrubbed, earlier batches from a history store), it answers the questions
+cross-claim rules ask: which lines share a patient + entity + DOS, how many
+fractions that day has, and which course a line belongs to. It never holds
+claims, only facts, and never changes after :func:`build_context`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TypeVar
+
+from scrubber.model import DateRange
+from scrubber.rules.codeset import CodeTable
+from scrubber.rules.courses import (
+    Course,
+    CourseKey,
+    CourseSettings,
+    build_courses,
+    course_on,
+    fraction_units,
+)
+from scrubber.rules.facts import ClaimFacts, LineFact, PatientKey
+from scrubber.rules.registry import EMPTY_REGISTRY, CourseRegistry
+
+DEFAULT_GAP_DAYS = 30
+_K = TypeVar("_K")
+
+DayKey = tuple[PatientKey, str, dt.date]  # patient, entity, DOS
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Read-only index over facts. ``by_day`` holds every dated line of a
+    patient + entity + DOS (all sites, all claims, removed or not);
+    ``by_course_key`` every dated line of a patient + entity + site."""
+
+    codes: CodeTable
+    settings: CourseSettings
+    by_day: Mapping[DayKey, tuple[LineFact, ...]]
+    by_course_key: Mapping[CourseKey, tuple[LineFact, ...]]
+    fractions_by_day: Mapping[DayKey, int]
+    courses: Mapping[CourseKey, tuple[Course, ...]]
+    claim_count: int
+
+    def same_day(self, fact: LineFact) -> tuple[LineFact, ...]:
+        """Every billed line of the fact's patient + entity on its DOS (itself included)."""
+        if fact.dos is None:
+            return ()
+        return self.by_day.get((fact.patient, fact.entity, fact.dos), ())
+
+    def same_day_same_site(self, fact: LineFact) -> tuple[LineFact, ...]:
+        return tuple(other for other in self.same_day(fact) if other.site == fact.site)
+
+    def fractions_on(self, fact: LineFact) -> int:
+        """Fractions the fact's patient + entity received on its DOS (all sites)."""
+        if fact.dos is None:
+            return 0
+        return self.fractions_by_day.get((fact.patient, fact.entity, fact.dos), 0)
+
+    def course_key(self, fact: LineFact) -> CourseKey:
+        return CourseKey(fact.patient, fact.entity, fact.site)
+
+    def course_of(self, fact: LineFact) -> Course | None:
+        """The course the fact's line belongs to, ``None`` without any course event."""
+        if fact.dos is None:
+            return None
+        return course_on(self.courses.get(self.course_key(fact), ()), fact.dos)
+
+    def lines_of_course_key(self, key: CourseKey) -> tuple[LineFact, ...]:
+        return self.by_course_key.get(key, ())
+
+
+def build_context(
+    claims: Iterable[ClaimFacts],
+    codes: CodeTable,
+    *,
+    as_of: dt.date,
+    gap_days: int = DEFAULT_GAP_DAYS,
+    registry: CourseRegistry = EMPTY_REGISTRY,
+) -> Context:
+    """Index ``claims`` (any order: the result does not depend on it)."""
+    by_day: dict[DayKey, list[LineFact]] = {}
+    by_course_key: dict[CourseKey, list[LineFact]] = {}
+    fractions: dict[DayKey, int] = {}
+    closing: dict[CourseKey, list[DateRange]] = {}
+    all_lines: list[LineFact] = []
+    count = 0
+    for claim in claims:
+        count += 1
+        for fact in claim.lines:
+            if fact.dos is None:
+                continue
+            all_lines.append(fact)
+            day_key = (fact.patient, fact.entity, fact.dos)
+            by_day.setdefault(day_key, []).append(fact)
+            course_key = CourseKey(fact.patient, fact.entity, fact.site)
+            by_course_key.setdefault(course_key, []).append(fact)
+            if codes.is_fraction(fact.code):
+                fractions[day_key] = fractions.get(day_key, 0) + fraction_units(fact)
+        if claim.closing_span is not None:
+            for site in {fact.site for fact in claim.lines}:
+                spans = closing.setdefault(CourseKey(claim.patient, claim.entity, site), [])
+                spans.append(claim.closing_span)
+    settings = CourseSettings(gap_days=gap_days, as_of=as_of, registry=registry)
+    return Context(
+        codes=codes,
+        settings=settings,
+        by_day=_freeze(by_day),
+        by_course_key=_freeze(by_course_key),
+        fractions_by_day=MappingProxyType(fractions),
+        courses=build_courses(all_lines, codes, settings, closing),
+        claim_count=count,
+    )
+
+
+def _freeze(groups: dict[_K, list[LineFact]]) -> Mapping[_K, tuple[LineFact, ...]]:
+    return MappingProxyType({k: tuple(sorted(v, key=LineFact.sort_key)) for k, v in groups.items()})

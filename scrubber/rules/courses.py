@@ -1,0 +1,299 @@
+"""Courses of treatment (RULES.md section 2), built from line facts.
+
+A course belongs to one patient + entity + site. Its fractions are the units
+of megavoltage delivery lines in DOS order (two units on one day are two
+fractions). A gap of more than ``gap_days`` between fractions starts a new
+course, and so does a simulation or plan dated after the last fraction on a
+day without a fraction (a verification simulation on a treatment day stays in
+its course). Building is pure: facts, code table, registry and dates in;
+immutable :class:`Course` values out.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from scrubber.model import DateRange
+from scrubber.rules import codeset
+from scrubber.rules.codeset import CodeTable
+from scrubber.rules.eras import ERA_B_START
+from scrubber.rules.facts import LineFact, PatientKey
+from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+
+BLOCK_SIZE = 5  # port images: once per five fractions
+LAST_FRACTIONS = 3  # port images: not during the last three fractions
+
+
+@dataclass(frozen=True, slots=True)
+class CourseKey:
+    """One patient + entity (billing NPI) + site (ICD-10)."""
+
+    patient: PatientKey
+    entity: str
+    site: str
+
+
+class Modality(StrEnum):
+    SRS_SBRT = "SRS/SBRT"
+    PROTON = "proton"
+    IMRT = "IMRT"
+    THREE_D = "3D"
+    TWO_D = "2D"
+    UNKNOWN = "unknown"
+
+
+class EndSource(StrEnum):
+    REGISTRY = "registry"  # (a) planned fraction count supplied
+    FINAL_CLAIM = "final-claim"  # (b) 837I frequency 1/4 covers the last fraction
+    ELAPSED = "elapsed"  # (c) last fraction more than the gap before the as-of date
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """One course. ``days`` are the fraction days in order; ``first_numbers[i]``
+    is the number of the first fraction on ``days[i]`` and ``counts[i]`` how many
+    fractions that day has. ``last_fraction`` is the number of the course's last
+    fraction when its end is known (``end`` says how), else ``None``."""
+
+    key: CourseKey
+    number: int
+    start: dt.date
+    days: tuple[dt.date, ...]
+    first_numbers: tuple[int, ...]
+    counts: tuple[int, ...]
+    modality: Modality
+    end: EndSource | None
+    last_fraction: int | None
+
+    @property
+    def fraction_count(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def last_day(self) -> dt.date | None:
+        return self.days[-1] if self.days else None
+
+    def fractions_on(self, day: dt.date) -> range:
+        """Fraction numbers delivered on ``day`` (empty when none)."""
+        i = bisect.bisect_left(self.days, day)
+        if i < len(self.days) and self.days[i] == day:
+            return range(self.first_numbers[i], self.first_numbers[i] + self.counts[i])
+        return range(0)
+
+    def anchor_fraction(self, day: dt.date) -> int | None:
+        """The fraction a port image on ``day`` is counted against: the day's
+        first fraction; with none that day, the next one; after the last
+        fraction, the last one. ``None`` when the course has no fraction."""
+        if not self.days:
+            return None
+        i = bisect.bisect_left(self.days, day)
+        if i < len(self.days):
+            return self.first_numbers[i]
+        return self.fraction_count
+
+    def block_of(self, day: dt.date) -> int | None:
+        """0-based block of five fractions for a port image on ``day``."""
+        anchor = self.anchor_fraction(day)
+        return None if anchor is None else (anchor - 1) // BLOCK_SIZE
+
+    def in_last_fractions(self, day: dt.date) -> bool:
+        """``day`` is the DOS of one of the last three fractions (end known)."""
+        if self.last_fraction is None:
+            return False
+        numbers = self.fractions_on(day)
+        return bool(numbers) and numbers[-1] > self.last_fraction - LAST_FRACTIONS
+
+
+@dataclass(frozen=True, slots=True)
+class CourseSettings:
+    gap_days: int
+    as_of: dt.date
+    registry: CourseRegistry
+
+
+@dataclass(slots=True)
+class _Events:
+    """Mutable accumulator used only while building."""
+
+    fractions: dict[dt.date, int] = field(default_factory=dict)
+    deliveries: dict[dt.date, list[str]] = field(default_factory=dict)
+    markers: list[tuple[dt.date, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Draft:
+    start: dt.date
+    days: list[dt.date] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    codes: set[str] = field(default_factory=set)
+    late_2d_only: bool = True  # every delivery is 77402 on a 2026+ DOS
+
+
+def fraction_units(fact: LineFact) -> int:
+    """Fractions a delivery line stands for: its whole units, at least one."""
+    return max(int(fact.units), 1)
+
+
+def build_courses(
+    facts: Iterable[LineFact],
+    codes: CodeTable,
+    settings: CourseSettings,
+    closing_spans: Mapping[CourseKey, Sequence[DateRange]],
+) -> Mapping[CourseKey, tuple[Course, ...]]:
+    """Every course of every patient + entity + site in ``facts``."""
+    events: dict[CourseKey, _Events] = {}
+    for fact in facts:
+        if fact.dos is None:
+            continue
+        is_fraction = codes.is_fraction(fact.code)
+        is_marker = codes.is_in(fact.code, *codeset.COURSE_MARKER_SETS)
+        if not (is_fraction or is_marker):
+            continue
+        bucket = events.setdefault(CourseKey(fact.patient, fact.entity, fact.site), _Events())
+        if is_fraction:
+            bucket.fractions[fact.dos] = bucket.fractions.get(fact.dos, 0) + fraction_units(fact)
+            bucket.deliveries.setdefault(fact.dos, []).append(fact.code)
+        else:
+            bucket.markers.append((fact.dos, fact.code))
+    return MappingProxyType(
+        {
+            key: _courses_of(key, bucket, codes, settings, closing_spans.get(key, ()))
+            for key, bucket in events.items()
+        }
+    )
+
+
+def course_on(courses: Sequence[Course], day: dt.date) -> Course | None:
+    """The course a line dated ``day`` belongs to: the last course started on or
+    before ``day``; before the first course, the first one."""
+    if not courses:
+        return None
+    i = bisect.bisect_right([c.start for c in courses], day) - 1
+    return courses[max(i, 0)]
+
+
+def _courses_of(
+    key: CourseKey,
+    events: _Events,
+    codes: CodeTable,
+    settings: CourseSettings,
+    closing: Sequence[DateRange],
+) -> tuple[Course, ...]:
+    drafts = _segment(events, codes, settings.gap_days)
+    registered = settings.registry.lookup(key.patient.member_id, key.entity, key.site)
+    courses = []
+    for number, draft in enumerate(drafts, start=1):
+        modality = _modality(draft, codes)
+        end, last = _end(draft, drafts, registered, closing, settings)
+        first_numbers, running = [], 1
+        for count in draft.counts:
+            first_numbers.append(running)
+            running += count
+        courses.append(
+            Course(
+                key=key,
+                number=number,
+                start=draft.start,
+                days=tuple(draft.days),
+                first_numbers=tuple(first_numbers),
+                counts=tuple(draft.counts),
+                modality=modality,
+                end=end,
+                last_fraction=last,
+            )
+        )
+    return tuple(courses)
+
+
+def _segment(events: _Events, codes: CodeTable, gap_days: int) -> list[_Draft]:
+    markers: dict[dt.date, list[str]] = {}
+    for day, code in events.markers:
+        markers.setdefault(day, []).append(code)
+    drafts: list[_Draft] = []
+    current: _Draft | None = None
+    for day in sorted(set(events.fractions) | set(markers)):
+        fractions = events.fractions.get(day, 0)
+        gap_exceeded = (
+            current is not None and bool(current.days) and (day - current.days[-1]).days > gap_days
+        )
+        new_plan_after_course = (
+            current is not None and bool(current.days) and day in markers and not fractions
+        )
+        if current is None or (fractions and gap_exceeded) or new_plan_after_course:
+            current = _Draft(start=day)
+            drafts.append(current)
+        if day in markers:
+            current.codes.update(markers[day])
+        if fractions:
+            current.days.append(day)
+            current.counts.append(fractions)
+            for code in events.deliveries[day]:
+                current.codes.add(code)
+                current.late_2d_only &= day >= ERA_B_START and codes.is_in(
+                    code, codeset.LEVEL_1_DELIVERY
+                )
+    return drafts
+
+
+def _modality(draft: _Draft, codes: CodeTable) -> Modality:
+    signals = draft.codes
+    if any(codes.is_in(c, codeset.SRS_SBRT) for c in signals):
+        return Modality.SRS_SBRT
+    if any(codes.is_in(c, codeset.PROTON) for c in signals):
+        return Modality.PROTON
+    if any(codes.is_in(c, codeset.IMRT, codeset.PLAN_IMRT) for c in signals):
+        return Modality.IMRT
+    if any(codes.is_in(c, codeset.PLAN_3D) for c in signals):
+        return Modality.THREE_D
+    if any(codes.is_in(c, codeset.PLAN_2D) for c in signals):
+        return Modality.TWO_D
+    if draft.days and draft.late_2d_only:
+        return Modality.TWO_D
+    return Modality.UNKNOWN
+
+
+def _end(
+    draft: _Draft,
+    drafts: Sequence[_Draft],
+    registered: Sequence[RegisteredCourse],
+    closing: Sequence[DateRange],
+    settings: CourseSettings,
+) -> tuple[EndSource | None, int | None]:
+    if not draft.days:
+        return None, None
+    count = sum(draft.counts)
+    planned = _registered_fractions(draft, drafts, registered, settings.gap_days)
+    if planned is not None:
+        return EndSource.REGISTRY, max(planned, count)
+    last_day = draft.days[-1]
+    if any(span.start <= last_day <= span.end for span in closing):
+        return EndSource.FINAL_CLAIM, count
+    if (settings.as_of - last_day).days > settings.gap_days:
+        return EndSource.ELAPSED, count
+    return None, None
+
+
+def _registered_fractions(
+    draft: _Draft, drafts: Sequence[_Draft], registered: Sequence[RegisteredCourse], gap: int
+) -> int | None:
+    """Planned fractions of the registry row that names this course: the row's
+    first DOS falls within the course (start .. last fraction), or at most
+    ``gap`` days before the course's first fraction when no other course
+    contains it."""
+    last_day = draft.days[-1]
+    for row in registered:
+        if draft.start <= row.first_dos <= last_day:
+            return row.planned_fractions
+    for row in registered:
+        inside_other = any(
+            d is not draft and d.start <= row.first_dos <= (d.days[-1] if d.days else d.start)
+            for d in drafts
+        )
+        if not inside_other and 0 <= (draft.days[0] - row.first_dos).days <= gap:
+            return row.planned_fractions
+    return None

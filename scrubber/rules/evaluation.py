@@ -1,0 +1,133 @@
+"""Running rules over one context: resolving actions, memoising per line.
+
+An :class:`Evaluation` binds a :class:`~scrubber.rules.context.Context` to a
+configuration (rules, profile, policy). Deciding a claim asks it for the
+findings of each line; count rules also ask whether *other* lines survive,
+which evaluates those lines' LINE rules once and remembers the result. The
+memo is private and only ever caches pure results, so an evaluation answers
+the same question the same way whatever order claims are decided in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from scrubber.findings import Action, Finding
+from scrubber.rules.codeset import CodeTable
+from scrubber.rules.context import Context
+from scrubber.rules.eras import era_of
+from scrubber.rules.facts import LineFact
+from scrubber.rules.policy import Policy, Profile, apply_profile
+from scrubber.rules.rule import Hit, Rule, Stage
+
+# STC01 for a rule that has none of its own but a policy made it reject.
+FALLBACK_REJECT_STATUS = "A3:21"
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRule:
+    """A rule with the rule set (``pack/version``) it comes from."""
+
+    rule: Rule
+    rule_set: str
+
+
+class Evaluation:
+    """Rules applied to one context under one profile and policy."""
+
+    def __init__(
+        self,
+        context: Context,
+        rules: Sequence[ActiveRule],
+        profile: Profile,
+        policy: Policy,
+    ) -> None:
+        self.context = context
+        self.profile = profile
+        self.policy = policy
+        self._line_rules = tuple(r for r in rules if r.rule.stage is Stage.LINE)
+        self._count_rules = tuple(r for r in rules if r.rule.stage is Stage.COUNT)
+        self.claim_rules = tuple(r for r in rules if r.rule.stage is Stage.CLAIM)
+        self._memo: dict[Hashable, Any] = {}
+
+    @property
+    def codes(self) -> CodeTable:
+        return self.context.codes
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per key for this evaluation (pure results only)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        result: _T = self._memo[key]
+        return result
+
+    def line_findings(self, fact: LineFact) -> tuple[Finding, ...]:
+        """Findings of every LINE rule on ``fact``."""
+        return self.memo(("line", fact), lambda: self._run(self._line_rules, fact))
+
+    def count_findings(self, fact: LineFact) -> tuple[Finding, ...]:
+        """Findings of every COUNT rule on ``fact``."""
+        return self.memo(("count", fact), lambda: self._run(self._count_rules, fact))
+
+    def survives(self, fact: LineFact) -> bool:
+        """No LINE rule removes ``fact``'s line or rejects its claim for it."""
+        return not any(
+            f.action in (Action.REMOVE_LINE, Action.REJECT_CLAIM) for f in self.line_findings(fact)
+        )
+
+    def to_finding(
+        self, active: ActiveRule, hit: Hit, fact: LineFact | None, payer_id: str
+    ) -> Finding | None:
+        """The finding ``hit`` gives under this profile and policy; ``None``
+        when the rule is disabled for the payer. ``fact`` is ``None`` for a
+        claim-level finding."""
+        rule = active.rule
+        configured = self.policy.action(rule.code, rule.action, payer_id)
+        if configured is None:
+            return None
+        if hit.bypass:
+            action = Action.WARN
+        elif hit.action is not None and not self.policy.overridden(rule.code, payer_id):
+            action = hit.action
+        else:
+            action = configured
+        action = apply_profile(action, self.profile)
+        status = hit.status_code if hit.status_code is not None else rule.status_code
+        if action is Action.REJECT_CLAIM and not status:
+            status = FALLBACK_REJECT_STATUS
+        return Finding(
+            rule=rule.code,
+            name=rule.name,
+            action=action,
+            line=fact.lx if fact is not None else None,
+            line_control=fact.line_control if fact is not None else "",
+            procedure=fact.code if fact is not None else "",
+            modifiers=fact.modifiers if fact is not None else (),
+            dos=fact.dos if fact is not None else None,
+            message=hit.message,
+            fix=rule.fix,
+            citation=rule.citation,
+            status_code=status,
+            repaired_units=hit.repaired_units if action is Action.REPAIR else None,
+            extra_status_codes=hit.extra_status_codes if action is Action.REJECT_CLAIM else (),
+            rule_set=active.rule_set,
+        )
+
+    def _run(self, rules: Sequence[ActiveRule], fact: LineFact) -> tuple[Finding, ...]:
+        era = era_of(fact.dos)
+        findings: list[Finding] = []
+        for active in rules:
+            rule = active.rule
+            if era not in rule.eras or rule.line_check is None:
+                continue
+            if self.policy.action(rule.code, rule.action, fact.payer_id) is None:
+                continue
+            for hit in rule.line_check(fact, self):
+                finding = self.to_finding(active, hit, fact, fact.payer_id)
+                if finding is not None:
+                    findings.append(finding)
+        return tuple(findings)

@@ -1,0 +1,234 @@
+"""Pass one: compact, hashable facts extracted from a claim.
+
+A :class:`LineFact` carries everything a rule needs about one service line
+and the claim around it (patient key, entity, site, DOS, code, modifiers,
+units, component, setting, authorization/documentation flags). Contexts are
+built from facts, never from claims, so a streaming engine or a history
+store only has to keep facts. Facts hold no names or dates of birth in
+clear beyond the patient key used for matching; never log them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from scrubber.model import Claim, ClaimKind, DateRange, ServiceLine
+
+FREESTANDING_POS = frozenset({"11"})
+HOSPITAL_POS = frozenset({"19", "21", "22", "23"})
+CLOSING_FREQUENCIES = frozenset({"1", "4"})  # 837I CLM05-3: course end (b)
+SITE_BYPASS_MODIFIERS = ("XS", "59")
+
+
+class Component(StrEnum):
+    PROFESSIONAL = "PC"  # modifier 26
+    TECHNICAL = "TC"  # modifier TC, and every 837I line
+    GLOBAL = "global"
+
+
+class Setting(StrEnum):
+    FREESTANDING = "freestanding"  # 837P POS 11
+    HOSPITAL = "hospital"  # 837P POS 19/21/22/23
+    HOSPITAL_FACILITY = "hospital-facility"  # 837I
+    OTHER = "other"  # 837P with any other POS
+
+
+@dataclass(frozen=True, slots=True)
+class PatientKey:
+    """Payer id + subscriber member id, plus the 2000C patient's name and DOB."""
+
+    payer_id: str
+    member_id: str
+    last_name: str = ""
+    first_name: str = ""
+    birth_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRef:
+    """Identifies a claim among the facts of a context.
+
+    ``claim_id`` is CLM01; ``seq`` is the claim's position in the batch (or
+    history) it came from and ``source`` names that batch. Only ``seq`` and
+    ``source`` make otherwise identical claims distinct; ordering between
+    claims uses ``claim_id`` first, so it does not depend on batch order.
+    """
+
+    claim_id: str
+    source: str
+    seq: int
+
+    def sort_key(self) -> tuple[str, str, int]:
+        return (self.claim_id, self.source, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class LineFact:
+    """One service line, reduced to what rules decide on."""
+
+    claim: ClaimRef
+    lx: int
+    line_control: str
+    patient: PatientKey
+    entity: str
+    site: str
+    dos: dt.date | None
+    code: str
+    modifiers: tuple[str, ...]
+    units: Decimal
+    kind: ClaimKind
+    component: Component
+    setting: Setting
+    authorized: bool  # REF*G1 on the claim or the line
+    documented: bool  # PWK on the claim or the line
+
+    @property
+    def payer_id(self) -> str:
+        return self.patient.payer_id
+
+    @property
+    def site_bypass(self) -> str:
+        """The XS/59 modifier asserting a different site, or ``""``."""
+        return next((m for m in SITE_BYPASS_MODIFIERS if m in self.modifiers), "")
+
+    @property
+    def coded(self) -> str:
+        """Code with modifiers, as a biller writes it: ``77387-TC``."""
+        return "-".join((self.code, *self.modifiers))
+
+    def sort_key(self) -> tuple[dt.date, tuple[str, str, int], int]:
+        """Order of lines across claims: DOS, claim, LX (independent of batch order)."""
+        return (self.dos or dt.date.min, self.claim.sort_key(), self.lx)
+
+    def same_claim(self, other: LineFact) -> bool:
+        return self.claim == other.claim
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """The facts of one claim. ``closing_span`` is set on an 837I claim with
+    frequency code 1 or 4: the dates it covers (course end, RULES.md 2 (b))."""
+
+    ref: ClaimRef
+    kind: ClaimKind
+    patient: PatientKey
+    entity: str
+    frequency_code: str
+    lines: tuple[LineFact, ...]
+    closing_span: DateRange | None
+
+    @property
+    def payer_id(self) -> str:
+        return self.patient.payer_id
+
+
+def facts_of(claim: Claim, seq: int, source: str = "") -> ClaimFacts:
+    """Extract the facts of ``claim``; ``seq``/``source`` identify it in a context."""
+    ref = ClaimRef(claim.patient_control_number, source, seq)
+    patient = patient_key(claim)
+    entity = claim.billing_npi.strip()
+    claim_authorized = any(a.strip() for a in claim.prior_authorizations)
+    claim_documented = bool(claim.attachments)
+    lines = tuple(
+        _line_fact(claim, line, ref, patient, entity, claim_authorized, claim_documented)
+        for line in claim.lines
+    )
+    return ClaimFacts(
+        ref=ref,
+        kind=claim.kind,
+        patient=patient,
+        entity=entity,
+        frequency_code=claim.frequency_code,
+        lines=lines,
+        closing_span=_closing_span(claim, lines),
+    )
+
+
+def patient_key(claim: Claim) -> PatientKey:
+    key = PatientKey(claim.payer_id.strip(), claim.subscriber.member_id.strip().upper())
+    if claim.patient is None:
+        return key
+    return PatientKey(
+        key.payer_id,
+        key.member_id,
+        claim.patient.last_name.strip().upper(),
+        claim.patient.first_name.strip().upper(),
+        claim.patient.birth_date,
+    )
+
+
+def normalize_icd10(code: str) -> str:
+    """ICD-10 codes compare without dots and case: ``c34.1`` -> ``C341``."""
+    return code.replace(".", "").strip().upper()
+
+
+def _line_fact(
+    claim: Claim,
+    line: ServiceLine,
+    ref: ClaimRef,
+    patient: PatientKey,
+    entity: str,
+    claim_authorized: bool,
+    claim_documented: bool,
+) -> LineFact:
+    modifiers = tuple(m.strip().upper() for m in line.modifiers if m.strip())
+    return LineFact(
+        claim=ref,
+        lx=line.number,
+        line_control=line.line_control,
+        patient=patient,
+        entity=entity,
+        site=_site(claim, line),
+        dos=line.dos.start if line.dos is not None else None,
+        code=line.procedure.strip().upper(),
+        modifiers=modifiers,
+        units=line.units,
+        kind=claim.kind,
+        component=_component(claim.kind, modifiers),
+        setting=_setting(claim, line),
+        authorized=claim_authorized or any(a.strip() for a in line.prior_authorizations),
+        documented=claim_documented or bool(line.attachments),
+    )
+
+
+def _component(kind: ClaimKind, modifiers: tuple[str, ...]) -> Component:
+    if kind is ClaimKind.INSTITUTIONAL:
+        return Component.TECHNICAL
+    if "26" in modifiers:
+        return Component.PROFESSIONAL
+    if "TC" in modifiers:
+        return Component.TECHNICAL
+    return Component.GLOBAL
+
+
+def _setting(claim: Claim, line: ServiceLine) -> Setting:
+    if claim.kind is ClaimKind.INSTITUTIONAL:
+        return Setting.HOSPITAL_FACILITY
+    pos = (line.place_of_service or claim.facility_code).strip()
+    if pos in FREESTANDING_POS:
+        return Setting.FREESTANDING
+    if pos in HOSPITAL_POS:
+        return Setting.HOSPITAL
+    return Setting.OTHER
+
+
+def _site(claim: Claim, line: ServiceLine) -> str:
+    if claim.kind is ClaimKind.INSTITUTIONAL:
+        return normalize_icd10(claim.principal_diagnosis)
+    if not line.diagnosis_pointers:
+        return ""
+    return normalize_icd10(claim.diagnosis_for_pointer(line.diagnosis_pointers[0]))
+
+
+def _closing_span(claim: Claim, lines: tuple[LineFact, ...]) -> DateRange | None:
+    if claim.kind is not ClaimKind.INSTITUTIONAL:
+        return None
+    if claim.frequency_code not in CLOSING_FREQUENCIES:
+        return None
+    if claim.statement_period is not None:
+        return claim.statement_period
+    dates = [line.dos for line in lines if line.dos is not None]
+    return DateRange(min(dates), max(dates)) if dates else None

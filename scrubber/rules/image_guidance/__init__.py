@@ -1,0 +1,24 @@
+"""The image-guidance rule pack (RULES.md, rule set ``image-guidance/<version>``).
+
+Registered under the entry-point group ``scrubber.rules`` as
+``image-guidance = scrubber.rules.image_guidance:pack``. The version is read
+from the shipped code-set table, so rules and data are versioned together.
+"""
+
+from __future__ import annotations
+
+from scrubber.rules.codeset import CodeTable, load_packaged_code_table
+from scrubber.rules.image_guidance import ct, general, igrt, mri, ports
+from scrubber.rules.rule import Pack, Rule
+
+RULES: tuple[Rule, ...] = (*general.RULES, *igrt.RULES, *ct.RULES, *mri.RULES, *ports.RULES)
+
+
+def build_pack(codes: CodeTable | None = None) -> Pack:
+    """The pack whose version is that of ``codes`` (default: the shipped table)."""
+    table = codes or load_packaged_code_table()
+    name, _, version = table.rule_set.partition("/")
+    return Pack(name=name, version=version, rules=RULES)
+
+
+pack = build_pack()

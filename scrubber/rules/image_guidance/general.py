@@ -1,0 +1,126 @@
+"""IG000-IG002: dates of service outside every rule version, codes not valid
+for their DOS, and claims left with nothing billable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrubber.findings import Action
+from scrubber.rules.eras import ERA_A_START, Era, era_of
+from scrubber.rules.evaluation import Evaluation
+from scrubber.rules.facts import LineFact
+from scrubber.rules.image_guidance.common import (
+    CATALOGUE,
+    ERAS_AB,
+    NO_RULE_VERSION,
+    STANDARD,
+    subject,
+)
+from scrubber.rules.rule import ClaimOutcome, Hit, Rule, Stage
+
+IG000_MESSAGE = "{subject}: {reason}; no rule version covers it, so it was not evaluated."
+
+
+def check_ig000(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+    if not ev.codes.in_scope(fact.code):
+        return
+    if era_of(fact.dos) is Era.UNDATED:
+        reason = "the line has no date of service"
+    else:
+        reason = f"the date of service is before {ERA_A_START.isoformat()}"
+    yield Hit(IG000_MESSAGE.format(subject=subject(fact), reason=reason))
+
+
+IG000 = Rule(
+    code="IG000",
+    name="out-of-scope-dos",
+    eras=NO_RULE_VERSION,
+    stage=Stage.LINE,
+    action=Action.NOT_EVALUATED,
+    trigger="in-scope code with DOS before 2015-01-01 (or no DOS at all)",
+    message=IG000_MESSAGE,
+    fix="Check the date of service; claims for DOS before 2015 need manual review.",
+    citation=f"{CATALOGUE}, IG000; RULES.md section 3 (not-evaluated)",
+    example="837P 77417 on 2014-12-31 -> not evaluated (IG000), never silently clean.",
+)
+
+IG001_MESSAGE = "{subject} is not valid for that date of service ({validity}); {successor}."
+
+
+def check_ig001(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+    entry = ev.codes.get(fact.code)
+    if entry is None or fact.dos is None or entry.valid_on(fact.dos):
+        return
+    if entry.valid_to is not None and fact.dos > entry.valid_to:
+        validity = f"deleted after {entry.valid_to.isoformat()}"
+    else:
+        valid_from = entry.valid_from.isoformat() if entry.valid_from else "?"
+        validity = f"valid from {valid_from}"
+    deliveries = sorted(
+        {
+            other.code
+            for other in ev.context.same_day(fact)
+            if ev.codes.is_fraction(other.code)
+            and (e := ev.codes.get(other.code)) is not None
+            and e.valid_on(fact.dos)
+        }
+    )
+    successor = (entry.successor or "report a code valid on that date").format(
+        delivery=" / ".join(deliveries) or "the delivery code"
+    )
+    yield Hit(IG001_MESSAGE.format(subject=subject(fact), validity=validity, successor=successor))
+
+
+IG001 = Rule(
+    code="IG001",
+    name="code-not-valid-for-dos",
+    eras=ERAS_AB,
+    stage=Stage.LINE,
+    action=Action.REJECT_CLAIM,
+    trigger=(
+        "a code of the code-set table used outside its valid DOS (76950/77421/0197T from "
+        "2015; G6001-G6017, 77385, 77386, 77401, 77014 from 2026; 77436-77439 before 2026)"
+    ),
+    message=IG001_MESSAGE,
+    fix="Report the successor code named in the message for this date of service.",
+    citation=(
+        f"{STANDARD}: introduction (2015 deletions and 77387); RULES.md section 1 "
+        "(code sets and valid DOS, 2026 deletions)"
+    ),
+    example=(
+        "837P POS 11, DOS 2026-02-02: 77407 + G6002 -> rejected: 'report 77387-26 for the "
+        "professional part; the technical part is in 77407'."
+    ),
+    status_code="A7:454",
+    status_codes="A7:454",
+)
+
+IG002_MESSAGE = "Every line of claim {claim} is removed by other rules ({lines}): nothing billable."
+
+
+def check_ig002(outcome: ClaimOutcome) -> Iterator[Hit]:
+    numbers = [fact.lx for fact in outcome.facts.lines]
+    if outcome.rejected or not numbers or not set(numbers) <= outcome.removed:
+        return
+    lines = ", ".join(f"line {n}" for n in numbers)
+    yield Hit(IG002_MESSAGE.format(claim=outcome.facts.ref.claim_id, lines=lines))
+
+
+IG002 = Rule(
+    code="IG002",
+    name="nothing-billable",
+    eras=ERAS_AB,
+    stage=Stage.CLAIM,
+    action=Action.REJECT_CLAIM,
+    trigger="every line of a claim is removed by other rules",
+    message=IG002_MESSAGE,
+    fix="Do not submit the claim; none of its services is separately billable.",
+    citation=f"{CATALOGUE}, IG002; RULES.md section 3 (remove-line)",
+    example="837P with only 77387-TC on an IMRT delivery DOS billed elsewhere -> rejected.",
+    status_code="A3:21",
+    status_codes="A3:21",
+    claim_check=check_ig002,
+    mandatory=True,
+)
+
+RULES = (IG000, IG001, IG002)

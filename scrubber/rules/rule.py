@@ -1,0 +1,142 @@
+"""What a rule and a rule pack are.
+
+A :class:`Rule` is catalogue metadata plus one pure check function. Checks
+receive facts and an :class:`~scrubber.rules.evaluation.Evaluation` (the
+read-only context, the code table, and for count rules the survival of other
+lines) and return :class:`Hit` values; they do no I/O and keep no state. The
+engine turns hits into :class:`~scrubber.findings.Finding` objects, applying
+the profile and the policy.
+
+A pack is anything with ``name``, ``version`` and ``rules``
+(:class:`RulePack`); it is registered under the entry-point group
+``scrubber.rules``, e.g. in a payer's own distribution::
+
+    [options.entry_points]
+    scrubber.rules =
+        acme-payer = acme_rules.pack:pack
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from scrubber.findings import Action
+from scrubber.rules.eras import Era
+from scrubber.rules.facts import ClaimFacts, LineFact
+
+if TYPE_CHECKING:
+    from scrubber.rules.evaluation import Evaluation
+
+
+class Stage(StrEnum):
+    """When a rule runs.
+
+    ``LINE`` rules see every billed line (removed or not); ``COUNT`` rules
+    count only lines that no ``LINE`` rule removes or rejects; ``CLAIM`` rules
+    look at the claim's outcome after both.
+    """
+
+    LINE = "line"
+    COUNT = "count"
+    CLAIM = "claim"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One firing of a check.
+
+    ``bypass`` names the modifier (XS/59) that kept the rule from applying:
+    the finding is then a ``warn`` naming the bypass. ``action`` overrides the
+    rule's default action for this hit (IG101 repairs units instead of
+    removing a line); a policy override still wins over it.
+    """
+
+    message: str
+    bypass: str = ""
+    action: Action | None = None
+    status_code: str | None = None
+    extra_status_codes: tuple[str, ...] = ()
+    repaired_units: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOutcome:
+    """What LINE and COUNT rules did to a claim, for CLAIM rules."""
+
+    facts: ClaimFacts
+    removed: frozenset[int]
+    rejected: bool
+
+
+LineCheck = Callable[[LineFact, "Evaluation"], Iterable[Hit]]
+ClaimCheck = Callable[[ClaimOutcome], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One catalogue entry and its check.
+
+    ``status_code`` is the 277CA STC01 composite of its findings (a hit may
+    choose another); ``status_codes`` is the catalogue's description of them.
+    ``message`` is the template the check formats. ``mandatory`` rules cannot
+    be disabled or re-actioned by a policy.
+    """
+
+    code: str
+    name: str
+    eras: frozenset[Era]
+    stage: Stage
+    action: Action
+    trigger: str
+    message: str
+    fix: str
+    citation: str
+    example: str
+    status_code: str = ""
+    status_codes: str = ""
+    action_text: str = ""
+    line_check: LineCheck | None = None
+    claim_check: ClaimCheck | None = None
+    mandatory: bool = False
+
+    @property
+    def fixable(self) -> bool:
+        """An automatic correction exists (line removal or unit repair)."""
+        return self.action in (Action.REMOVE_LINE, Action.REPAIR)
+
+    @property
+    def era_label(self) -> str:
+        labels = [era.value for era in (Era.A, Era.B) if era in self.eras]
+        return ",".join(labels) or "-"
+
+
+@runtime_checkable
+class RulePack(Protocol):
+    """A versioned set of rules, found through the ``scrubber.rules`` entry points."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def rules(self) -> Sequence[Rule]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A plain :class:`RulePack`."""
+
+    name: str
+    version: str
+    rules: tuple[Rule, ...]
+
+
+def rule_set_of(pack: RulePack) -> str:
+    """``name/version``, echoed in every finding: ``image-guidance/2026.1``."""
+    return f"{pack.name}/{pack.version}"
