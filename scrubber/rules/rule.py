@@ -103,6 +103,16 @@ class Rule:
     claim_check: ClaimCheck | None = None
     mandatory: bool = False
 
+    def __post_init__(self) -> None:
+        needs_claim_check = self.stage is Stage.CLAIM
+        if needs_claim_check != (self.claim_check is not None) or needs_claim_check == (
+            self.line_check is not None
+        ):
+            raise ValueError(
+                f"rule {self.code}: a {self.stage.value} rule needs exactly "
+                f"{'a claim_check' if needs_claim_check else 'a line_check'}"
+            )
+
     @property
     def fixable(self) -> bool:
         """An automatic correction exists (line removal or unit repair)."""

@@ -42,6 +42,7 @@ IG000 = Rule(
     fix="Check the date of service; claims for DOS before 2015 need manual review.",
     citation=f"{CATALOGUE}, IG000; RULES.md section 3 (not-evaluated)",
     example="837P 77417 on 2014-12-31 -> not evaluated (IG000), never silently clean.",
+    line_check=check_ig000,
 )
 
 IG001_MESSAGE = "{subject} is not valid for that date of service ({validity}); {successor}."
@@ -93,6 +94,7 @@ IG001 = Rule(
     ),
     status_code="A7:454",
     status_codes="A7:454",
+    line_check=check_ig001,
 )
 
 IG002_MESSAGE = "Every line of claim {claim} is removed by other rules ({lines}): nothing billable."

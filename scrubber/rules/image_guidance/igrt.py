@@ -185,7 +185,9 @@ IG103 = Rule(
     line_check=check_ig103,
 )
 
-IG104_MESSAGE = "{subject} is IGRT in a {modality} course ({course}): subject to physician review."
+IG104_MESSAGE = (
+    "{subject} is IGRT in a course of modality {modality} ({course}): subject to physician review."
+)
 IG104_NO_COURSE = (
     "{subject} is IGRT with no course data (no delivery, plan or simulation for this "
     "patient, entity and site): modality unknown, subject to physician review."
