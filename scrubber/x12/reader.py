@@ -211,9 +211,17 @@ class X12Reader:
                 raise _misplaced(segment, "LX outside a claim (no CLM before it)")
             state.lines.append([segment])
         elif state.lines:
-            if len(state.lines[-1]) == 1 and segment_id not in ("SV1", "SV2"):
+            line = state.lines[-1]
+            if len(line) == 1 and segment_id not in ("SV1", "SV2"):
                 raise _misplaced(segment, f"{_service_id(group)} must follow LX")
-            state.lines[-1].append(segment)
+            if len(line) > 1 and segment_id in ("SV1", "SV2"):
+                # An LX is missing: merging would lose this line's charge.
+                raise _misplaced(
+                    segment,
+                    f"second {segment_id} in one service line (LX at segment "
+                    f"{line[0].position}); each {segment_id} needs its own LX",
+                )
+            line.append(segment)
         elif state.claim:
             if segment_id in ("SV1", "SV2"):
                 raise _misplaced(segment, f"{segment_id} outside a service line (no LX before it)")

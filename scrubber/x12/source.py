@@ -85,6 +85,7 @@ class TextSource:
         self.encoding = _detect_encoding(head)
         decoder = _IncrementalText(self.encoding.codec)
         first = decoder.feed(_strip_bom(head, self.encoding))
+        self._note_codec(decoder)
         if first:
             yield first
         while True:
@@ -92,11 +93,17 @@ class TextSource:
             if not block:
                 break
             text = decoder.feed(block)
+            self._note_codec(decoder)
             if text:
                 yield text
         rest = decoder.finish()
         if rest:
             yield rest
+
+    def _note_codec(self, decoder: _IncrementalText) -> None:
+        """Record a fall-back to Latin-1, so that output is encoded like the input."""
+        if decoder.codec != self.encoding.codec:
+            self.encoding = Encoding(decoder.codec, self.encoding.bom)
 
 
 class _IncrementalText:
