@@ -24,6 +24,7 @@ from scrubber.errors import X12InputError
 Source = str | bytes | os.PathLike[str] | BinaryIO
 
 CHUNK_BYTES = 1 << 20
+_SAMPLE_BYTES = 64  # bytes looked at to detect the encoding
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,13 @@ class TextSource:
 
     def _decode_stream(self, stream: BinaryIO) -> Iterator[str]:
         head = stream.read(CHUNK_BYTES)
+        # Short reads (pipes, sockets, raw streams) must not decide the encoding
+        # from a few bytes: read until the detection sample is complete.
+        while head and len(head) < _SAMPLE_BYTES:
+            more = stream.read(CHUNK_BYTES)
+            if not more:
+                break
+            head += more
         self.encoding = _detect_encoding(head)
         decoder = _IncrementalText(self.encoding.codec)
         first = decoder.feed(_strip_bom(head, self.encoding))
@@ -142,7 +150,7 @@ def _detect_encoding(head: bytes) -> Encoding:
         return Encoding("utf-16-le", bom=True)
     if head.startswith(codecs.BOM_UTF16_BE):
         return Encoding("utf-16-be", bom=True)
-    sample = head[:64]
+    sample = head[:_SAMPLE_BYTES]
     if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and sample[0] != 0:
         return Encoding("utf-16-le")
     if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 and sample[1] != 0:

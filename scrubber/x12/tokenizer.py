@@ -43,7 +43,7 @@ class Tokenizer:
         eof = False
         while True:
             buffer, eof = self._fill_to_isa(buffer, eof)
-            if not buffer.strip(_WHITESPACE):
+            if not buffer.strip():  # only (Unicode) whitespace is left
                 self.trailer = buffer
                 return
             self.delimiters = self._read_isa_delimiters(buffer)
@@ -141,8 +141,7 @@ class Tokenizer:
         """
         content = rest.strip(_WHITESPACE)
         if not content.strip():
-            self.trailer = rest
-            return "", True
+            return rest, True  # whitespace only: the caller keeps it as trailer
         self.count += 1
         elements = tuple(content.split(self.delimiters.element))
         if not _SEGMENT_ID.match(elements[0]):
