@@ -1,7 +1,26 @@
-"""scrubber: a claim scrubber for radiation-oncology image-guidance billing."""
+"""scrubber: a claim scrubber for radiation-oncology image-guidance billing.
+
+``scrubber.scrub`` (the Python API, see :mod:`scrubber.api`) is imported on
+first use, so that ``import scrubber`` stays cheap for the reader and tools.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import X12InputError
 
+if TYPE_CHECKING:
+    from scrubber.api import ScrubResult, scrub
+
 __version__ = "0.1.0"
 
-__all__ = ["X12InputError", "__version__"]
+__all__ = ["ScrubResult", "X12InputError", "__version__", "scrub"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("scrub", "ScrubResult"):
+        from scrubber import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'scrubber' has no attribute {name!r}")

@@ -10,16 +10,24 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from scrubber import __version__
 from scrubber.errors import X12InputError
 
-COMMANDS = ("show",)
+COMMANDS = ("show", "scrub", "validate")
 EXIT_USAGE = 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on standard error (exit 2), never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="scrubber",
         description="Scrub radiation-oncology image-guidance claims (X12 837P/837I).",
     )

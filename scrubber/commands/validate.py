@@ -1,0 +1,87 @@
+"""``scrubber validate INPUT [-o DIR]``: implementation-guide conformance (pyx12).
+
+Validates the input against its implementation guide (837P, 837I, or any
+transaction pyx12 has a map for), writes pyx12's 999 acknowledgment to
+``DIR/S.999.x12`` (atomically; ``S`` is the input's stem, ``stdin`` for
+``-``) and prints a summary of the errors.
+
+Exit status: 0 valid, 1 invalid, 2 unusable input (not X12 at all, or
+unreadable) with one line on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrubber.errors import X12InputError
+from scrubber.logs import configure_logging, get_logger
+from scrubber.outputs import write_atomic
+from scrubber.x12.conformance import check_conformance
+from scrubber.x12.source import TextSource
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+SHOWN_ERRORS = 50
+ISA_LENGTH = 106
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check implementation-guide conformance with pyx12, write S.999.x12",
+    )
+    parser.add_argument("input", metavar="INPUT", help="an X12 file, or - for standard input")
+    parser.add_argument("-o", "--output-dir", default=".", metavar="DIR",
+                        help="directory for S.999.x12 (default: current directory)")  # fmt: skip
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging()
+    log = get_logger("scrubber.validate")
+    name = "<stdin>" if args.input == "-" else args.input
+    out_dir = Path(args.output_dir)
+    if not out_dir.is_dir():
+        print(f"scrubber validate: output directory {out_dir} does not exist", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        source = TextSource(sys.stdin.buffer if args.input == "-" else args.input, name)
+        text = "".join(source.chunks())
+    except X12InputError as error:
+        print(f"scrubber: {name}: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    start = text.lstrip(" \t\r\n")
+    if not start.startswith("ISA") or len(start) < ISA_LENGTH:
+        found = start[:3] or "end of input"
+        print(
+            f"scrubber: {name}: segment 1: expected an ISA interchange header, found {found!r}",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    try:
+        result = check_conformance(start)
+    except Exception as exc:  # pyx12 fails on some malformed input
+        print(
+            f"scrubber: {name}: pyx12 could not read the input "
+            f"({type(exc).__name__}: {exc})".replace("\n", " "),
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    stem = "stdin" if args.input == "-" else Path(args.input).stem
+    ack_path = out_dir / f"{stem}.999.x12"
+    if result.ack_999:
+        write_atomic(ack_path, result.ack_999.encode(source.encoding.codec))
+    log.info("validate.done", valid=result.valid, errors=len(result.errors))
+    if result.valid:
+        print(f"{name}: valid ({ack_path} written)")
+        return EXIT_VALID
+    print(f"{name}: invalid, {len(result.errors)} errors")
+    for problem in result.errors[:SHOWN_ERRORS]:
+        print(f"  {problem}")
+    if len(result.errors) > SHOWN_ERRORS:
+        print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more")
+    if result.ack_999:
+        print(f"  999 written to {ack_path}")
+    return EXIT_INVALID

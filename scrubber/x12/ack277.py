@@ -1,0 +1,352 @@
+"""Write the 277CA (005010X214) that acknowledges every claim of an input.
+
+Contract (:func:`write_277ca`):
+
+* One ISA per input interchange (sender and receiver swapped), one GS (HN)
+  per input functional group, one 277 per input 837 ST-SE that holds claims,
+  with the input's delimiters and newline style. Control numbers count up
+  from ``control_start``; dates and times are ``now``.
+* 2000A/2100A information source: the 837's receiver (1000B); 2200A TRN02 and
+  2200B TRN02: the 837's BHT03. 2000B/2100B information receiver: the 837's
+  submitter (1000A), with accepted/rejected counts and amounts (QTY 90/AA,
+  AMT YU/YY; amounts are the submitted CLM02s).
+* 2000C per billing provider HL (STC ``A1:19``, QTY QA/QC, AMT YU/YY).
+* 2000D per claim: patient name and subscriber member id, TRN02 = CLM01,
+  claim service dates. Accepted and corrected claims: STC ``A2:20``, action
+  ``WQ`` (a corrected claim's STC12 says which lines were removed or
+  repaired). Rejected claims: STC ``A3:21``, action ``U``, claim-level status
+  codes of the findings in STC10/STC11, STC12 free text naming the rules and
+  lines; each offending line (a line with a ``reject-claim``, ``remove-line``
+  or ``repair`` finding) in a 2220D loop: SVC, STC from the findings' status
+  codes (STC03 ``U``), ``REF*FJ`` = the line's REF*6R or its LX number, and
+  DTP*472.
+* Free text is sanitized of the interchange's separators (see
+  :func:`~scrubber.x12.segment_text.sanitize_text`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scrubber.findings import Action, ClaimStatus, Finding
+from scrubber.model import (
+    Claim,
+    ClaimKind,
+    DateRange,
+    Delimiters,
+    HierarchyLevel,
+    Segment,
+    ServiceLine,
+    Transaction,
+)
+from scrubber.outcome import ZERO, Outcome, runs_by
+from scrubber.x12.segment_text import format_amount, format_quantity, prefix_of, sanitize_text
+
+VERSION = "005010X214"
+CLAIM_REJECTED = "A3:21"
+CLAIM_ACCEPTED = "A2:20"
+RECEIVED = "A1:19"
+FREE_TEXT_LIMIT = 264
+_LINE_ACTIONS = frozenset({Action.REJECT_CLAIM, Action.REMOVE_LINE, Action.REPAIR})
+
+
+@dataclass(frozen=True, slots=True)
+class AckSettings:
+    """Run-dependent values of the acknowledgment.
+
+    ``control_start`` is the first ISA13 (and GS06); each further interchange
+    or group takes the next number.
+    """
+
+    now: dt.datetime
+    control_start: int = 1
+
+
+def default_control_start(now: dt.datetime) -> int:
+    """A 9-digit control number from the time of day and day of year (unique per
+    second within a year), for runs that keep no counter."""
+    return int(now.strftime("%j%H%M%S")) % 1_000_000_000 or 1
+
+
+def write_277ca(outcomes: Sequence[Outcome], settings: AckSettings) -> str:
+    """The 277CA text acknowledging ``outcomes`` (every claim of the input, in order)."""
+    writer = _Writer(settings)
+    for _, in_interchange in runs_by(outcomes, lambda o: o.claim.transaction.group.interchange):
+        writer.interchange(in_interchange)
+    return writer.text()
+
+
+class _Writer:
+    def __init__(self, settings: AckSettings) -> None:
+        self.settings = settings
+        self.parts: list[str] = []
+        self.control = settings.control_start
+        self.delimiters = Delimiters()
+        self.newline = ""
+        self.date = settings.now.strftime("%Y%m%d")
+        self.time = settings.now.strftime("%H%M")
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add(self, *elements: str) -> None:
+        values = list(elements)
+        while len(values) > 1 and values[-1] == "":
+            values.pop()
+        prefix = self.newline if self.parts else ""
+        self.parts.append(prefix + self.delimiters.element.join(values) + self.delimiters.segment)
+
+    def _next_control(self) -> int:
+        number = self.control
+        self.control = self.control % 999_999_999 + 1
+        return number
+
+    # Envelopes ---------------------------------------------------------------
+
+    def interchange(self, outcomes: list[Outcome]) -> None:
+        interchange = outcomes[0].claim.transaction.group.interchange
+        self.delimiters = d = interchange.delimiters
+        isa = interchange.isa
+        self.newline = prefix_of(outcomes[0].claim.transaction.group.gs, d)
+        if self.parts and not self.newline:
+            self.newline = ""
+        control = f"{self._next_control():09d}"
+        self.add(
+            "ISA", "00", " " * 10, "00", " " * 10,
+            isa.get(7), isa.get(8), isa.get(5), isa.get(6),
+            self.settings.now.strftime("%y%m%d"), self.time,
+            d.repetition or "^", "00501", control, "0", interchange.usage or "P", d.component,
+        )  # fmt: skip
+        groups = runs_by(outcomes, lambda o: o.claim.transaction.group)
+        for _, in_group in groups:
+            self.group(in_group)
+        self.add("IEA", str(len(groups)), control)
+
+    def group(self, outcomes: list[Outcome]) -> None:
+        gs = outcomes[0].claim.transaction.group.gs
+        control = str(self._next_control())
+        self.add("GS", "HN", gs.get(3), gs.get(2), self.date, self.time, control, "X", VERSION)
+        transactions = runs_by(outcomes, lambda o: o.claim.transaction)
+        for number, (transaction, in_transaction) in enumerate(transactions, start=1):
+            self.transaction(transaction, in_transaction, f"{number:04d}", control)
+        self.add("GE", str(len(transactions)), control)
+
+    # The 277 ------------------------------------------------------------------
+
+    def transaction(
+        self, source: Transaction, outcomes: list[Outcome], control: str, group_control: str
+    ) -> None:
+        start = len(self.parts)
+        self.add("ST", "277", control, VERSION)
+        self.add("BHT", "0085", "08", f"277CA{group_control}{control}", self.date, self.time, "TH")
+        header = source.header
+        interchange = source.group.interchange
+        receiver = _find_nm1(header, "40")
+        submitter = _find_nm1(header, "41")
+        # 2000A information source (the 837's receiver)
+        self.add("HL", "1", "", "20", "1")
+        source_qualifier = receiver.get(8) if receiver and receiver.get(8) in _SOURCE_QUALS else ""
+        self.add(
+            "NM1", "PR", "2", _name(receiver, "RECEIVER"), "", "", "", "",
+            source_qualifier or "46",
+            receiver.get(9) if receiver and receiver.get(9) else interchange.receiver_id,
+        )  # fmt: skip
+        self.add("TRN", "1", source.reference or "0")
+        self.add("DTP", "050", "D8", self.date)
+        self.add("DTP", "009", "D8", self.date)
+        # 2000B information receiver (the 837's submitter)
+        self.add("HL", "2", "1", "21", "1")
+        person = submitter is not None and submitter.get(2) == "1"
+        self.add(
+            "NM1", "41", "1" if person else "2", _name(submitter, "SUBMITTER"),
+            submitter.get(4) if submitter and person else "",
+            submitter.get(5) if submitter and person else "", "", "",
+            "46",
+            submitter.get(9) if submitter and submitter.get(9) else interchange.sender_id,
+        )  # fmt: skip
+        self.add("TRN", "2", source.reference or "0")
+        self.add("STC", RECEIVED.replace(":", self.delimiters.component), self.date, "WQ",
+                 format_amount(_total(outcomes)))  # fmt: skip
+        self._totals(outcomes, "90", "AA")
+        next_id = 3
+        for billing, in_billing in runs_by(outcomes, lambda o: o.claim.billing):
+            next_id = self.provider(billing, in_billing, next_id)
+        self.add("SE", str(len(self.parts) - start + 1), control)
+
+    def _totals(self, outcomes: list[Outcome], accepted_qty: str, rejected_qty: str) -> None:
+        accepted = [o for o in outcomes if not o.rejected]
+        rejected = [o for o in outcomes if o.rejected]
+        if accepted:
+            self.add("QTY", accepted_qty, str(len(accepted)))
+        if rejected:
+            self.add("QTY", rejected_qty, str(len(rejected)))
+        if accepted:
+            self.add("AMT", "YU", format_amount(_total(accepted)))
+        if rejected:
+            self.add("AMT", "YY", format_amount(_total(rejected)))
+
+    def provider(self, billing: HierarchyLevel, outcomes: list[Outcome], hl_id: int) -> int:
+        provider_id = str(hl_id)
+        self.add("HL", provider_id, "2", "19", "1")
+        nm1 = _find_nm1(billing.segments, "85")
+        organization = nm1 is None or nm1.get(2) != "1"
+        qualifier = nm1.get(8) if nm1 and nm1.get(8) in ("FI", "SV", "XX") else "XX"
+        self.add(
+            "NM1", "85", "2" if organization else "1", _name(nm1, "BILLING PROVIDER"),
+            "" if organization or nm1 is None else nm1.get(4),
+            "" if organization or nm1 is None else nm1.get(5), "", "",
+            qualifier, outcomes[0].claim.billing_npi or "0",
+        )  # fmt: skip
+        self.add("TRN", "1", "0")
+        self.add("STC", RECEIVED.replace(":", self.delimiters.component), "", "WQ",
+                 format_amount(_total(outcomes)))  # fmt: skip
+        self._totals(outcomes, "QA", "QC")
+        hl_id += 1
+        for outcome in outcomes:
+            self.claim(outcome, str(hl_id), provider_id)
+            hl_id += 1
+        return hl_id
+
+    def claim(self, outcome: Outcome, hl_id: str, parent: str) -> None:
+        claim = outcome.claim
+        self.add("HL", hl_id, parent, "PT")
+        person = claim.patient or claim.subscriber
+        self.add(
+            "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
+            "MI", claim.subscriber.member_id or "UNKNOWN",
+        )  # fmt: skip
+        self.add("TRN", "2", claim.patient_control_number or "0")
+        comp = self.delimiters.component
+        amount = format_amount(outcome.charge_in)
+        if outcome.rejected:
+            extra = _claim_level_codes(outcome.decision.findings)
+            self.add(
+                "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U", amount,
+                "", "", "", "", "",
+                *(code.replace(":", comp) for code in extra),
+                *([""] * (2 - len(extra))),
+                self._text(_rejection_text(outcome)),
+            )  # fmt: skip
+        else:
+            note = _correction_text(outcome)
+            self.add(
+                "STC", CLAIM_ACCEPTED.replace(":", comp), self.date, "WQ", amount,
+                "", "", "", "", "", "", "", self._text(note) if note else "",
+            )  # fmt: skip
+        if claim.kind is ClaimKind.INSTITUTIONAL and claim.bill_type:
+            self.add("REF", "BLT", claim.bill_type)
+        self.add("DTP", "472", *_period(_claim_dates(claim), claim.transaction.created))
+        if outcome.rejected:
+            for line, findings in _offending_lines(outcome):
+                self.line(claim, line, findings)
+
+    def line(self, claim: Claim, line: ServiceLine, findings: list[Finding]) -> None:
+        comp = self.delimiters.component
+        procedure = comp.join((line.qualifier or "HC", line.procedure, *line.modifiers))
+        institutional = claim.kind is ClaimKind.INSTITUTIONAL
+        self.add(
+            "SVC", procedure, format_amount(line.charge), "",
+            line.revenue_code if institutional else "", "", "", format_quantity(line.units),
+        )  # fmt: skip
+        codes = _line_codes(findings)
+        self.add(
+            "STC", codes[0].replace(":", comp), self.date, "U",
+            "", "", "", "", "", "",
+            *(code.replace(":", comp) for code in codes[1:3]),
+        )  # fmt: skip
+        self.add("REF", "FJ", line.line_control or str(line.number))
+        if line.dos is not None:
+            self.add("DTP", "472", *_period(line.dos, ""))
+
+    def _text(self, text: str) -> str:
+        return sanitize_text(text, self.delimiters, FREE_TEXT_LIMIT)
+
+
+_SOURCE_QUALS = frozenset({"46", "FI", "PI", "XV"})
+
+
+def _find_nm1(segments: Iterable[Segment], entity: str) -> Segment | None:
+    return next((s for s in segments if s.id == "NM1" and s.get(1) == entity), None)
+
+
+def _name(nm1: Segment | None, fallback: str) -> str:
+    return nm1.get(3) if nm1 is not None and nm1.get(3) else fallback
+
+
+def _total(outcomes: Iterable[Outcome]) -> Decimal:
+    return sum((o.charge_in for o in outcomes), ZERO)
+
+
+def _claim_dates(claim: Claim) -> DateRange | None:
+    if claim.statement_period is not None:
+        return claim.statement_period
+    dates = [line.dos for line in claim.lines if line.dos is not None]
+    if not dates:
+        return None
+    return DateRange(min(d.start for d in dates), max(d.end for d in dates))
+
+
+def _period(dates: DateRange | None, fallback: str) -> tuple[str, str]:
+    if dates is None:
+        return ("D8", fallback)
+    if dates.is_single_day:
+        return ("D8", f"{dates.start:%Y%m%d}")
+    return ("RD8", f"{dates.start:%Y%m%d}-{dates.end:%Y%m%d}")
+
+
+def _claim_level_codes(findings: Iterable[Finding]) -> list[str]:
+    """Up to two distinct claim-level status codes for 2200D STC10/STC11."""
+    codes: list[str] = []
+    for finding in findings:
+        if finding.line is not None or finding.action is not Action.REJECT_CLAIM:
+            continue
+        for code in (finding.status_code, *finding.extra_status_codes):
+            if code and code != CLAIM_REJECTED and code not in codes:
+                codes.append(code)
+    return codes[:2]
+
+
+def _offending_lines(outcome: Outcome) -> list[tuple[ServiceLine, list[Finding]]]:
+    by_number: dict[int, list[Finding]] = {}
+    for finding in outcome.decision.findings:
+        if finding.line is not None and finding.action in _LINE_ACTIONS:
+            by_number.setdefault(finding.line, []).append(finding)
+    lines = {line.number: line for line in outcome.claim.lines}
+    return [(lines[n], by_number[n]) for n in sorted(by_number) if n in lines]
+
+
+def _line_codes(findings: list[Finding]) -> list[str]:
+    """Distinct status codes of a line's findings, reject-claim findings first;
+    ``A3:21`` when none of them carries one."""
+    ordered = sorted(findings, key=lambda f: f.action is not Action.REJECT_CLAIM)
+    codes: list[str] = []
+    for finding in ordered:
+        for code in (finding.status_code, *finding.extra_status_codes):
+            if code and code not in codes:
+                codes.append(code)
+    return codes or [CLAIM_REJECTED]
+
+
+def _where(finding: Finding) -> str:
+    return "claim" if finding.line is None else f"line {finding.line}"
+
+
+def _rejection_text(outcome: Outcome) -> str:
+    findings = [f for f in outcome.decision.findings if f.action in _LINE_ACTIONS]
+    findings.sort(key=lambda f: f.action is not Action.REJECT_CLAIM)
+    parts = [f"{f.rule} {_where(f)}: {f.message}" for f in findings]
+    return "Rejected. " + "; ".join(parts) if parts else "Rejected."
+
+
+def _correction_text(outcome: Outcome) -> str:
+    if outcome.decision.status is not ClaimStatus.CORRECTED:
+        return ""
+    parts = [
+        f"{f.rule} {_where(f)} {'removed' if f.action is Action.REMOVE_LINE else 'repaired'}"
+        for f in outcome.decision.findings
+        if f.action in (Action.REMOVE_LINE, Action.REPAIR)
+    ]
+    return "Accepted as corrected: " + "; ".join(parts) if parts else ""

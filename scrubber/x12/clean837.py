@@ -1,0 +1,181 @@
+"""Write the cleaned 837: the accepted and corrected claims of an input.
+
+Contract (:func:`write_clean_837`):
+
+* Only claims that are not rejected are written, in input order, inside the
+  input's own envelopes (ISA, GS, ST and the 837 header segments are copied
+  as they came: delimiters, control numbers, newline style).
+* A claim the rules did not change is written byte-for-byte (the ``raw``
+  text of its segments). A corrected claim loses its removed 2400 loops; the
+  surviving lines are renumbered (LX01 = 1, 2, ...), repaired units replace
+  SV104 (837P) / SV205 (837I), and CLM02 becomes ``charge_out`` (the
+  submitted total less the removed lines' charges, in ``Decimal``).
+* HL loops are renumbered 1, 2, ... in output order with parents (HL02) and
+  child codes (HL04) recomputed; an HL loop with no surviving claim below it
+  is dropped, as are transactions, groups and interchanges left empty.
+  SE01, GE01 and IEA01 count what is written. A segment whose elements do not
+  change is written as it came, so an input whose claims are all accepted
+  unchanged is reproduced exactly (given correct input trailers).
+* Returns ``None`` when no claim survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from scrubber.model import (
+    Claim,
+    ClaimKind,
+    Delimiters,
+    Group,
+    HierarchyLevel,
+    Interchange,
+    Segment,
+    Transaction,
+)
+from scrubber.outcome import Outcome, runs_by
+from scrubber.x12.segment_text import (
+    format_amount,
+    format_quantity,
+    prefix_of,
+    render,
+    replace_element,
+    rewrite,
+)
+
+
+def write_clean_837(outcomes: Sequence[Outcome], trailer: str = "") -> str | None:
+    """The cleaned 837 text for ``outcomes`` (input order), or ``None`` when every
+    claim is rejected. ``trailer`` is the whitespace after the input's last segment."""
+    kept = [outcome for outcome in outcomes if not outcome.rejected]
+    if not kept:
+        return None
+    return "".join(_interchanges(kept)) + trailer
+
+
+def _interchanges(kept: list[Outcome]) -> Iterator[str]:
+    interchanges = runs_by(kept, lambda o: o.claim.transaction.group.interchange)
+    for interchange, in_interchange in interchanges:
+        yield from _interchange(interchange, in_interchange)
+
+
+def _interchange(interchange: Interchange, outcomes: list[Outcome]) -> Iterator[str]:
+    delimiters = interchange.delimiters
+    yield interchange.isa.raw
+    groups = runs_by(outcomes, lambda o: o.claim.transaction.group)
+    newline = prefix_of(groups[0][0].gs, delimiters)
+    for group, in_group in groups:
+        yield from _group(group, in_group, newline)
+    yield render(("IEA", str(len(groups)), interchange.control_number), delimiters, newline)
+
+
+def _group(group: Group, outcomes: list[Outcome], newline: str) -> Iterator[str]:
+    delimiters = group.interchange.delimiters
+    yield group.gs.raw
+    transactions = runs_by(outcomes, lambda o: o.claim.transaction)
+    for transaction, in_transaction in transactions:
+        body = list(_transaction_body(transaction, in_transaction))
+        yield from body
+        count = str(len(body) + 1)
+        yield render(("SE", count, transaction.control_number), delimiters, newline)
+    yield render(("GE", str(len(transactions)), group.control_number), delimiters, newline)
+
+
+def _transaction_body(transaction: Transaction, outcomes: list[Outcome]) -> Iterator[str]:
+    """ST, the header, then the HL loops and claims: one string per segment."""
+    delimiters = transaction.group.interchange.delimiters
+    for segment in transaction.header:
+        yield segment.raw
+    plan = _HierarchyPlan.of(outcomes)
+    for outcome in outcomes:
+        claim = outcome.claim
+        for level in plan.opens_before(claim):
+            yield from _level(level, plan, delimiters)
+        yield from _claim(outcome, delimiters)
+
+
+@dataclass
+class _HierarchyPlan:
+    """New HL ids, parents and child codes for the HL loops that survive."""
+
+    ids: dict[int, str] = field(default_factory=dict)
+    parents: dict[int, str] = field(default_factory=dict)
+    has_children: set[int] = field(default_factory=set)
+    opening: dict[int, list[HierarchyLevel]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome]) -> _HierarchyPlan:
+        plan = cls()
+        counter = 0
+        current: list[HierarchyLevel | None] = [None, None, None]
+        for outcome in outcomes:
+            claim = outcome.claim
+            chain = [claim.billing, claim.subscriber_level, claim.patient_level]
+            opened: list[HierarchyLevel] = []
+            parent = ""
+            for depth, level in enumerate(chain):
+                if level is None:
+                    current[depth] = None
+                    continue
+                if level is not current[depth]:
+                    counter += 1
+                    plan.ids[id(level)] = str(counter)
+                    plan.parents[id(level)] = parent
+                    opened.append(level)
+                    current[depth] = level
+                    for deeper in range(depth + 1, 3):
+                        current[deeper] = None
+                    if depth > 0:
+                        owner = chain[depth - 1]
+                        assert owner is not None
+                        plan.has_children.add(id(owner))
+                parent = plan.ids[id(level)]
+            plan.opening[id(claim)] = opened
+        return plan
+
+    def opens_before(self, claim: Claim) -> list[HierarchyLevel]:
+        return self.opening[id(claim)]
+
+
+def _level(level: HierarchyLevel, plan: _HierarchyPlan, delimiters: Delimiters) -> Iterator[str]:
+    hl = level.hl
+    key = id(level)
+    elements = replace_element(hl.elements, 1, plan.ids[key])
+    elements = replace_element(elements, 2, plan.parents[key])
+    child = "1" if level.level_code == "20" or key in plan.has_children else "0"
+    elements = replace_element(elements, 4, child)
+    yield rewrite(hl, elements, delimiters)
+    for segment in level.segments[1:]:
+        yield segment.raw
+
+
+def _claim(outcome: Outcome, delimiters: Delimiters) -> Iterator[str]:
+    claim = outcome.claim
+    if not outcome.changed:
+        for segment in claim.all_segments():
+            yield segment.raw
+        return
+    clm = claim.clm
+    if outcome.removed_lines:
+        elements = replace_element(clm.elements, 2, format_amount(outcome.charge_out))
+        yield rewrite(clm, elements, delimiters)
+    else:
+        yield clm.raw
+    for segment in claim.segments[1:]:
+        yield segment.raw
+    repaired = outcome.repaired_units
+    units_index = 4 if claim.kind is ClaimKind.PROFESSIONAL else 5
+    for number, line in enumerate(outcome.kept_lines, start=1):
+        lx = line.lx
+        yield rewrite(lx, replace_element(lx.elements, 1, str(number)), delimiters)
+        for segment in line.segments[1:]:
+            if segment is line.service and line.number in repaired:
+                units = format_quantity(repaired[line.number])
+                yield _with_units(segment, units_index, units, delimiters)
+            else:
+                yield segment.raw
+
+
+def _with_units(segment: Segment, index: int, units: str, delimiters: Delimiters) -> str:
+    return rewrite(segment, replace_element(segment.elements, index, units), delimiters)
