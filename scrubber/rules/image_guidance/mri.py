@@ -66,7 +66,7 @@ IG301 = Rule(
     citation=f"{MRI_SECTION}, Standards: must be requested; documentation reviewed by a physician",
     example="76498 with REF*G1 but no PWK -> rejected (A6:294 + A6:306).",
     status_code=AUTHORIZATION_MISSING,
-    status_codes="A6:252:PR (authorization missing) / A6:294 + A6:306 (documentation missing)",
+    status_codes="A6:252:PR (no authorization) / A6:294 + A6:306 (no documentation)",
     line_check=check_ig301,
 )
 
