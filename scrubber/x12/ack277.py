@@ -330,23 +330,49 @@ def _line_codes(findings: list[Finding]) -> list[str]:
     return codes or [CLAIM_REJECTED]
 
 
-def _where(finding: Finding) -> str:
-    return "claim" if finding.line is None else f"line {finding.line}"
-
-
 def _rejection_text(outcome: Outcome) -> str:
+    """``Rejected: IG001 lines 1, 3; IG108 claim. <first message>`` - the rules and
+    lines first, so that they survive the 264-character limit."""
     findings = [f for f in outcome.decision.findings if f.action in _LINE_ACTIONS]
     findings.sort(key=lambda f: f.action is not Action.REJECT_CLAIM)
-    parts = [f"{f.rule} {_where(f)}: {f.message}" for f in findings]
-    return "Rejected. " + "; ".join(parts) if parts else "Rejected."
+    return _rules_and_lines("Rejected", findings)
+
+
+def _rules_and_lines(verb: str, findings: list[Finding]) -> str:
+    if not findings:
+        return verb + "."
+    where: dict[str, list[str]] = {}
+    for finding in findings:
+        places = where.setdefault(finding.rule, [])
+        place = "claim" if finding.line is None else str(finding.line)
+        if place not in places:
+            places.append(place)
+    parts = []
+    for rule, places in where.items():
+        lines = [p for p in places if p != "claim"]
+        text = rule
+        if "claim" in places:
+            text += " claim"
+        if lines:
+            text += f" line{'s' if len(lines) > 1 else ''} {', '.join(lines)}"
+        parts.append(text)
+    return f"{verb} {'; '.join(parts)}. {findings[0].message}"
 
 
 def _correction_text(outcome: Outcome) -> str:
     if outcome.decision.status is not ClaimStatus.CORRECTED:
         return ""
-    parts = [
-        f"{f.rule} {_where(f)} {'removed' if f.action is Action.REMOVE_LINE else 'repaired'}"
+    changes = [
+        f
         for f in outcome.decision.findings
-        if f.action in (Action.REMOVE_LINE, Action.REPAIR)
+        if f.action in (Action.REMOVE_LINE, Action.REPAIR) and f.line is not None
     ]
-    return "Accepted as corrected: " + "; ".join(parts) if parts else ""
+    removed = sorted({f.line for f in changes if f.action is Action.REMOVE_LINE and f.line})
+    repaired = sorted({f.line for f in changes if f.action is Action.REPAIR and f.line})
+    parts = []
+    if removed:
+        parts.append("lines removed " + ", ".join(map(str, removed)))
+    if repaired:
+        parts.append("units repaired on lines " + ", ".join(map(str, repaired)))
+    rules = ", ".join(dict.fromkeys(f.rule for f in changes))
+    return f"Accepted as corrected ({rules}) - {'; '.join(parts)}" if parts else ""

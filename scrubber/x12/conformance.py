@@ -18,6 +18,9 @@ from typing import Any
 import pyx12.params
 import pyx12.x12n_document
 
+from scrubber.errors import X12InputError
+from scrubber.x12.tokenizer import Tokenizer
+
 
 @dataclass(frozen=True, slots=True)
 class ConformanceError:
@@ -50,7 +53,39 @@ class Conformance:
 
 
 def check_conformance(text: str) -> Conformance:
-    """Validate X12 ``text`` against its implementation guide with pyx12."""
+    """Validate X12 ``text`` against its implementation guide with pyx12.
+
+    pyx12 reads the delimiters of the first ISA only, so a file of several
+    interchanges is validated one interchange at a time (when its segments can
+    be split; otherwise as a whole): valid when every one is, 999s concatenated.
+    """
+    parts = split_interchanges(text)
+    results = [_check_one(part) for part in parts]
+    return Conformance(
+        all(r.valid for r in results),
+        "".join(r.ack_999 for r in results),
+        tuple(e for r in results for e in r.errors),
+    )
+
+
+def split_interchanges(text: str) -> list[str]:
+    """The text of each ISA-IEA interchange (``[text]`` when it cannot be split)."""
+    parts: list[str] = []
+    current: list[str] = []
+    try:
+        for segment in Tokenizer(iter([text]), []).segments():
+            current.append(segment.raw)
+            if segment.id == "IEA":
+                parts.append("".join(current))
+                current = []
+    except X12InputError:
+        return [text]
+    if current:
+        parts.append("".join(current))
+    return [part.lstrip(" \t\r\n") for part in parts] or [text]
+
+
+def _check_one(text: str) -> Conformance:
     logging.getLogger("pyx12").setLevel(logging.CRITICAL + 1)
     params = pyx12.params.params()
     ack = io.StringIO()
