@@ -1,7 +1,7 @@
 """The course registry (``--courses FILE``): planned fractions per course.
 
 CSV, one course per row, columns in this order (a header row is optional and
-recognised by its last cell not being a number)::
+recognised by its first cell starting with ``member``)::
 
     member_id,billing_npi,site_icd10,first_dos,planned_fractions
     MBR0001,1234567893,C61,2025-03-03,28
@@ -71,7 +71,7 @@ EMPTY_REGISTRY = CourseRegistry(MappingProxyType({}))
 def parse_registry(text: str) -> CourseRegistry:
     """Parse registry CSV text (see the module docstring)."""
     rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if rows and not rows[0][-1].strip().isdigit():
+    if rows and rows[0][0].strip().lower().replace(" ", "_").startswith("member"):
         rows = rows[1:]
         first_row = 2
     else:
