@@ -1,0 +1,224 @@
+"""Idempotency, replacement and void, keys and PHI, schema migrations."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from scrubber.history import HistoryKey, HistoryKeyError, HistoryStoreError, open_store
+from scrubber.history import schema as history_schema
+from scrubber.history.decide import decide_with_history
+from scrubber.history.migrations import LATEST
+from scrubber.rules import Engine
+from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.testing import ClaimSpec, LineSpec, PatientSpec
+from tests.history.builders import COURSE_START, claims_of, course_specs, last_dos, weekly
+from tests.history.conftest import TEST_KEY
+from tests.history.test_cross_batch import verdicts
+
+AS_OF = dt.date(2025, 4, 4)
+
+
+def scrub(url: str, specs: list[ClaimSpec], registry: CourseRegistry | None = None):  # type: ignore[no-untyped-def]
+    with open_store(url, TEST_KEY) as store:
+        return decide_with_history(Engine(as_of=AS_OF, registry=registry), claims_of(specs), store)
+
+
+def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+    with open_store(url, TEST_KEY) as store:
+        return store.dump()
+
+
+def test_same_file_twice_changes_nothing_and_decides_the_same(store_url: str) -> None:
+    weeks = weekly(course_specs())
+    scrub(store_url, weeks[0])  # the plan
+    week1, _ = scrub(store_url, weeks[1])
+    scrub(store_url, weeks[2])
+    before = dump(store_url)
+    first, summary_first = scrub(store_url, weeks[3])
+    after_first = dump(store_url)
+    second, summary_second = scrub(store_url, weeks[3])
+    assert second == first
+    assert summary_first.recorded == len(weeks[3]) and summary_first.batch_id is not None
+    assert summary_second.recorded == 0 and summary_second.unchanged == len(weeks[3])
+    assert summary_second.batch_id is None
+    assert dump(store_url) == after_first != before
+    # An earlier week again: nothing changes, the same verdicts as then (the
+    # wording of IG407 now names a later "latest known" fraction).
+    again, summary = scrub(store_url, weeks[1])
+    assert summary.unchanged == len(weeks[1]) and dump(store_url) == after_first
+    assert verdicts(again) == verdicts(week1)
+    assert any(f.rule == "IG407" for d in again for f in d.findings)
+    assert any(f.rule == "IG405" for d in again for f in d.findings)
+
+
+def test_replacement_replaces_what_the_original_contributed(store_url: str) -> None:
+    # Original: port films on fractions 1 and 2 (the second is IG405).
+    specs = course_specs(fractions=5, port_fractions=(1, 2))
+    decisions, _ = scrub(store_url, specs)
+    assert 2 in decisions[2].removed_lines  # claim D02, port film line 2
+    counts = _counts(store_url)
+    # Replacement of D01 (frequency 7, REF*F8) without its port film: the
+    # port film on D02 is now the first of its block.
+    d01 = specs[1]
+    replacement = dataclasses.replace(
+        d01,
+        frequency_code="7",
+        payer_claim_number="ICN0001",
+        lines=[LineSpec("77385", dos=d01.lines[0].dos)],
+    )
+    _, summary = scrub(store_url, [replacement])
+    assert summary.replaced == 1 and summary.recorded == 1
+    assert _counts(store_url)["claims"] == counts["claims"]
+    assert _counts(store_url)["lines"] == counts["lines"] - 1
+    redo, _ = scrub(store_url, [specs[2]])
+    assert redo[0].removed_lines == frozenset()
+    # A second replacement naming the same payer claim number (another CLM01)
+    # replaces the first replacement.
+    again = dataclasses.replace(replacement, claim_id="PCNNEW01")
+    _, summary = scrub(store_url, [again])
+    assert summary.replaced == 1
+    assert _counts(store_url)["claims"] == counts["claims"]
+
+
+def test_void_removes_what_the_original_contributed(store_url: str) -> None:
+    specs = course_specs(fractions=5, port_fractions=(1, 2))
+    scrub(store_url, specs)
+    counts = _counts(store_url)
+    void = dataclasses.replace(specs[1], frequency_code="8", payer_claim_number="ICN0001")
+    _, summary = scrub(store_url, [void])
+    assert summary.voided == 1 and summary.recorded == 0
+    assert _counts(store_url)["claims"] == counts["claims"] - 1
+    redo, _ = scrub(store_url, [specs[2]])
+    assert redo[0].removed_lines == frozenset()  # D01's port film is gone
+    _, summary = scrub(store_url, [void])  # voiding again: nothing left to void
+    assert summary.voided == 0 and summary.batch_id is None
+
+
+def test_registry_rows_are_remembered(store_url: str) -> None:
+    registry = CourseRegistry.of(
+        [RegisteredCourse("MBR0001", "1234567893", "C61", COURSE_START, 25)]
+    )
+    weeks = weekly(course_specs())
+    scrub(store_url, weeks[0], registry)
+    for week in weeks[1:]:
+        decisions, _ = scrub(store_url, week)  # no --courses any more
+    # Fraction 24's port film is IG406: the end is known from the stored row.
+    d24 = decisions[-2]
+    assert any(f.rule == "IG406" for f in d24.findings)
+
+
+def test_no_clear_member_id_name_dob_or_site_in_the_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    member = "ZQXMEMBER77"
+    specs = [
+        dataclasses.replace(
+            spec, patient=PatientSpec("QUIRKLAST", "QUIRKFIRST", dt.date(2011, 7, 9))
+        )
+        for spec in course_specs(member, fractions=5, site="C7A8", label="X")
+    ]
+    registry = CourseRegistry.of([RegisteredCourse(member, "1234567893", "C7A8", COURSE_START, 5)])
+    scrub(url, specs, registry)
+    with open_store(url, TEST_KEY) as store:
+        assert store.counts()["lines"] > 0 and store.counts()["registry"] == 1
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    for secret in (member, "QUIRKLAST", "QUIRKFIRST", "20110709", "2011-07-09", "C7A8", "C7A.8"):
+        assert secret.encode() not in raw, secret
+    # The hashes in the file are keyed: another key gives other digests.
+    with sqlite3.connect(tmp_path / "h.db") as conn:
+        member_hashes = {row[0] for row in conn.execute("select member_hash from subjects")}
+    assert member_hashes == {HistoryKey(TEST_KEY).member(member)}
+    assert HistoryKey(b"x" * 40).member(member) not in member_hashes
+
+
+def test_store_refuses_to_open_without_a_key(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    monkeypatch.delenv("SCRUBBER_HISTORY_KEY", raising=False)
+    monkeypatch.delenv("SCRUBBER_HISTORY_KEY_FILE", raising=False)
+    with pytest.raises(HistoryKeyError, match="SCRUBBER_HISTORY_KEY"):
+        open_store(sqlite_url)
+    with pytest.raises(HistoryKeyError, match="too short"):
+        open_store(sqlite_url, b"short")
+
+
+def test_key_from_environment_or_file(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SCRUBBER_HISTORY_KEY", raising=False)
+    key_file = tmp_path / "key"
+    key_file.write_text(TEST_KEY.decode() + "\n")
+    monkeypatch.setenv("SCRUBBER_HISTORY_KEY_FILE", str(key_file))
+    open_store(sqlite_url).close()
+    monkeypatch.setenv("SCRUBBER_HISTORY_KEY", TEST_KEY.decode())
+    open_store(sqlite_url).close()
+
+
+def test_store_refuses_another_key(store_url: str) -> None:
+    open_store(store_url, TEST_KEY).close()
+    with pytest.raises(HistoryKeyError, match="another key"):
+        open_store(store_url, b"another-key-of-sufficient-length-0123456789")
+
+
+def test_bad_urls_are_refused(tmp_path: Path) -> None:
+    for url in (
+        "mysql://h/db",
+        "sqlite://",
+        "sqlite:///:memory:",
+        f"sqlite:///{tmp_path}/no/such/dir/h.db",
+    ):
+        with pytest.raises(HistoryStoreError):
+            open_store(url, TEST_KEY)
+
+
+def test_migrated_schema_matches_the_schema_module(store_url: str) -> None:
+    with open_store(store_url, TEST_KEY) as store:
+        assert store.schema_version_before == 0
+        engine = store._engine
+        inspector = sa.inspect(engine)
+        for table in history_schema.metadata.sorted_tables:
+            columns = {c["name"] for c in inspector.get_columns(table.name)}
+            assert columns == {c.name for c in table.columns}, table.name
+        with engine.begin() as conn:
+            versions = [
+                row[0]
+                for row in conn.execute(sa.select(history_schema.schema_migrations.c.version))
+            ]
+        assert versions == list(range(1, LATEST + 1))
+    with open_store(store_url, TEST_KEY) as store:
+        assert store.schema_version_before == LATEST  # nothing applied twice
+
+
+def test_newer_schema_is_refused(store_url: str) -> None:
+    with open_store(store_url, TEST_KEY) as store, store._engine.begin() as conn:
+        conn.execute(
+            history_schema.schema_migrations.insert().values(
+                version=LATEST + 1, name="future", applied_at="x"
+            )
+        )
+    with pytest.raises(HistoryStoreError, match="newer"):
+        open_store(store_url, TEST_KEY)
+
+
+def test_sqlite_store_is_private_and_uses_wal(sqlite_url: str, tmp_path: Path) -> None:
+    open_store(sqlite_url, TEST_KEY).close()
+    path = tmp_path / "history.db"
+    assert path.stat().st_mode & 0o077 == 0
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def _counts(url: str) -> dict[str, int]:
+    with open_store(url, TEST_KEY) as store:
+        return store.counts()
+
+
+def test_unrelated_line_codes_are_not_stored(store_url: str) -> None:
+    spec = ClaimSpec("E1", [LineSpec("99213", dos=last_dos(course_specs())), LineSpec("77385")])
+    scrub(store_url, [spec])
+    assert _counts(store_url)["lines"] == 1
