@@ -83,6 +83,7 @@ class CodeTable:
 
     rule_set: str
     entries: Mapping[str, CodeEntry]
+    members: Mapping[str, frozenset[str]]  # set name -> codes (derived from entries)
 
     def get(self, code: str) -> CodeEntry | None:
         return self.entries.get(code)
@@ -92,11 +93,11 @@ class CodeTable:
 
     def is_in(self, code: str, *sets: str) -> bool:
         """Whether ``code`` belongs to any of ``sets`` (membership ignores DOS)."""
-        entry = self.entries.get(code)
-        return entry is not None and entry.in_any(*sets)
+        members = self.members
+        return any(code in members.get(name, ()) for name in sets)
 
     def codes_in(self, name: str) -> frozenset[str]:
-        return frozenset(code for code, entry in self.entries.items() if name in entry.sets)
+        return self.members.get(name, frozenset())
 
     def is_fraction(self, code: str) -> bool:
         """A unit of this code is a fraction (never superficial delivery)."""
@@ -125,7 +126,15 @@ def parse_code_table(text: str) -> CodeTable:
             successor=row["successor"].strip(),
             descriptor=row["descriptor"].strip(),
         )
-    return CodeTable(rule_set=rule_set, entries=MappingProxyType(entries))
+    members: dict[str, set[str]] = {}
+    for entry in entries.values():
+        for name in entry.sets:
+            members.setdefault(name, set()).add(entry.code)
+    return CodeTable(
+        rule_set=rule_set,
+        entries=MappingProxyType(entries),
+        members=MappingProxyType({name: frozenset(codes) for name, codes in members.items()}),
+    )
 
 
 def load_packaged_code_table() -> CodeTable:

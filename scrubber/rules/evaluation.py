@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from scrubber.findings import Action, Finding
 from scrubber.rules.codeset import CodeTable
 from scrubber.rules.context import Context
-from scrubber.rules.eras import era_of
+from scrubber.rules.eras import Era, era_of
 from scrubber.rules.facts import LineFact
 from scrubber.rules.policy import Policy, Profile, apply_profile
 from scrubber.rules.rule import Hit, Rule, Stage
@@ -67,11 +67,11 @@ class Evaluation:
 
     def line_findings(self, fact: LineFact) -> tuple[Finding, ...]:
         """Findings of every LINE rule on ``fact``."""
-        return self.memo(("line", fact), lambda: self._run(self._line_rules, fact))
+        return self.memo(("line", fact), lambda: self._run(Stage.LINE, fact))
 
     def count_findings(self, fact: LineFact) -> tuple[Finding, ...]:
         """Findings of every COUNT rule on ``fact``."""
-        return self.memo(("count", fact), lambda: self._run(self._count_rules, fact))
+        return self.memo(("count", fact), lambda: self._run(Stage.COUNT, fact))
 
     def survives(self, fact: LineFact) -> bool:
         """No LINE rule removes ``fact``'s line or rejects its claim for it."""
@@ -117,17 +117,31 @@ class Evaluation:
             rule_set=active.rule_set,
         )
 
-    def _run(self, rules: Sequence[ActiveRule], fact: LineFact) -> tuple[Finding, ...]:
-        era = era_of(fact.dos)
+    def _run(self, stage: Stage, fact: LineFact) -> tuple[Finding, ...]:
         findings: list[Finding] = []
-        for active in rules:
-            rule = active.rule
-            if era not in rule.eras or rule.line_check is None:
-                continue
-            if self.policy.action(rule.code, rule.action, fact.payer_id) is None:
-                continue
-            for hit in rule.line_check(fact, self):
+        for active in self._rules_for(stage, fact.code, era_of(fact.dos), fact.payer_id):
+            check = active.rule.line_check
+            assert check is not None  # Rule.__post_init__: LINE/COUNT rules have one
+            for hit in check(fact, self):
                 finding = self.to_finding(active, hit, fact, fact.payer_id)
                 if finding is not None:
                     findings.append(finding)
         return tuple(findings)
+
+    def _rules_for(
+        self, stage: Stage, code: str, era: Era, payer_id: str
+    ) -> tuple[ActiveRule, ...]:
+        """The rules of ``stage`` that can fire on a line with this code, era
+        and payer (era, ``applies_to`` and the policy's disabled rules)."""
+        key = ("rules", stage, code, era, payer_id)
+        return self.memo(key, lambda: self._select(stage, code, era, payer_id))
+
+    def _select(self, stage: Stage, code: str, era: Era, payer_id: str) -> tuple[ActiveRule, ...]:
+        rules = self._line_rules if stage is Stage.LINE else self._count_rules
+        return tuple(
+            active
+            for active in rules
+            if era in active.rule.eras
+            and (not active.rule.applies_to or self.codes.is_in(code, *active.rule.applies_to))
+            and self.policy.action(active.rule.code, active.rule.action, payer_id) is not None
+        )

@@ -83,7 +83,10 @@ class Rule:
     ``status_code`` is the 277CA STC01 composite of its findings (a hit may
     choose another); ``status_codes`` is the catalogue's description of them.
     ``message`` is the template the check formats. ``mandatory`` rules cannot
-    be disabled or re-actioned by a policy.
+    be disabled or re-actioned by a policy. ``applies_to`` names the code sets
+    (of the code-set table) a line's code must belong to for the check to be
+    called at all; empty means every line. It only saves work: a check must
+    still return nothing for lines outside its trigger.
     """
 
     code: str
@@ -102,6 +105,7 @@ class Rule:
     line_check: LineCheck | None = None
     claim_check: ClaimCheck | None = None
     mandatory: bool = False
+    applies_to: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         needs_claim_check = self.stage is Stage.CLAIM

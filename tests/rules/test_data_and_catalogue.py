@@ -169,3 +169,10 @@ def test_rules_command_explains_one_rule(capsys: pytest.CaptureFixture[str]) -> 
 def test_rules_command_unknown_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(["rules", "IG999"]) == 2
     assert "IG999" in capsys.readouterr().err
+
+
+def test_rule_prefilters_name_real_code_sets() -> None:
+    table = load_packaged_code_table()
+    for rule in pack.rules:
+        for name in rule.applies_to:
+            assert table.codes_in(name), (rule.code, name)

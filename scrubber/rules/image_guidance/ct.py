@@ -55,6 +55,7 @@ IG201 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig201,
+    applies_to=(codeset.CT_GUIDANCE,),
 )
 
 IG202_MESSAGE = "{subject}: the professional component of planning CT is not billable."
@@ -79,6 +80,7 @@ IG202 = Rule(
     status_code="A7:453",
     status_codes="A7:453",
     line_check=check_ig202,
+    applies_to=(codeset.CT_GUIDANCE,),
 )
 
 IG203_MESSAGE = (
@@ -110,6 +112,7 @@ IG203 = Rule(
     status_code="A7:453",
     status_codes="A7:453",
     line_check=check_ig203,
+    applies_to=(codeset.CT_GUIDANCE,),
 )
 
 RULES = (IG201, IG202, IG203)

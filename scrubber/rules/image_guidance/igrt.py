@@ -112,6 +112,7 @@ IG101 = Rule(
     status_code="A8:259",
     status_codes="A8:259",
     line_check=check_ig101,
+    applies_to=(codeset.IGRT,),
 )
 
 # IG102-IG104: modality ---------------------------------------------------------
@@ -144,6 +145,7 @@ IG102 = Rule(
     status_code="A8:732",
     status_codes="A8:732",
     line_check=check_ig102,
+    applies_to=(codeset.IGRT,),
 )
 
 
@@ -183,6 +185,7 @@ IG103 = Rule(
     status_code="A6:252:PR",
     status_codes="A6:252:PR",
     line_check=check_ig103,
+    applies_to=(codeset.IGRT,),
 )
 
 IG104_MESSAGE = (
@@ -230,6 +233,7 @@ IG104 = Rule(
     ),
     example="Proton course 77523 + 77387-26 -> warn (physician review).",
     line_check=check_ig104,
+    applies_to=(codeset.IGRT,),
 )
 
 # IG105-IG107: bundled with the delivery ---------------------------------------
@@ -272,6 +276,7 @@ IG105 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig105,
+    applies_to=(codeset.IGRT_CPT,),
 )
 
 IG106_MESSAGE = (
@@ -307,6 +312,7 @@ IG106 = Rule(
     status_code="A7:453",
     status_codes="A7:453",
     line_check=check_ig106,
+    applies_to=(codeset.IGRT_CPT,),
 )
 
 IG107_MESSAGE = (
@@ -340,6 +346,7 @@ IG107 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig107,
+    applies_to=(codeset.IGRT_CPT,),
 )
 
 # IG108-IG109: Medicare G codes ----------------------------------------------
@@ -383,6 +390,7 @@ IG108 = Rule(
     status_code="A8:249",
     status_codes="A8:228 (837I) / A8:249 (837P)",
     line_check=check_ig108,
+    applies_to=(codeset.IGRT_MEDICARE_FREESTANDING,),
 )
 
 IG109_MESSAGE = "{subject}: G6017 describes a technical service only; modifier 26 is invalid."
@@ -412,6 +420,7 @@ IG109 = Rule(
     status_code="A7:453",
     status_codes="A7:453",
     line_check=check_ig109,
+    applies_to=(codeset.IGRT_MEDICARE_FREESTANDING,),
 )
 
 # IG110-IG111: 2026 ------------------------------------------------------------
@@ -441,6 +450,7 @@ IG110 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig110,
+    applies_to=(codeset.IGRT_CPT,),
 )
 
 IG111_MESSAGE = "{subject} is a global IGRT line on a 2026+ DOS: report 77387-26."
@@ -469,6 +479,7 @@ IG111 = Rule(
     status_code="A7:453",
     status_codes="A7:453",
     line_check=check_ig111,
+    applies_to=(codeset.IGRT_CPT,),
 )
 
 RULES = (IG101, IG102, IG103, IG104, IG105, IG106, IG107, IG108, IG109, IG110, IG111)

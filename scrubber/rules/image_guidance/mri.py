@@ -68,6 +68,7 @@ IG301 = Rule(
     status_code=AUTHORIZATION_MISSING,
     status_codes="A6:252:PR (no authorization) / A6:294 + A6:306 (no documentation)",
     line_check=check_ig301,
+    applies_to=(codeset.UNLISTED_MRI,),
 )
 
 IG302_MESSAGE = (
@@ -109,6 +110,7 @@ IG302 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig302,
+    applies_to=(codeset.UNLISTED_MRI,),
 )
 
 IG303_MESSAGE = (
@@ -133,6 +135,7 @@ IG303 = Rule(
     citation=f"{MRI_SECTION}, Standards: rationale and documentation reviewed by a physician",
     example="76498 with REF*G1 and PWK -> warn.",
     line_check=check_ig303,
+    applies_to=(codeset.UNLISTED_MRI,),
 )
 
 RULES = (IG301, IG302, IG303)

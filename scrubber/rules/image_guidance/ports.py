@@ -57,6 +57,7 @@ IG401 = Rule(
     status_code="A7:453",
     status_codes="A7:453",
     line_check=check_ig401,
+    applies_to=(codeset.PORT,),
 )
 
 IG402_MESSAGE = "{subject} bills {units} units: port images are billed with a quantity of 1."
@@ -84,6 +85,7 @@ IG402 = Rule(
     status_code="A8:476",
     status_codes="A8:476",
     line_check=check_ig402,
+    applies_to=(codeset.PORT,),
 )
 
 IG403_MESSAGE = "{subject} is not billable on the same day and site as image guidance {partners}."
@@ -113,6 +115,7 @@ IG403 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig403,
+    applies_to=(codeset.PORT,),
 )
 
 IG404_MESSAGE = "{subject} is part of verification simulation {partners} on that day and site."
@@ -142,6 +145,7 @@ IG404 = Rule(
     status_code="A8:735",
     status_codes="A8:735",
     line_check=check_ig404,
+    applies_to=(codeset.PORT,),
 )
 
 IG405_MESSAGE = (
@@ -212,6 +216,7 @@ IG405 = Rule(
     status_code="A8:259",
     status_codes="A8:259",
     line_check=check_ig405,
+    applies_to=(codeset.PORT,),
 )
 
 IG406_MESSAGE = (
@@ -254,6 +259,7 @@ IG406 = Rule(
     status_code="A8:259",
     status_codes="A8:259",
     line_check=check_ig406,
+    applies_to=(codeset.PORT,),
 )
 
 IG407_MESSAGE = (
@@ -287,6 +293,7 @@ IG407 = Rule(
     citation=f"{PORT_SECTION}, Standards: not approved during the last three fractions",
     example="Course with fractions up to yesterday and no registry -> warn (provisional).",
     line_check=check_ig407,
+    applies_to=(codeset.PORT,),
 )
 
 IG408_MESSAGE = (
@@ -312,6 +319,7 @@ IG408 = Rule(
     citation=f"{PORT_SECTION}, Standards: once per five fractions, not in the last three",
     example="77417 alone on a claim, no delivery in batch or history -> not evaluated.",
     line_check=check_ig408,
+    applies_to=(codeset.PORT,),
 )
 
 RULES = (IG401, IG402, IG403, IG404, IG405, IG406, IG407, IG408)
