@@ -11,10 +11,11 @@ What is kept, and how (PHI is never stored in clear):
   (a resubmission or replacement with the same CLM01 replaces the row; a
   void deletes it). CLM01, REF*F8 and REF*6R stay in clear: the billing
   office acts on them (``scrubber retro``) and the rules order claims by CLM01.
-- ``lines``: the in-scope service lines of those claims (fractions, plans,
-  simulations, IGRT, port films, CT, MRI: every code of the rule set's code
-  table) as the rules' ``LineFact`` values, with the decision the batch
-  gave them (``outcome`` and the rule findings on the line). The site
+- ``lines``: every service line of those claims (fractions, plans,
+  simulations, IGRT, port films, CT, MRI, and the other lines too: a claim
+  re-decided from the store must see what its batch saw, e.g. for IG002)
+  as the rules' ``LineFact`` values, with the decision the batch gave them
+  (``outcome`` and the rule findings on the line). The site
   (ICD-10) is kept as a keyed hash: alone it is a diagnosis, together with
   the hashed patient it is PHI, and the rules only ever compare sites.
 - ``registry``: course registry rows (``--courses FILE``), hashed likewise.
@@ -110,7 +111,7 @@ lines = sa.Table(
     sa.Column("lx", sa.Integer, nullable=False),
     sa.Column("line_control", sa.String(50), nullable=False),
     sa.Column("site_hash", sa.String(64), nullable=False),
-    sa.Column("dos", sa.Date, nullable=False),
+    sa.Column("dos", sa.Date, nullable=True),
     sa.Column("code", sa.String(10), nullable=False),
     sa.Column("modifiers", sa.String(20), nullable=False),
     sa.Column("units", sa.String(20), nullable=False),

@@ -49,7 +49,6 @@ from scrubber.history.errors import HistoryStoreError
 from scrubber.history.keys import HistoryKey
 from scrubber.history.migrations import migrate
 from scrubber.model import Claim, ClaimKind, DateRange
-from scrubber.rules.codeset import CodeTable, load_packaged_code_table
 from scrubber.rules.facts import (
     ClaimFacts,
     ClaimRef,
@@ -194,10 +193,9 @@ class HistoryStore:
     """An open history store. Use :func:`open_store`; close with :meth:`close`
     (or ``with``)."""
 
-    def __init__(self, engine: sa.Engine, key: HistoryKey, codes: CodeTable, url: str) -> None:
+    def __init__(self, engine: sa.Engine, key: HistoryKey, url: str) -> None:
         self._engine = engine
         self._key = key
-        self._codes = codes
         self.url = url  # redacted
         self.schema_version_before = 0
 
@@ -206,8 +204,6 @@ class HistoryStore:
         cls,
         url: str,
         key: HistoryKey | None = None,
-        *,
-        codes: CodeTable | None = None,
     ) -> HistoryStore:
         """Open (creating and migrating as needed) the store at ``url``.
 
@@ -220,7 +216,7 @@ class HistoryStore:
                 engine = _sqlite_engine(parsed)
             else:
                 engine = sa.create_engine(parsed, pool_pre_ping=True)
-            store = cls(engine, resolved_key, codes or load_packaged_code_table(), redact(url))
+            store = cls(engine, resolved_key, redact(url))
             with engine.begin() as conn:
                 store.schema_version_before = migrate(conn, resolved_key.fingerprint())
         except sa.exc.OperationalError as error:
@@ -388,7 +384,7 @@ class HistoryBatch:
         if self._recorded:
             raise RuntimeError("this batch is already recorded")
         self._recorded = True
-        writer = _Writer(self._conn, self._store.key, self._store._codes, self._source)
+        writer = _Writer(self._conn, self._store.key, self._source)
         for claim, decision in zip(self._claims, decisions, strict=True):
             writer.write(claim, decision)
         writer.finish()
@@ -440,10 +436,9 @@ class HistoryBatch:
 
 
 class _Writer:
-    def __init__(self, conn: sa.Connection, key: HistoryKey, codes: CodeTable, source: str) -> None:
+    def __init__(self, conn: sa.Connection, key: HistoryKey, source: str) -> None:
         self.conn = conn
         self.key = key
-        self.codes = codes
         self.source = source
         self.batch_id: int | None = None
         self.recorded = self.unchanged = self.replaced = self.voided = self.lines = 0
@@ -554,8 +549,6 @@ class _Writer:
                 findings.setdefault(finding.line, []).append((finding.rule, finding.action.value))
         rows = []
         for fact in facts.lines:
-            if fact.dos is None or not self.codes.in_scope(fact.code):
-                continue  # the rules never look at it across claims
             rows.append(
                 {
                     "lx": fact.lx,
@@ -569,7 +562,7 @@ class _Writer:
                     "setting": fact.setting.value,
                     "authorized": fact.authorized,
                     "documented": fact.documented,
-                    "outcome": _outcome(fact.lx, decision).value,
+                    "outcome": line_outcome(fact.lx, decision).value,
                     "findings": json.dumps(sorted(findings.get(fact.lx, ()))),
                 }
             )
@@ -594,7 +587,8 @@ class _Writer:
         return self.key.digest("claim", facts.ref.claim_id, canonical)
 
 
-def _outcome(lx: int, decision: ClaimDecision) -> LineOutcome:
+def line_outcome(lx: int, decision: ClaimDecision) -> LineOutcome:
+    """What ``decision`` does with line ``lx``."""
     if decision.status is ClaimStatus.REJECTED:
         return LineOutcome.REJECTED
     if lx in decision.removed_lines:

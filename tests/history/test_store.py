@@ -14,10 +14,10 @@ from scrubber.history import HistoryKey, HistoryKeyError, HistoryStoreError, ope
 from scrubber.history import schema as history_schema
 from scrubber.history.decide import decide_with_history
 from scrubber.history.migrations import LATEST
-from scrubber.rules import Engine
+from scrubber.rules import Engine, facts_of
 from scrubber.rules.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec, LineSpec, PatientSpec
-from tests.history.builders import COURSE_START, claims_of, course_specs, last_dos, weekly
+from tests.history.builders import COURSE_START, claims_of, course_specs, weekly
 from tests.history.conftest import TEST_KEY
 from tests.history.test_cross_batch import verdicts
 
@@ -218,7 +218,16 @@ def _counts(url: str) -> dict[str, int]:
         return store.counts()
 
 
-def test_unrelated_line_codes_are_not_stored(store_url: str) -> None:
-    spec = ClaimSpec("E1", [LineSpec("99213", dos=last_dos(course_specs())), LineSpec("77385")])
+def test_every_line_is_stored_as_its_fact(store_url: str) -> None:
+    # Out-of-scope and undated lines too: a claim re-decided from the store
+    # (scrubber retro) must see what its batch saw.
+    spec = ClaimSpec("E1", [LineSpec("99213"), LineSpec("77385")])
+    (claim,) = claims_of([spec])
     scrub(store_url, [spec])
-    assert _counts(store_url)["lines"] == 1
+    with open_store(store_url, TEST_KEY) as store:
+        snapshot = store.snapshot(store.subject_ids())
+    (stored,) = snapshot.claims
+    expected = facts_of(claim, 0).lines
+    assert [(f.lx, f.code, f.dos, f.units, f.modifiers) for f in stored.facts.lines] == [
+        (f.lx, f.code, f.dos, f.units, f.modifiers) for f in expected
+    ]
