@@ -103,7 +103,7 @@ def date_range(dtp: Segment, warnings: list[InputWarning]) -> DateRange | None:
 def own_segments(segments: Sequence[Segment]) -> Sequence[Segment]:
     """The leading segments of a loop, before its first nested loop."""
     for index, segment in enumerate(segments):
-        if index and segment.id in _NESTED_LOOP_STARTS:
+        if index and segment.elements[0] in _NESTED_LOOP_STARTS:
             return segments[:index]
     return segments
 
@@ -176,11 +176,26 @@ def service_line(
         procedure_at, charge_at, basis_at, units_at = 2, 3, 4, 5
         revenue_code, place, pointers = service.get(1), "", ()
     procedure = service.get(procedure_at).split(component)
+    # One pass over the line's own segments (this is the reader's hot path).
     dos = statement_period
-    for segment in own:
-        if segment.id == "DTP" and segment.get(1) == "472":
+    dtp_seen = False
+    controls: list[str] = []
+    authorizations: list[str] = []
+    line_attachments: list[Attachment] = []
+    for segment in own[2:]:
+        elements = segment.elements
+        segment_id = elements[0]
+        if segment_id == "DTP" and not dtp_seen and segment.get(1) == "472":
             dos = date_range(segment, warnings)
-            break
+            dtp_seen = True
+        elif segment_id == "REF":
+            qualifier = segment.get(1)
+            if qualifier == "6R":
+                controls.append(segment.get(2))
+            elif qualifier == "G1":
+                authorizations.append(segment.get(2))
+        elif segment_id == "PWK":
+            line_attachments.append(Attachment(segment.get(1), segment.get(2), segment.get(6)))
     return ServiceLine(
         segments=segments,
         number=_line_number(lx),
@@ -194,9 +209,9 @@ def service_line(
         place_of_service=place,
         diagnosis_pointers=pointers,
         dos=dos,
-        line_control=next(iter(references(own, "6R")), ""),
-        prior_authorizations=references(own, "G1"),
-        attachments=attachments(own),
+        line_control=controls[0] if controls else "",
+        prior_authorizations=tuple(authorizations),
+        attachments=tuple(line_attachments),
     )
 
 

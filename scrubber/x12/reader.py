@@ -178,8 +178,14 @@ class X12Reader:
         state = _TransactionState(header=[st], st=st)
         for segment in self._until(segments, "SE", st):
             state.segment_count += 1
-            yield from self._transaction_segment(segment, state, group)
-        yield from self._close_claim(state)
+            # A plain call, not a generator per segment: at most one claim
+            # completes per segment (this loop is the reader's hot path).
+            claim = self._transaction_segment(segment, state, group)
+            if claim is not None:
+                yield claim
+        claim = self._close_claim(state)
+        if claim is not None:
+            yield claim
         self._close_level(state)
         state.segment_count += 1
         if state.transaction is None:
@@ -192,16 +198,18 @@ class X12Reader:
 
     def _transaction_segment(
         self, segment: Segment, state: _TransactionState, group: Group
-    ) -> Iterator[Claim]:
-        segment_id = segment.id
+    ) -> Claim | None:
+        """File one segment into the open loops; return the claim it completes, if any."""
+        segment_id = segment.elements[0]  # (hot path: not the .id property)
+        completed = None
         if segment_id == "HL":
-            yield from self._close_claim(state)
+            completed = self._close_claim(state)
             self._close_level(state)
             if state.transaction is None:
                 state.transaction = self._open_transaction(state, group)
             state.level = [segment]
         elif segment_id == "CLM":
-            yield from self._close_claim(state)
+            completed = self._close_claim(state)
             self._close_level(state)
             if state.subscriber is None:
                 raise _misplaced(segment, "CLM before any subscriber (HL*22) loop")
@@ -236,6 +244,7 @@ class X12Reader:
             state.header.append(segment)
         else:
             raise _misplaced(segment, "segment outside any HL loop")
+        return completed
 
     def _open_transaction(self, state: _TransactionState, group: Group) -> Transaction:
         header = tuple(state.header)
@@ -291,13 +300,13 @@ class X12Reader:
                 InputWarning(f"HL01 id {level.hl_id!r} repeats", level.hl.position, "HL")
             )
 
-    def _close_claim(self, state: _TransactionState) -> Iterator[Claim]:
+    def _close_claim(self, state: _TransactionState) -> Claim | None:
         if not state.claim:
-            return
+            return None
         assert state.transaction is not None and state.billing is not None
         assert state.subscriber is not None
         self.claim_count += 1
-        yield build_claim(
+        claim = build_claim(
             state.transaction,
             state.billing,
             state.subscriber,
@@ -309,6 +318,7 @@ class X12Reader:
         )
         state.claim = []
         state.lines = []
+        return claim
 
     def _until(
         self, segments: Iterator[Segment], closing: str, opener: Segment
@@ -319,11 +329,13 @@ class X12Reader:
         that ends first, or another envelope segment before the trailer,
         is fatal.
         """
+        child = _CHILD_OF.get(closing)
         for segment in segments:
-            if segment.id == closing:
+            segment_id = segment.elements[0]
+            if segment_id == closing:
                 self._last = segment
                 return
-            if segment.id in _ENVELOPE_IDS and not (segment.id == _CHILD_OF.get(closing)):
+            if segment_id in _ENVELOPE_IDS and segment_id != child:
                 raise X12InputError(
                     f"{segment.id} inside the {_ENVELOPE_NAMES[closing]} opened at segment "
                     f"{opener.position}, which has no {closing}",

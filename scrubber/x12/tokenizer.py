@@ -37,6 +37,7 @@ class Tokenizer:
         self.delimiters = Delimiters()
         self.trailer = ""
         self.count = 0
+        self._known_ids: set[str] = set()
 
     def segments(self) -> Iterator[Segment]:
         buffer = ""
@@ -105,6 +106,7 @@ class Tokenizer:
         terminator = self.delimiters.segment
         element = self.delimiters.element
         strip_trailing = terminator not in "\r\n"
+        known_ids = self._known_ids
         pending = ""
         while True:
             pieces = buffer.split(terminator)
@@ -120,8 +122,10 @@ class Tokenizer:
                 self.count += 1
                 elements = tuple(content.split(element))
                 segment_id = elements[0]
-                if not _SEGMENT_ID.match(segment_id):
-                    raise _bad_identifier(content, self.count)
+                if segment_id not in known_ids:  # the regex only once per distinct id
+                    if not _SEGMENT_ID.match(segment_id):
+                        raise _bad_identifier(content, self.count)
+                    known_ids.add(segment_id)
                 yield Segment(elements, pending + piece + terminator, self.count)
                 pending = ""
                 if segment_id == "IEA":
