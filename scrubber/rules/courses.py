@@ -101,6 +101,16 @@ class Course:
         anchor = self.anchor_fraction(day)
         return None if anchor is None else (anchor - 1) // BLOCK_SIZE
 
+    def could_be_in_last_fractions(self, day: dt.date) -> bool:
+        """Whether a port image on ``day`` might fall on one of the last three
+        fractions once the end is known: its fractions are among the last three
+        known so far, or the day has none yet and is after the last fraction."""
+        numbers = self.fractions_on(day)
+        if numbers:
+            return numbers[-1] > self.fraction_count - LAST_FRACTIONS
+        last_day = self.last_day
+        return last_day is not None and day > last_day
+
     def in_last_fractions(self, day: dt.date) -> bool:
         """``day`` is the DOS of one of the last three fractions (end known)."""
         if self.last_fraction is None:

@@ -555,6 +555,18 @@ CASES = [
     fires("IG407", P("C1", CONV, line("77417")), line=2, action=Action.WARN, as_of=D),
     silent("IG407", P("C1", CONV, line("77417")), line=2, as_of=D + dt.timedelta(days=31)),
     fires("IG407", P("C1", CONV, line("77417")), line=2, as_of=D + dt.timedelta(days=30)),
+    silent(
+        "IG407",
+        P("C1", *(line("77412", D + dt.timedelta(days=n)) for n in range(4)), line("77417")),
+        line=5,
+        as_of=D,
+    ),
+    fires(
+        "IG407",
+        P("C1", CONV, line("77417", D + dt.timedelta(days=2))),
+        line=2,
+        as_of=D + dt.timedelta(days=2),
+    ),
     # IG408 port-no-fraction-data
     fires("IG408", P("C1", line("77417")), line=1, action=Action.NOT_EVALUATED),
     silent("IG408", P("C1", CONV, line("77417")), line=2),

@@ -270,10 +270,10 @@ IG407_MESSAGE = (
 
 
 def check_ig407(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
-    if not _is_port(fact, ev):
+    if not _is_port(fact, ev) or fact.dos is None:
         return
     course = _course_with_fractions(fact, ev)
-    if course is not None and course.end is None:
+    if course is not None and course.end is None and course.could_be_in_last_fractions(fact.dos):
         yield Hit(
             IG407_MESSAGE.format(
                 subject=subject(fact), count=course.fraction_count, last_day=course.last_day
@@ -287,7 +287,10 @@ IG407 = Rule(
     eras=ERAS_AB,
     stage=Stage.LINE,
     action=Action.WARN,
-    trigger="77417 that IG406 cannot decide because the course end is unknown",
+    trigger=(
+        "77417 that IG406 cannot decide because the course end is unknown: it is on one "
+        "of the last three fractions known so far, or after the last known fraction"
+    ),
     message=IG407_MESSAGE,
     fix="Supply the course registry (--courses) or the final 837I so the end is known.",
     citation=f"{PORT_SECTION}, Standards: not approved during the last three fractions",
