@@ -134,3 +134,18 @@ def test_raw_segments_reproduce_the_input_byte_for_byte(path: Path | None) -> No
         return
     assert reader.segment_count == len(raws)
     assert reader.trailer == tokenizer.trailer
+
+
+def test_missing_corpus_skips_but_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import conftest
+
+    monkeypatch.setattr(conftest, "CORPUS_DIR", tmp_path / "absent")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="EDI corpus not found"):
+        conftest.require_corpus()
+    assert conftest.corpus_files() == []
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        conftest.require_corpus()
