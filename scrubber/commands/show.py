@@ -120,9 +120,7 @@ def line_as_dict(line: ServiceLine) -> dict[str, Any]:
         "units": str(line.units),
         "place_of_service": line.place_of_service,
         "diagnosis_pointers": list(line.diagnosis_pointers),
-        "dos": None
-        if line.dos is None
-        else {"start": str(line.dos.start), "end": str(line.dos.end)},
+        "dos": _dos(line),
         "line_control": line.line_control,
         "prior_authorizations": list(line.prior_authorizations),
     }
