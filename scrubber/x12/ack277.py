@@ -193,12 +193,12 @@ class _Writer:
         self.add("HL", provider_id, "2", "19", "1")
         nm1 = _find_nm1(billing.segments, "85")
         organization = nm1 is None or nm1.get(2) != "1"
-        qualifier = nm1.get(8) if nm1 and nm1.get(8) in ("FI", "SV", "XX") else "XX"
+        qualifier, identifier = _provider_id(nm1, outcomes[0].claim.billing_npi)
         self.add(
             "NM1", "85", "2" if organization else "1", _name(nm1, "BILLING PROVIDER"),
             "" if organization or nm1 is None else nm1.get(4),
             "" if organization or nm1 is None else nm1.get(5), "", "",
-            qualifier, outcomes[0].claim.billing_npi or "0",
+            qualifier, identifier,
         )  # fmt: skip
         self.add("TRN", "1", "0")
         self.add("STC", RECEIVED.replace(":", self.delimiters.component), "", "WQ",
@@ -270,6 +270,17 @@ _SOURCE_QUALS = frozenset({"46", "FI", "PI", "XV"})
 
 def _find_nm1(segments: Iterable[Segment], entity: str) -> Segment | None:
     return next((s for s in segments if s.id == "NM1" and s.get(1) == entity), None)
+
+
+def _provider_id(nm1: Segment | None, npi: str) -> tuple[str, str]:
+    """2100C NM108/NM109: the NPI (XX), else the 837's id as a tax id (FI) or
+    service provider number (SV)."""
+    if npi:
+        return "XX", npi
+    if nm1 is not None and len(nm1.get(9)) >= 2:
+        qualifier = nm1.get(8)
+        return ("FI" if qualifier in ("FI", "24", "34", "EI") else "SV"), nm1.get(9)
+    return "SV", "UNKNOWN"
 
 
 def _name(nm1: Segment | None, fallback: str) -> str:

@@ -34,8 +34,14 @@ def _decisions() -> list:  # type: ignore[type-arg]
         rejected(
             finding("IG108", Action.REJECT_CLAIM, None, "A8:228"),
             finding("IG105", Action.REJECT_CLAIM, 2, "A8:735"),
-            finding("IG301", Action.REJECT_CLAIM, 3, "A6:294", extra=["A6:306"],
-                    message="76498 needs a request: *~:^ and \u2014 text"),  # fmt: skip
+            finding(
+                "IG301",
+                Action.REJECT_CLAIM,
+                3,
+                "A6:294",
+                extra=["A6:306"],
+                message="76498 needs a request: *~:^ and \u2014 text",
+            ),
             finding("IG104", Action.WARN, 1, ""),
         ),
     ]
