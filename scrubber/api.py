@@ -20,10 +20,10 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import X12InputError
-from scrubber.findings import ClaimStatus
+from scrubber.findings import ClaimDecision, ClaimStatus
 from scrubber.logs import get_logger
 from scrubber.model import Claim
 from scrubber.outcome import Outcome, pair_outcomes
@@ -37,12 +37,16 @@ from scrubber.x12.clean837 import write_clean_837
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import Encoding, Source
 
+if TYPE_CHECKING:
+    from scrubber.history import HistoryStore
+
 # Called as progress(stage, done, total); total 0 when unknown.
 ProgressFn = Callable[[str, int, int], None]
 
 
 class HistoryUnavailableError(RuntimeError):
-    """A history store was requested but this version has none."""
+    """Kept for compatibility: a history store URL is supported now (see
+    :mod:`scrubber.history`); store errors raise ``scrubber.history.HistoryError``."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class ScrubResult:
 def scrub(
     source: Source,
     profile: str = "clean",
-    history: Iterable[ClaimFacts] | str | None = None,
+    history: Iterable[ClaimFacts] | str | HistoryStore | None = None,
     as_of: dt.date | str | None = None,
     *,
     policy: Policy | str | os.PathLike[str] | None = None,
@@ -83,15 +87,16 @@ def scrub(
 ) -> ScrubResult:
     """Scrub one 837 input (see the module docstring).
 
-    ``history``: facts of earlier batches (an iterable of
-    :class:`~scrubber.rules.facts.ClaimFacts`) added to the rules' context; a
-    store URL is not supported in this version (raises
-    :class:`HistoryUnavailableError`). ``as_of`` decides whether a course has
-    ended (default today). ``name`` is the input's display name in the report.
+    ``history``: a course history store (``sqlite:///path.db`` or
+    ``postgresql://...`` URL, or an open :class:`scrubber.history.HistoryStore`):
+    the stored facts of the batch's patients are added to the rules' context
+    and the batch is recorded; or facts of earlier batches (an iterable of
+    :class:`~scrubber.rules.facts.ClaimFacts`), added to the context only.
+    ``as_of`` decides whether a course has ended (default today). ``name`` is
+    the input's display name in the report.
     """
     profile = Profile(profile).value
     as_of_date = _as_of(as_of)
-    history_facts = _history(history)
     engine = Engine(
         profile=profile,
         policy=_policy(policy),
@@ -107,7 +112,7 @@ def scrub(
         log.info("input.warning", position=warning.position, segment=warning.segment_id)
     if progress:
         progress("decide", 0, len(claims))
-    decisions = engine.decide_batch(claims, history=history_facts)
+    decisions = _decide(engine, claims, history, reader.name)
     outcomes = pair_outcomes(claims, decisions)
     _log_outcomes(log, outcomes)
     if progress:
@@ -192,15 +197,27 @@ def _registry(value: CourseRegistry | str | os.PathLike[str] | None) -> CourseRe
     return load_registry(Path(value))
 
 
-def _history(value: Iterable[ClaimFacts] | str | None) -> Iterable[ClaimFacts]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        raise HistoryUnavailableError(
-            "history store not available in this version (--history needs the history "
-            "package); run without --history"
-        )
-    return value
+def _decide(
+    engine: Engine,
+    claims: list[Claim],
+    history: Iterable[ClaimFacts] | str | HistoryStore | None,
+    name: str,
+) -> list[ClaimDecision]:
+    """Decide the batch; with a history store (URL or open store) the context
+    adds the stored facts of the same patients + entities, and the batch's
+    facts and decisions are recorded (scrubber.history.decide)."""
+    if history is None:
+        return engine.decide_batch(claims)
+    # Imported here: SQLAlchemy is only loaded when a store is used.
+    from scrubber.history import HistoryStore, open_store
+    from scrubber.history.decide import decide_with_history
+
+    if isinstance(history, str):
+        with open_store(history) as store:
+            return decide_with_history(engine, claims, store, source=name)[0]
+    if isinstance(history, HistoryStore):
+        return decide_with_history(engine, claims, history, source=name)[0]
+    return engine.decide_batch(claims, history=history)
 
 
 def _report_name(name: str) -> str:

@@ -23,23 +23,27 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scrubber.history import HistoryError, open_store
-from scrubber.history.retro import ChangeKind, RetroReport, find_reversals
 from scrubber.rules.engine import Engine
 from scrubber.rules.policy import PolicyError, load_policy
 from scrubber.rules.registry import RegistryError, load_registry
 
+if TYPE_CHECKING:
+    from scrubber.history.retro import RetroReport
+
 ENV_HISTORY_URL = "SCRUBBER_HISTORY_URL"
 EXIT_OK, EXIT_CHANGED, EXIT_UNUSABLE = 0, 1, 2
 
+# By ChangeKind value (scrubber.history.retro is imported when the command runs:
+# it loads SQLAlchemy, which other commands do not need).
 _HEADINGS = {
-    ChangeKind.PORT_IN_LAST_THREE: "Port films accepted provisionally (IG407), now in the last "
+    "port-in-last-three": "Port films accepted provisionally (IG407), now in the last "
     "three fractions (IG406)",
-    ChangeKind.NO_LONGER_BILLABLE: "Billed lines the rules now remove or reject",
-    ChangeKind.NOW_BILLABLE: "Removed or rejected lines that are billable now",
-    ChangeKind.CHANGED: "Other changed decisions",
+    "no-longer-billable": "Billed lines the rules now remove or reject",
+    "now-billable": "Removed or rejected lines that are billable now",
+    "changed": "Other changed decisions",
 }
 
 
@@ -87,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         return _usage(f"{which}: {error}")
     except OSError as error:
         return _usage(f"{error.filename}: {error.strerror or error}")
+    from scrubber.history.retro import find_reversals
+
     engine = Engine(profile=args.profile, policy=policy, as_of=args.as_of or dt.date.today())
     try:
         with open_store(url) as store:
@@ -109,11 +115,11 @@ def write_text(report: RetroReport, out: TextIO) -> None:
     )
     if not report.changes:
         out.write("No stored decision is reversed by what is known now.\n")
-    for kind in ChangeKind:
-        changes = [c for c in report.changes if c.kind is kind]
+    for kind, heading in _HEADINGS.items():
+        changes = [c for c in report.changes if c.kind.value == kind]
         if not changes:
             continue
-        out.write(f"\n{_HEADINGS[kind]}: {len(changes)}\n")
+        out.write(f"\n{heading}: {len(changes)}\n")
         for change in changes:
             control = f" (REF*6R {change.line_control})" if change.line_control else ""
             dos = change.dos.isoformat() if change.dos else "no DOS"

@@ -22,15 +22,19 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scrubber.api import HistoryUnavailableError, ScrubResult, scrub
 from scrubber.errors import X12InputError
+from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
 from scrubber.outputs import OutputSet
 from scrubber.progress import Progress
 from scrubber.rules.policy import Policy, PolicyError, load_policy
 from scrubber.rules.registry import CourseRegistry, RegistryError, load_registry
+
+if TYPE_CHECKING:
+    from scrubber.history import HistoryStore
 
 EXIT_OK, EXIT_CHANGED, EXIT_UNUSABLE = 0, 1, 2
 TOP_RULES = 5
@@ -69,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
     stems = _stems(args.inputs)
     if isinstance(stems, str):
         return _usage(stems)
+    store: HistoryStore | None = None
     if args.history:
-        return _usage(
-            "--history: history store not available in this version; run without --history"
-        )
+        try:
+            store = open_store(args.history)  # once for all inputs
+        except HistoryError as error:
+            return _usage(f"--history: {error}")
     try:
         policy: Policy | None = load_policy(args.policy) if args.policy else None
         courses: CourseRegistry | None = load_registry(args.courses) if args.courses else None
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             result = scrub(
                 sys.stdin.buffer if path == "-" else path,
                 args.profile,
-                None,
+                store,
                 as_of,
                 policy=policy,
                 courses=courses,
@@ -104,9 +110,11 @@ def run(args: argparse.Namespace) -> int:
             log.info("input.unusable", input_index=len(reports) + 1, position=error.position)
             status = EXIT_UNUSABLE
             continue
-        except HistoryUnavailableError as error:  # pragma: no cover - guarded above
+        except (HistoryUnavailableError, HistoryError) as error:
             progress.close()
-            return _usage(str(error))
+            if store is not None:
+                store.close()
+            return _usage(f"--history: {error}")
         written = _write(result, out_dir, stem)
         progress.close()
         reports.append(result.report)
@@ -114,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet and args.format == "text":
             write_summary(result.report, _display(path), written, sys.stdout)
     progress.close()
+    if store is not None:
+        store.close()
     if not args.quiet and args.format == "json":
         _print_json(reports, len(args.inputs))
     return status
