@@ -55,9 +55,7 @@ def corrected(
     removed: Sequence[int] = (), repaired: dict[int, Decimal] | None = None
 ) -> ClaimDecision:
     findings = [finding(line=n) for n in removed]
-    findings += [
-        finding("IG402", Action.REPAIR, n, "A8:476") for n in (repaired or {})
-    ]
+    findings += [finding("IG402", Action.REPAIR, n, "A8:476") for n in (repaired or {})]
     return ClaimDecision(
         ClaimStatus.CORRECTED, tuple(findings), frozenset(removed), dict(repaired or {})
     )

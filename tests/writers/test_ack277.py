@@ -100,13 +100,9 @@ def test_277ca_uses_input_delimiters_and_conforms(envelope: EnvelopeSpec) -> Non
 
 def test_one_interchange_per_input_interchange_and_counts() -> None:
     first = _text()
-    second = build_837(
-        [ClaimSpec("PCN9", LINES)], envelope=EnvelopeSpec(interchange_control=5)
-    )
+    second = build_837([ClaimSpec("PCN9", LINES)], envelope=EnvelopeSpec(interchange_control=5))
     _, claims = read(first + second)
-    ack = write_277ca(
-        outcomes(claims, [*_decisions(), rejected()]), AckSettings(NOW, 999_999_999)
-    )
+    ack = write_277ca(outcomes(claims, [*_decisions(), rejected()]), AckSettings(NOW, 999_999_999))
     assert ack.count("ISA*") == 2
     assert "*999999999*" in ack and "*000000002*" in ack  # wraps: GS06 took 1
     assert "QTY*90*2~" in ack and "QTY*AA*1~" in ack
