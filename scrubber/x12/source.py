@@ -121,18 +121,29 @@ class _IncrementalText:
     def __init__(self, codec: str) -> None:
         self.codec = codec
         self._decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+        self._multibyte_seen = False
 
     def feed(self, block: bytes) -> str:
         try:
-            return self._decoder.decode(block)
+            text = self._decoder.decode(block)
         except UnicodeDecodeError as exc:
             if self.codec != "utf-8":
                 raise X12InputError(f"input is not valid {self.codec}: {exc.reason}") from None
-            # Bytes decoded so far were ASCII-compatible; Latin-1 from here on.
+            if self._multibyte_seen:
+                # Earlier text was decoded as multi-byte UTF-8: re-encoding it as
+                # Latin-1 would change those bytes, so the input cannot round-trip.
+                raise X12InputError(
+                    "input mixes UTF-8 characters with bytes that are not UTF-8: "
+                    "save it in one encoding"
+                ) from None
+            # Bytes decoded so far were ASCII; Latin-1 from here on.
             self.codec = "latin-1"
             pending = self._decoder.getstate()[0]
             self._decoder = codecs.getincrementaldecoder("latin-1")()
             return self._decoder.decode(pending + block)
+        if self.codec == "utf-8" and not self._multibyte_seen and not text.isascii():
+            self._multibyte_seen = True
+        return text
 
     def finish(self) -> str:
         try:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import base_837p, read, read_error, summary
 
+from scrubber.errors import X12InputError
 from scrubber.x12.reader import X12Reader, read_claims
+from scrubber.x12.source import TextSource
 
 TEXT = base_837p()
 EXPECTED = summary(read(TEXT)[0])
@@ -108,3 +110,19 @@ def test_chunk_boundaries_do_not_matter(monkeypatch: pytest.MonkeyPatch) -> None
             reader = X12Reader(io.BytesIO(data))
             assert summary(list(reader.claims())) == EXPECTED, (size, data[:4])
             assert reader.segment_count == TEXT.count("~")
+
+
+def test_mixed_utf8_and_non_utf8_bytes_is_refused() -> None:
+    """UTF-8 text early and a stray byte after the first chunk cannot round-trip."""
+    data = "ISA*é ".encode() + b"x" * (3 << 20) + b"\xff tail"
+    source = TextSource(io.BytesIO(data))
+    with pytest.raises(X12InputError, match="mixes UTF-8"):
+        "".join(source.chunks())
+
+
+def test_ascii_then_non_utf8_byte_falls_back_to_latin1() -> None:
+    data = b"ISA*" + b"x" * (3 << 20) + b"\xff tail"
+    source = TextSource(io.BytesIO(data))
+    text = "".join(source.chunks())
+    assert source.encoding.codec == "latin-1"
+    assert source.encoding.encode(text) == data
