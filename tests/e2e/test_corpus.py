@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import pyx12.errors
-from conftest import corpus_params, require_corpus
+from tests.corpus import corpus_params, require_corpus
 
 from scrubber.cli import main
 from scrubber.x12.conformance import check_conformance

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, corpus_params, require_corpus, sample_files
+from tests.corpus import CORPUS_DIR, corpus_params, require_corpus, sample_files
 
 from scrubber.errors import X12InputError
 from scrubber.x12.reader import X12Reader
@@ -139,7 +139,7 @@ def test_raw_segments_reproduce_the_input_byte_for_byte(path: Path | None) -> No
 def test_missing_corpus_skips_but_fails_under_ci(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import conftest
+    from tests import corpus as conftest
 
     monkeypatch.setattr(conftest, "CORPUS_DIR", tmp_path / "absent")
     monkeypatch.delenv("CI", raising=False)

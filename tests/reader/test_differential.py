@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, corpus_params, require_corpus, sample_files
+from tests.corpus import CORPUS_DIR, corpus_params, require_corpus, sample_files
 from pyx12_claims import ClaimFacts, LineFacts, for_pyx12, pyx12_claims
 
 from scrubber.errors import X12InputError

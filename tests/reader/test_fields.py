@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import require_corpus
+from tests.corpus import require_corpus
 from helpers import read
 
 from scrubber.model import Attachment, ClaimKind, DateRange, Delimiters, Diagnosis, Person

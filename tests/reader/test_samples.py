@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 import pyx12.params
 import pyx12.x12n_document
-from conftest import SAMPLES_DIR, sample_files
+from tests.corpus import SAMPLES_DIR, sample_files
 from test_differential import interchanges
 
 from scrubber.model import Claim, ClaimKind

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES_DIR, require_corpus
+from tests.corpus import SAMPLES_DIR, require_corpus
 
 from scrubber.cli import main
 
