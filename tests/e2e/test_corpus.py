@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import pyx12.errors
-from tests.corpus import corpus_params, require_corpus
 
 from scrubber.cli import main
 from scrubber.x12.conformance import check_conformance
+from tests.corpus import corpus_params, require_corpus
 
 pytestmark = pytest.mark.corpus
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.corpus import CORPUS_DIR, corpus_params, require_corpus, sample_files
 
 from scrubber.errors import X12InputError
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import TextSource
 from scrubber.x12.tokenizer import Tokenizer
+from tests.corpus import CORPUS_DIR, corpus_params, require_corpus, sample_files
 
 pytestmark = pytest.mark.corpus
 

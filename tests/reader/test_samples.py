@@ -13,12 +13,12 @@ from types import ModuleType
 import pytest
 import pyx12.params
 import pyx12.x12n_document
-from tests.corpus import SAMPLES_DIR, sample_files
 from test_differential import interchanges
 
 from scrubber.model import Claim, ClaimKind
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import TextSource
+from tests.corpus import SAMPLES_DIR, sample_files
 
 NAMES = [
     "837_mixed_envelopes_bom.x12",

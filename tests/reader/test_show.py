@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.corpus import SAMPLES_DIR, require_corpus
 
 from scrubber.cli import main
+from tests.corpus import SAMPLES_DIR, require_corpus
 
 SAMPLE = SAMPLES_DIR / "837p_hospital_pro_pos22.x12"
 
