@@ -6,10 +6,11 @@ One code path (SQLAlchemy Core) for both back ends:
   timeout: a second process waits for the writer instead of failing. Every
   transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time).
 - ``postgresql://...`` (psycopg 3): shared by several scrubber processes.
-  A batch's transaction takes a PostgreSQL advisory transaction lock per
-  patient + entity it touches, in one global order (so two processes can
-  never deadlock), before it reads that patient's history: two processes
-  scrubbing the same patient serialise, and neither loses or doubles a fact.
+  A batch's transaction locks the ``subjects`` row of every patient + entity
+  it touches (``SELECT ... FOR UPDATE``, created first if missing), in one
+  global order so two processes can never deadlock, before it reads that
+  patient's history: two processes scrubbing the same patient serialise, and
+  neither loses nor doubles a fact.
 
 How a scrub uses it (see :meth:`HistoryStore.batch`)::
 
@@ -346,23 +347,52 @@ class HistoryBatch:
         self._source = Path(source).name if source else ""
         self._file_registry = registry
         self._recorded = False
+        self._subject_ids: dict[str, int] = {}
         self.facts: tuple[ClaimFacts, ...] = ()
         self.registry: CourseRegistry = registry
 
     def lock_and_load(self) -> None:
+        """Lock the batch's subjects (patient + entity rows) and load their facts.
+
+        Subject rows are first created if missing, then locked with
+        ``SELECT ... FOR UPDATE``, both in subject-hash order: every process
+        takes row locks in one global order, so two batches touching the same
+        patients serialise and can never deadlock. Row locks cost no shared
+        lock-table slots (a batch may hold thousands). SQLite has no row locks
+        (SQLAlchemy renders no FOR UPDATE there): its ``BEGIN IMMEDIATE``
+        already serialises writers."""
         key = self._store.key
         conn = self._conn
         batch_patients: dict[str, PatientKey] = {}
-        subjects: set[str] = set()
+        subjects: dict[str, dict[str, Any]] = {}
         for claim in self._claims:
             facts = claim.facts
             batch_patients[key.patient(facts.patient)] = facts.patient
-            subjects.add(key.subject(facts.patient, facts.entity))
-        if conn.dialect.name == "postgresql":
-            # One global order (the lock id) across processes: no deadlock.
-            for lock_id in sorted({_lock_id(s) for s in subjects}):
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
-        subject_rows = _select_in(conn, schema.subjects, schema.subjects.c.subject_hash, subjects)
+            subject = key.subject(facts.patient, facts.entity)
+            subjects[subject] = {
+                "subject_hash": subject,
+                "patient_hash": key.patient(facts.patient),
+                "payer_id": facts.patient.payer_id,
+                "member_hash": key.member(facts.patient.member_id),
+                "person_hash": key.person(facts.patient),
+                "entity": facts.entity,
+            }
+        ordered = [subjects[s] for s in sorted(subjects)]
+        if ordered:
+            conn.execute(_insert_ignore(conn, schema.subjects, ["subject_hash"]), ordered)
+        table = schema.subjects
+        subject_rows: list[Any] = []
+        for start in range(0, len(ordered), _CHUNK):
+            chunk = [row["subject_hash"] for row in ordered[start : start + _CHUNK]]
+            subject_rows.extend(
+                conn.execute(
+                    sa.select(table)
+                    .where(table.c.subject_hash.in_(chunk))
+                    .order_by(table.c.subject_hash)
+                    .with_for_update()
+                )
+            )
+        self._subject_ids = {row.subject_hash: int(row.id) for row in subject_rows}
         sites = _site_names(key, self._claims, self._file_registry)
         patients = {row.id: batch_patients[row.patient_hash] for row in subject_rows}
         stored = _load_claims(conn, list(patients), _Keys(patients, sites))
@@ -384,7 +414,7 @@ class HistoryBatch:
         if self._recorded:
             raise RuntimeError("this batch is already recorded")
         self._recorded = True
-        writer = _Writer(self._conn, self._store.key, self._source)
+        writer = _Writer(self._conn, self._store.key, self._source, self._subject_ids)
         for claim, decision in zip(self._claims, decisions, strict=True):
             writer.write(claim, decision)
         writer.finish()
@@ -436,13 +466,15 @@ class HistoryBatch:
 
 
 class _Writer:
-    def __init__(self, conn: sa.Connection, key: HistoryKey, source: str) -> None:
+    def __init__(
+        self, conn: sa.Connection, key: HistoryKey, source: str, subject_ids: Mapping[str, int]
+    ) -> None:
         self.conn = conn
         self.key = key
         self.source = source
         self.batch_id: int | None = None
         self.recorded = self.unchanged = self.replaced = self.voided = self.lines = 0
-        self._subject_ids: dict[str, int] = {}
+        self._subject_ids = subject_ids  # locked by HistoryBatch.lock_and_load
         self._seq = 0
 
     def write(self, claim: BatchClaim, decision: ClaimDecision) -> None:
@@ -521,26 +553,7 @@ class _Writer:
             )
 
     def _subject_id(self, facts: ClaimFacts) -> int:
-        subject = self.key.subject(facts.patient, facts.entity)
-        cached = self._subject_ids.get(subject)
-        if cached is not None:
-            return cached
-        values = {
-            "subject_hash": subject,
-            "patient_hash": self.key.patient(facts.patient),
-            "payer_id": facts.patient.payer_id,
-            "member_hash": self.key.member(facts.patient.member_id),
-            "person_hash": self.key.person(facts.patient),
-            "entity": facts.entity,
-        }
-        self.conn.execute(_insert_ignore(self.conn, schema.subjects, values, ["subject_hash"]))
-        subject_id = int(
-            self.conn.execute(
-                sa.select(schema.subjects.c.id).where(schema.subjects.c.subject_hash == subject)
-            ).scalar_one()
-        )
-        self._subject_ids[subject] = subject_id
-        return subject_id
+        return self._subject_ids[self.key.subject(facts.patient, facts.entity)]
 
     def _line_rows(self, facts: ClaimFacts, decision: ClaimDecision) -> list[dict[str, Any]]:
         findings: dict[int, list[tuple[str, str]]] = {}
@@ -601,40 +614,42 @@ def line_outcome(lx: int, decision: ClaimDecision) -> LineOutcome:
 def _upsert_registry(conn: sa.Connection, key: HistoryKey, registry: CourseRegistry) -> int:
     written = 0
     table = schema.registry
-    for courses in registry.by_key.values():
-        for course in courses:
-            values = {
+    rows = sorted(
+        (
+            {
                 "member_hash": key.member(course.member_id),
                 "entity": course.billing_npi,
                 "site_hash": key.site(course.site),
                 "first_dos": course.first_dos,
                 "planned_fractions": course.planned_fractions,
             }
-            unique = ["member_hash", "entity", "site_hash", "first_dos"]
-            statement: Any
-            if conn.dialect.name == "postgresql":
-                statement = pg_dialect.insert(table).values(**values)
-            else:
-                statement = sqlite_dialect.insert(table).values(**values)
-            statement = statement.on_conflict_do_update(
-                index_elements=unique,
-                set_={"planned_fractions": statement.excluded.planned_fractions},
-                where=table.c.planned_fractions != statement.excluded.planned_fractions,
-            )
-            written += max(conn.execute(statement).rowcount, 0)
+            for courses in registry.by_key.values()
+            for course in courses
+        ),
+        # One global order for the row locks the upserts take: no deadlock.
+        key=lambda row: (row["member_hash"], row["entity"], row["site_hash"], row["first_dos"]),
+    )
+    unique = ["member_hash", "entity", "site_hash", "first_dos"]
+    for values in rows:
+        statement: Any
+        if conn.dialect.name == "postgresql":
+            statement = pg_dialect.insert(table).values(**values)
+        else:
+            statement = sqlite_dialect.insert(table).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=unique,
+            set_={"planned_fractions": statement.excluded.planned_fractions},
+            where=table.c.planned_fractions != statement.excluded.planned_fractions,
+        )
+        written += max(conn.execute(statement).rowcount, 0)
     return written
 
 
-def _insert_ignore(
-    conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], unique: list[str]
-) -> Any:
+def _insert_ignore(conn: sa.Connection, table: sa.Table, unique: list[str]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING (parameters given at execution)."""
     if conn.dialect.name == "postgresql":
-        return (
-            pg_dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-        )
-    return (
-        sqlite_dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-    )
+        return pg_dialect.insert(table).on_conflict_do_nothing(index_elements=unique)
+    return sqlite_dialect.insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 # ------------------------------------------------------------------ reading
@@ -778,11 +793,6 @@ def _select_in(
     for start in range(0, len(items), _CHUNK):
         rows.extend(conn.execute(sa.select(table).where(column.in_(items[start : start + _CHUNK]))))
     return rows
-
-
-def _lock_id(subject_hash: str) -> int:
-    """A signed 64-bit advisory lock id from a subject hash."""
-    return int.from_bytes(bytes.fromhex(subject_hash[:16]), "big", signed=True)
 
 
 def _now() -> str:

@@ -41,7 +41,10 @@ def test_nothing_is_reversed_while_the_course_is_open(store_url: str) -> None:
     scrub_weekly(store_url)
     report = retro(store_url, LAST_DAY)
     assert report.changes == ()
-    assert report.provisional_still_open == 3  # fractions 1, 6, 24 (4 was IG405)
+    # Only fraction 24's port film was provisional when billed: for 1 and 6,
+    # the fractions known that week already ruled out the last three; 4 was
+    # removed (IG405).
+    assert report.provisional_still_open == 1
     assert report.claims == 26
 
 
@@ -55,7 +58,7 @@ def test_elapsed_course_end_turns_provisional_port_film_into_ig406(store_url: st
     assert "IG407" in change.was_rules
     assert [f.rule for f in change.now_findings] == ["IG406"]
     assert "replacement claim" in change.action
-    assert report.provisional_confirmed == 2 and report.provisional_still_open == 0
+    assert report.provisional_confirmed == 0 and report.provisional_still_open == 0
     # Read-only: asking again gives the same answer.
     assert retro(store_url, LATER).changes == report.changes
 
@@ -78,7 +81,7 @@ def test_longer_planned_course_confirms_the_port_films(store_url: str) -> None:
     )
     report = retro(store_url, LAST_DAY, registry)
     assert report.changes == ()
-    assert report.provisional_confirmed == 3
+    assert report.provisional_confirmed == 1  # fraction 24 of 30: not in the last three
 
 
 def test_retro_with_the_knowledge_of_the_scrub_reverses_nothing(store_url: str) -> None:

@@ -33,7 +33,9 @@ def test_api_weekly_files_with_history_url_match_one_file(store_url: str) -> Non
     for week in weekly(specs):
         result = scrub(build_837(week), as_of=last_dos(week), history=store_url)
         split.extend(_findings(result.report))
-    assert sorted(split) == sorted(_findings(single.report))
+    settled = sorted(f for f in split if f[1] != "IG407")
+    assert settled == sorted(f for f in _findings(single.report) if f[1] != "IG407")
+    assert {f for f in _findings(single.report) if f[1] == "IG407"} <= set(split)
     assert ("PCNMBR0001D04", "IG405", 2) in split
     with open_store(store_url, TEST_KEY) as store:
         assert store.counts()["claims"] == len(specs)
