@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rulekit import D, Entry, I, P, decide, line, weekdays
-
 from scrubber.findings import Action, ClaimStatus
 from scrubber.rules import parse_registry
 from scrubber.testing import LineSpec
+from tests.rules.rulekit import D, Entry, I, P, decide, line, weekdays
 
 
 def weekly_claims(

@@ -6,13 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rulekit import AS_OF, D, I, P, decide, line, read
 
 from scrubber.findings import Action, ClaimStatus
 from scrubber.rules import Engine, PolicyError, parse_policy
 from scrubber.rules.engine import decide_claim
 from scrubber.rules.image_guidance import pack
 from scrubber.rules.rule import Hit, Pack, Rule, Stage
+from tests.rules.rulekit import AS_OF, D, I, P, decide, line, read
 
 IMRT_DAY = [P("C1", line("77385"), line("77387", D, "TC"), line("77417", D, units=2))]
 

@@ -11,11 +11,11 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rulekit import Entry, I, P, line, read
 
 from scrubber.model import Claim
 from scrubber.rules import Engine
 from scrubber.testing import LineSpec
+from tests.rules.rulekit import Entry, I, P, line, read
 
 START = dt.date(2025, 12, 1)  # DOS straddle the 2025/2026 boundary
 AS_OF = dt.date(2026, 1, 20)

@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from rulekit import AS_OF, FIRST_B, LAST_A, D, Entry, I, P, decide, line
 
 from scrubber.findings import Action
 from scrubber.rules.image_guidance import pack
+from tests.rules.rulekit import AS_OF, FIRST_B, LAST_A, D, Entry, I, P, decide, line
 
 NEXT = D + dt.timedelta(days=1)
 B = dt.date(2026, 2, 2)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rulekit import D, I, P, decide, line, weekdays
-
 from scrubber.findings import Action, ClaimStatus
+from tests.rules.rulekit import D, I, P, decide, line, weekdays
 
 
 def test_example_1_imrt_igrt_tc_and_port_same_day() -> None:

@@ -1,0 +1,1 @@
+"""Tests of the image-guidance rule pack and the decide step."""
