@@ -121,6 +121,7 @@ class StoredClaim:
     lines: tuple[StoredLine, ...]
     batch_id: int
     subject_id: int
+    digest: str  # keyed hash of what the claim contributed (see _Writer.digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +349,7 @@ class HistoryBatch:
         self._file_registry = registry
         self._recorded = False
         self._subject_ids: dict[str, int] = {}
+        self._stored: list[StoredClaim] = []
         self.facts: tuple[ClaimFacts, ...] = ()
         self.registry: CourseRegistry = registry
 
@@ -396,6 +398,7 @@ class HistoryBatch:
         sites = _site_names(key, self._claims, self._file_registry)
         patients = {row.id: batch_patients[row.patient_hash] for row in subject_rows}
         stored = _load_claims(conn, list(patients), _Keys(patients, sites))
+        self._stored = stored
         superseded = self._superseded_keys()
         hash_of_subject = {row.id: row.subject_hash for row in subject_rows}
         self.facts = tuple(
@@ -414,7 +417,7 @@ class HistoryBatch:
         if self._recorded:
             raise RuntimeError("this batch is already recorded")
         self._recorded = True
-        writer = _Writer(self._conn, self._store.key, self._source, self._subject_ids)
+        writer = _Writer(self._conn, self._store.key, self._source, self._subject_ids, self._stored)
         for claim, decision in zip(self._claims, decisions, strict=True):
             writer.write(claim, decision)
         writer.finish()
@@ -465,9 +468,31 @@ class HistoryBatch:
 # ------------------------------------------------------------------ writing
 
 
+@dataclass(slots=True, eq=False)
+class _Entry:
+    """A claim row of the batch's subjects: stored (``row_id``) or to insert."""
+
+    subject_id: int
+    claim_id: str
+    payer_claim_number: str
+    digest: str
+    row_id: int | None = None
+    values: dict[str, Any] | None = None
+    lines: list[dict[str, Any]] | None = None
+    alive: bool = True
+
+
 class _Writer:
+    """Decides, claim by claim in batch order, what changes (in memory, from
+    the rows loaded under lock), then writes it in a few bulk statements."""
+
     def __init__(
-        self, conn: sa.Connection, key: HistoryKey, source: str, subject_ids: Mapping[str, int]
+        self,
+        conn: sa.Connection,
+        key: HistoryKey,
+        source: str,
+        subject_ids: Mapping[str, int],
+        stored: Sequence[StoredClaim],
     ) -> None:
         self.conn = conn
         self.key = key
@@ -475,82 +500,118 @@ class _Writer:
         self.batch_id: int | None = None
         self.recorded = self.unchanged = self.replaced = self.voided = self.lines = 0
         self._subject_ids = subject_ids  # locked by HistoryBatch.lock_and_load
-        self._seq = 0
+        self._by_claim: dict[tuple[int, str], _Entry] = {}
+        self._by_pcn: dict[tuple[int, str], list[_Entry]] = {}
+        self._delete: list[int] = []
+        self._insert: list[_Entry] = []
+        for claim in stored:
+            self._index(
+                _Entry(
+                    subject_id=claim.subject_id,
+                    claim_id=claim.facts.ref.claim_id,
+                    payer_claim_number=claim.payer_claim_number,
+                    digest=claim.digest,
+                    row_id=claim.facts.ref.seq,
+                )
+            )
+
+    def _index(self, entry: _Entry) -> None:
+        self._by_claim[(entry.subject_id, entry.claim_id)] = entry
+        if entry.payer_claim_number:
+            key = (entry.subject_id, entry.payer_claim_number)
+            self._by_pcn.setdefault(key, []).append(entry)
+
+    def _matches(self, subject_id: int, claim_id: str, pcn: str) -> list[_Entry]:
+        found: dict[int, _Entry] = {}
+        entry = self._by_claim.get((subject_id, claim_id))
+        if entry is not None and entry.alive:
+            found[id(entry)] = entry
+        if pcn:
+            for other in self._by_pcn.get((subject_id, pcn), ()):
+                if other.alive:
+                    found[id(other)] = other
+        return list(found.values())
 
     def write(self, claim: BatchClaim, decision: ClaimDecision) -> None:
         facts = claim.facts
         subject_id = self._subject_id(facts)
-        claims = schema.claims
         pcn = claim.payer_claim_number
-        match = claims.c.claim_id == facts.ref.claim_id
-        if pcn:
-            match = sa.or_(match, claims.c.payer_claim_number == pcn)
-        existing = self.conn.execute(
-            sa.select(claims.c.id, claims.c.claim_id, claims.c.digest).where(
-                claims.c.subject_id == subject_id, match
-            )
-        ).all()
+        existing = self._matches(subject_id, facts.ref.claim_id, pcn)
         void = facts.frequency_code == VOID_FREQUENCY
         rows = self._line_rows(facts, decision)
         digest = self._digest(claim, decision, rows)
         if not void and len(existing) == 1 and existing[0].digest == digest:
             self.unchanged += 1
             return
-        if existing:
-            ids = [row.id for row in existing]
-            self.conn.execute(schema.lines.delete().where(schema.lines.c.claim_row.in_(ids)))
-            self.conn.execute(claims.delete().where(claims.c.id.in_(ids)))
+        for entry in existing:
+            entry.alive = False
+            if entry.row_id is not None:
+                self._delete.append(entry.row_id)
             if void:
-                self.voided += len(ids)
+                self.voided += 1
             else:
-                self.replaced += len(ids)
+                self.replaced += 1
         if void:
-            if existing:
-                self._batch()
             return
-        batch_id = self._batch()
-        self._seq += 1
         span = facts.closing_span
-        claim_row = self.conn.execute(
-            claims.insert()
-            .values(
-                subject_id=subject_id,
-                claim_id=facts.ref.claim_id,
-                payer_claim_number=pcn,
-                kind=facts.kind.value,
-                frequency_code=facts.frequency_code,
-                closing_start=span.start if span else None,
-                closing_end=span.end if span else None,
-                status=decision.status.value,
-                batch_id=batch_id,
-                batch_seq=self._seq,
-                digest=digest,
-            )
-            .returning(claims.c.id)
-        ).scalar_one()
-        if rows:
-            self.conn.execute(
-                schema.lines.insert(), [{**row, "claim_row": claim_row} for row in rows]
-            )
+        entry = _Entry(
+            subject_id=subject_id,
+            claim_id=facts.ref.claim_id,
+            payer_claim_number=pcn,
+            digest=digest,
+            values={
+                "subject_id": subject_id,
+                "claim_id": facts.ref.claim_id,
+                "payer_claim_number": pcn,
+                "kind": facts.kind.value,
+                "frequency_code": facts.frequency_code,
+                "closing_start": span.start if span else None,
+                "closing_end": span.end if span else None,
+                "status": decision.status.value,
+                "digest": digest,
+            },
+            lines=rows,
+        )
+        self._index(entry)
+        self._insert.append(entry)
         self.recorded += 1
         self.lines += len(rows)
 
-    def _batch(self) -> int:
-        if self.batch_id is None:
-            self.batch_id = self.conn.execute(
-                schema.batches.insert()
-                .values(source=self.source, recorded_at=_now(), claims=0)
-                .returning(schema.batches.c.id)
-            ).scalar_one()
-        return self.batch_id
-
     def finish(self) -> None:
-        if self.batch_id is not None:
+        """Write what :meth:`write` decided: deletions, then insertions."""
+        inserts = [entry for entry in self._insert if entry.alive]
+        if not self._delete and not inserts:
+            return  # nothing changed: no batch row either
+        claims, lines = schema.claims, schema.lines
+        for start in range(0, len(self._delete), _CHUNK):
+            chunk = self._delete[start : start + _CHUNK]
+            self.conn.execute(lines.delete().where(lines.c.claim_row.in_(chunk)))
+            self.conn.execute(claims.delete().where(claims.c.id.in_(chunk)))
+        self.batch_id = self.conn.execute(
+            schema.batches.insert()
+            .values(source=self.source, recorded_at=_now(), claims=len(inserts))
+            .returning(schema.batches.c.id)
+        ).scalar_one()
+        if not inserts:
+            return
+        params = [
+            {**(entry.values or {}), "batch_id": self.batch_id, "batch_seq": seq}
+            for seq, entry in enumerate(inserts, start=1)
+        ]
+        ids = (
             self.conn.execute(
-                schema.batches.update()
-                .where(schema.batches.c.id == self.batch_id)
-                .values(claims=self.recorded + self.voided)
+                claims.insert().returning(claims.c.id, sort_by_parameter_order=True), params
             )
+            .scalars()
+            .all()
+        )
+        line_params = [
+            {**row, "claim_row": claim_row}
+            for entry, claim_row in zip(inserts, ids, strict=True)
+            for row in entry.lines or ()
+        ]
+        if line_params:
+            self.conn.execute(lines.insert(), line_params)
 
     def _subject_id(self, facts: ClaimFacts) -> int:
         return self._subject_ids[self.key.subject(facts.patient, facts.entity)]
@@ -740,6 +801,7 @@ def _stored_claim(row: Any, line_rows: list[Any], keys: _Keys) -> StoredClaim:
         lines=stored_lines,
         batch_id=int(row.batch_id),
         subject_id=int(row.subject_id),
+        digest=row.digest,
     )
 
 
