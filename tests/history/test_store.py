@@ -234,3 +234,20 @@ def test_every_line_is_stored_as_its_fact(store_url: str) -> None:
     assert [(f.lx, f.code, f.dos, f.units, f.modifiers) for f in stored.facts.lines] == [
         (f.lx, f.code, f.dos, f.units, f.modifiers) for f in expected
     ]
+
+
+def test_no_clear_member_id_name_dob_or_site_in_any_table(store_url: str) -> None:
+    # The same check on both back ends, over every value of every table.
+    member = "ZQXMEMBER88"
+    specs = [
+        dataclasses.replace(
+            spec, patient=PatientSpec("QUIRKLAST", "QUIRKFIRST", dt.date(2011, 7, 9))
+        )
+        for spec in course_specs(member, fractions=5, site="C7A8", label="X")
+    ]
+    registry = CourseRegistry.of([RegisteredCourse(member, "1234567893", "C7A8", COURSE_START, 5)])
+    scrub(store_url, specs, registry)
+    text = repr(dump(store_url))
+    assert "1234567893" in text and "PCNXD01" in text  # NPI and CLM01 are kept in clear
+    for secret in (member, "QUIRK", "2011-07-09", "20110709", "date(2011, 7, 9)", "C7A8", "C7A.8"):
+        assert secret not in text, secret
