@@ -1,5 +1,32 @@
-"""Course history across batches (``--history URL``): see :mod:`scrubber.history.store`.
+"""Course history across batches (``--history URL``).
 
+The rules decide a claim in the context of every claim of the same patient
+and billing entity; a history store supplies the facts of earlier batches so
+that a course billed week by week is judged as if billed in one file.
+
+Using it::
+
+    export SCRUBBER_HISTORY_KEY=...   # or SCRUBBER_HISTORY_KEY_FILE=/path/key
+    scrubber scrub week12.x12 --history sqlite:///var/lib/scrubber/history.db
+    scrubber scrub week12.x12 --history postgresql://scrubber@db/scrubber
+    scrubber retro --history URL [--courses courses.csv] [--as-of 2026-11-26]
+
+``scrub(source, history=URL_or_store)`` in Python. SQLite is the embedded
+store for one practice (one writer at a time, others wait); PostgreSQL is
+shared by several scrubber processes (per-patient row locks). The schema is
+created and migrated on open (:mod:`scrubber.history.migrations`).
+
+Operations: keep the key as secret as the database and back it up with it;
+without the key the store is useless (patients are matched by keyed hash)
+and the store refuses any other key. The store still holds PHI (dates of
+service, claim numbers): protect it like the claim files (the SQLite file is
+created mode 0600). Key rotation is not supported yet: a new key needs a new
+store.
+
+Modules: :mod:`~scrubber.history.store` (the store),
+:mod:`~scrubber.history.decide` (batch + history through the engine),
+:mod:`~scrubber.history.retro` (``scrubber retro``),
+:mod:`~scrubber.history.keys` (HMAC), :mod:`~scrubber.history.schema`.
 The store classes are imported on first use, so that ``import scrubber``
 (and every ``scrubber`` command) does not load SQLAlchemy unless a store is
 actually opened.

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from scrubber.history import open_store
 from scrubber.history import schema as history_schema
 from scrubber.history.decide import decide_with_history
+from scrubber.history.migrations import LATEST
 from scrubber.rules import Engine
 from scrubber.rules.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec, build_837
@@ -77,7 +78,7 @@ def test_parallel_overlapping_batches_give_exact_counts(
     _worker(reference, texts, seed=0)  # settle: every decision made with all facts
     expected_counts, expected_facts, expected_digests = _state(reference)
     assert expected_counts["claims"] == len(MEMBERS) * 16  # plan + 15 treatment days
-    open_store(url, TEST_KEY).close()  # migrate up front (concurrent opens are safe too)
+    # No open up front: the processes also race to create and migrate the store.
     # Every process scrubs every file, each in its own order: each file is
     # scrubbed PROCESSES times, concurrently with the others.
     context = multiprocessing.get_context("spawn")
@@ -89,6 +90,9 @@ def test_parallel_overlapping_batches_give_exact_counts(
             result.get(timeout=300)
     counts, facts, _ = _state(url)
     assert counts == expected_counts  # nothing lost, nothing doubled
+    with open_store(url, TEST_KEY) as store, store._engine.begin() as conn:
+        versions = conn.execute(sa.select(history_schema.schema_migrations.c.version)).all()
+    assert len(versions) == LATEST  # migrated once
     assert facts == expected_facts
     # Decisions made before an earlier week had arrived may differ (course
     # numbering starts at the first fraction known); one more pass settles

@@ -251,3 +251,14 @@ def test_no_clear_member_id_name_dob_or_site_in_any_table(store_url: str) -> Non
     assert "1234567893" in text and "PCNXD01" in text  # NPI and CLM01 are kept in clear
     for secret in (member, "QUIRK", "2011-07-09", "20110709", "date(2011, 7, 9)", "C7A8", "C7A.8"):
         assert secret not in text, secret
+
+
+def test_urls_are_normalised_and_passwords_never_shown() -> None:
+    from scrubber.history.store import normalize_url, redact
+
+    assert normalize_url("postgres://u:secret@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgresql://u@h:5433/db").drivername == "postgresql+psycopg"
+    assert "secret" not in redact("postgresql://u:secret@h/db")
+    with pytest.raises(HistoryStoreError) as info:
+        open_store("postgresql://u:secret@127.0.0.1:1/db", TEST_KEY)
+    assert "secret" not in str(info.value)
