@@ -100,15 +100,18 @@ def test_freestanding_sample() -> None:
     assert {c.kind for c in claims} == {ClaimKind.PROFESSIONAL}
     assert {c.facility_code for c in claims} == {"11"}
     codes = _codes(claims)
-    # Daily IMRT with both IGRT components, one per fraction.
-    assert codes["77385"] == codes["77387-TC"] == codes["77387-26"] >= 6 * 20
-    assert {"77417", "77427", "77290", "77014", "77301", "77295"} <= set(codes)
+    # A realistic batch: IMRT with professional IGRT only (commercial), Medicare
+    # freestanding G codes, a 3D course with authorized IGRT and weekly port films.
+    assert codes["G6015"] == codes["G6002"] >= 40
+    assert codes["77385"] >= 40 and codes["77387-26"] >= 70
+    assert codes["77387-TC"] <= 15  # only the deliberate slips (README) and 3D fractions 1-3
+    assert {"77417", "77417-XS", "77427", "77290", "77014-TC", "77301", "77295"} <= set(codes)
     assert len({c.transaction.group.interchange.control_number for c in claims}) == 2
-    assert any(li.dos and li.dos.start.year == 2026 for c in claims for li in c.lines)
-    fractions = Counter(
-        c.subscriber.member_id for c in claims for li in c.lines if li.procedure == "77385"
-    )
-    assert min(fractions.values()) >= 20
+    # 2026 DOS: delivery levels (77412), never a G code.
+    dated_2026 = [li for c in claims for li in c.lines if li.dos and li.dos.start.year == 2026]
+    assert {li.procedure for li in dated_2026} >= {"77412", "77387"}
+    assert not any(li.procedure.startswith("G60") for li in dated_2026)
+    assert any(c.attachments for c in claims) and any(c.prior_authorizations for c in claims)
 
 
 def test_hospital_professional_sample() -> None:
@@ -120,7 +123,8 @@ def test_hospital_professional_sample() -> None:
     assert (delimiters.element, delimiters.component, delimiters.repetition) == ("|", ">", "!")
     codes = _codes(claims)
     assert "77385" not in codes and "77417" not in codes  # technical-only codes
-    assert codes["77387-26"] >= 8 * 20
+    assert not {code for code in codes if code.endswith("-TC")}
+    assert codes["77387-26"] + codes["G6002-26"] >= 8 * 20
     assert len({c.transaction.group.control_number for c in claims}) == 2
     assert [c.frequency_code for c in claims].count("7") == 1
     assert any(c.patient is not None for c in claims)
@@ -134,6 +138,10 @@ def test_hospital_institutional_sample() -> None:
     assert {li.revenue_code for c in claims for li in c.lines} == {"0320", "0330", "0333", "0350"}
     assert all(c.statement_period is not None for c in claims)
     assert any(c.statement_period and c.statement_period.start.year == 2026 for c in claims)
+    codes = _codes(claims)
+    # Technical lines only: 77385 until 2025, delivery levels (77412) from 2026.
+    assert codes["77385"] >= 60 and codes["77412"] >= 60
+    assert codes["G6002"] == 1  # the one deliberate slip (README)
 
 
 def test_mixed_sample() -> None:
@@ -145,6 +153,9 @@ def test_mixed_sample() -> None:
     delimiters = {c.transaction.group.interchange.delimiters.segment for c in claims}
     assert delimiters == {"\n", "~"}
     assert any(c.patient is not None for c in claims)
+    # November 2026 batch: one course still under way (its last DOS within 30 days).
+    last = max(li.dos.end for c in claims for li in c.lines if li.dos)
+    assert last.year == 2026 and last.month == 11
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
