@@ -22,19 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrubber.errors import X12InputError
-from scrubber.findings import ClaimDecision, ClaimStatus
-from scrubber.logs import get_logger
-from scrubber.model import Claim
-from scrubber.outcome import Outcome, pair_outcomes
-from scrubber.report import build_report
+from scrubber.pipeline import ReplayableSource, report_name, run_pipeline
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.policy import Policy, Profile, load_policy
 from scrubber.rules.registry import CourseRegistry, load_registry
-from scrubber.x12.ack277 import AckSettings, default_control_start, write_277ca
-from scrubber.x12.clean837 import write_clean_837
-from scrubber.x12.reader import X12Reader
+from scrubber.x12.ack277 import AckSettings, default_control_start
 from scrubber.x12.source import Encoding, Source
 
 if TYPE_CHECKING:
@@ -96,42 +89,51 @@ def scrub(
     the input's display name in the report.
     """
     profile = Profile(profile).value
-    as_of_date = _as_of(as_of)
-    engine = Engine(
-        profile=profile,
-        policy=_policy(policy),
-        as_of=as_of_date,
-        registry=_registry(courses),
-    )
-    log = get_logger("scrubber.api")
-    reader = X12Reader(source, name)
-    claims = _read(reader, progress)
-    log.info("input.read", claims=len(claims), segments=reader.segment_count,
-             warnings=len(reader.warnings))  # fmt: skip
-    for warning in reader.warnings:
-        log.info("input.warning", position=warning.position, segment=warning.segment_id)
-    if progress:
-        progress("decide", 0, len(claims))
-    decisions = _decide(engine, claims, history, reader.name)
-    outcomes = pair_outcomes(claims, decisions)
-    _log_outcomes(log, outcomes)
-    if progress:
-        progress("write", len(claims), len(claims))
+    engine = make_engine(profile, as_of, policy, courses)
     moment = now or default_now()
     settings = AckSettings(moment, control_start or default_control_start(moment))
-    report = build_report(
-        outcomes,
-        input_name=_report_name(reader.name),
+    clean: list[str] = []
+    ack: list[str] = []
+    entries: list[dict[str, Any]] = []
+    with ReplayableSource(source, name) as replayable:
+        result = run_pipeline(
+            replayable,
+            engine,
+            ack_settings=settings,
+            clean_write=clean.append,
+            ack_write=ack.append,
+            on_entry=entries.append,
+            history=history,
+            progress=progress,
+        )
+    report = result.report.head(
+        input_name=report_name(result.name),
         profile=profile,
-        as_of=as_of_date,
+        as_of=engine.as_of,
         rule_set=engine.rule_set,
-        warnings=reader.warnings,
     )
+    report["claims"] = entries
+    report["warnings"] = result.report.warnings(result.warnings)
     return ScrubResult(
         report=report,
-        clean_x12=write_clean_837(outcomes, reader.trailer),
-        ack_277ca=write_277ca(outcomes, settings),
-        encoding=reader.encoding,
+        clean_x12="".join(clean) if result.kept else None,
+        ack_277ca="".join(ack),
+        encoding=result.encoding,
+    )
+
+
+def make_engine(
+    profile: str,
+    as_of: dt.date | str | None,
+    policy: Policy | str | os.PathLike[str] | None,
+    courses: CourseRegistry | str | os.PathLike[str] | None,
+) -> Engine:
+    """The engine of one scrub (raises PolicyError / RegistryError / ValueError)."""
+    return Engine(
+        profile=Profile(profile).value,
+        policy=_policy(policy),
+        as_of=_as_of(as_of),
+        registry=_registry(courses),
     )
 
 
@@ -141,37 +143,6 @@ def default_now() -> dt.datetime:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
     return dt.datetime.now()
-
-
-def _read(reader: X12Reader, progress: ProgressFn | None) -> list[Claim]:
-    claims: list[Claim] = []
-    for claim in reader.claims():
-        claims.append(claim)
-        if progress and len(claims) % 200 == 0:
-            progress("read", len(claims), 0)
-    if not claims:
-        raise X12InputError("the input holds no claim (no CLM segment): nothing to scrub")
-    return claims
-
-
-def _log_outcomes(log: Any, outcomes: list[Outcome]) -> None:
-    for outcome in outcomes:
-        log.debug(
-            "claim.decided",
-            ordinal=outcome.claim.ordinal,
-            status=str(outcome.status),
-            lines=len(outcome.claim.lines),
-            lines_removed=len(outcome.removed_lines),
-            rules=sorted({f.rule for f in outcome.decision.findings}),
-        )
-    statuses = [o.status for o in outcomes]
-    log.info(
-        "scrub.decided",
-        claims=len(outcomes),
-        accepted=statuses.count(ClaimStatus.ACCEPTED),
-        corrected=statuses.count(ClaimStatus.CORRECTED),
-        rejected=statuses.count(ClaimStatus.REJECTED),
-    )
 
 
 def _as_of(value: dt.date | str | None) -> dt.date:
@@ -195,30 +166,3 @@ def _registry(value: CourseRegistry | str | os.PathLike[str] | None) -> CourseRe
     if value is None or isinstance(value, CourseRegistry):
         return value
     return load_registry(Path(value))
-
-
-def _decide(
-    engine: Engine,
-    claims: list[Claim],
-    history: Iterable[ClaimFacts] | str | HistoryStore | None,
-    name: str,
-) -> list[ClaimDecision]:
-    """Decide the batch; with a history store (URL or open store) the context
-    adds the stored facts of the same patients + entities, and the batch's
-    facts and decisions are recorded (scrubber.history.decide)."""
-    if history is None:
-        return engine.decide_batch(claims)
-    # Imported here: SQLAlchemy is only loaded when a store is used.
-    from scrubber.history import HistoryStore, open_store
-    from scrubber.history.decide import decide_with_history
-
-    if isinstance(history, str):
-        with open_store(history) as store:
-            return decide_with_history(engine, claims, store, source=name)[0]
-    if isinstance(history, HistoryStore):
-        return decide_with_history(engine, claims, history, source=name)[0]
-    return engine.decide_batch(claims, history=history)
-
-
-def _report_name(name: str) -> str:
-    return "-" if name == "<stdin>" else name

@@ -27,6 +27,7 @@ LEVELS = {
     "error": logging.ERROR,
 }
 DEFAULT_LEVEL = "warning"
+_configured_level = logging.WARNING
 
 
 def configure_logging(
@@ -36,6 +37,8 @@ def configure_logging(
     out = stream or sys.stderr
     name = (level or os.environ.get("SCRUBBER_LOG_LEVEL") or DEFAULT_LEVEL).lower()
     numeric = LEVELS.get(name, logging.WARNING)
+    global _configured_level
+    _configured_level = numeric
     if json is None:
         json = not _is_tty(out)
     renderer: Any = (
@@ -60,6 +63,13 @@ def get_logger(name: str) -> Any:
     if not structlog.is_configured():
         configure_logging()
     return structlog.get_logger(component=name)
+
+
+def debug_enabled() -> bool:
+    """Whether debug events are logged (to skip building per-claim events)."""
+    if not structlog.is_configured():
+        configure_logging()
+    return _configured_level <= logging.DEBUG
 
 
 def _is_tty(stream: TextIO) -> bool:

@@ -106,6 +106,13 @@ def pair_outcomes(claims: Sequence[Claim], decisions: Sequence[ClaimDecision]) -
     return outcomes
 
 
+def checked_outcome(claim: Claim, decision: ClaimDecision) -> Outcome:
+    """One claim with its decision, checked like :func:`pair_outcomes` does."""
+    outcome = Outcome(claim, decision)
+    _check(outcome)
+    return outcome
+
+
 def _check(outcome: Outcome) -> None:
     claim, decision = outcome.claim, outcome.decision
     if decision.status is ClaimStatus.REJECTED:

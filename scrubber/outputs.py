@@ -16,6 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
@@ -31,6 +32,7 @@ class OutputSet:
     def __init__(self) -> None:
         self._staged: list[tuple[str, Path]] = []
         self._stale: list[Path] = []
+        self._streams: dict[str, BinaryIO] = {}
 
     def __enter__(self) -> OutputSet:
         return self
@@ -60,11 +62,48 @@ class OutputSet:
             raise
         self._staged.append((temp, target))
 
+    def create(self, path: str | os.PathLike[str]) -> BinaryIO:
+        """A binary stream for ``path``'s new content, written to a temporary
+        file next to it; :meth:`commit` fsyncs it and renames it into place."""
+        target = Path(path)
+        handle, temp = tempfile.mkstemp(
+            dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
+        )
+        stream = os.fdopen(handle, "wb", buffering=1 << 20)
+        self._staged.append((temp, target))
+        self._streams[temp] = stream
+        return stream
+
+    def drop(self, path: str | os.PathLike[str]) -> None:
+        """Forget the staged content of ``path`` (its temporary file is deleted)."""
+        target = Path(path)
+        for temp, staged in list(self._staged):
+            if staged == target:
+                self._close(temp, sync=False)
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                self._staged.remove((temp, staged))
+
+    def _close(self, temp: str, sync: bool) -> None:
+        stream = self._streams.pop(temp, None)
+        if stream is None or stream.closed:
+            return
+        if sync:
+            stream.flush()
+            os.fsync(stream.fileno())
+            stream.close()
+            os.chmod(temp, 0o666 & ~_umask())
+        else:
+            with contextlib.suppress(OSError):
+                stream.close()
+
     def remove(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path`` at commit time if it exists."""
         self._stale.append(Path(path))
 
     def commit(self) -> None:
+        for temp, _ in self._staged:
+            self._close(temp, sync=True)
         staged, self._staged = self._staged, []
         for index, (temp, target) in enumerate(staged):
             try:
@@ -81,6 +120,7 @@ class OutputSet:
 
     def discard(self) -> None:
         for temp, _ in self._staged:
+            self._close(temp, sync=False)
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         self._staged = []

@@ -37,50 +37,109 @@ def build_report(
     warnings: Iterable[InputWarning] = (),
 ) -> dict[str, Any]:
     """The report document for one input (see the module docstring)."""
-    all_warnings = [*warnings, *charge_warnings(outcomes)]
-    return {
-        "schema": SCHEMA,
-        "rule_set": rule_set,
-        "input": input_name,
-        "profile": str(profile),
-        "as_of": as_of.isoformat(),
-        "summary": summary(outcomes),
-        "claims": [claim_entry(outcome) for outcome in outcomes],
-        "warnings": [w.as_dict() for w in all_warnings],
-    }
+    builder = ReportBuilder()
+    claims = [builder.add(outcome) for outcome in outcomes]
+    report = builder.head(input_name=input_name, profile=profile, as_of=as_of, rule_set=rule_set)
+    report["claims"] = claims
+    report["warnings"] = builder.warnings(warnings)
+    return report
+
+
+class ReportBuilder:
+    """The report, one outcome at a time: :meth:`add` returns the claim's entry
+    (for the caller to stream out) and keeps only the running summary; the
+    document is :meth:`head` + the entries (``"claims"``) + :meth:`warnings`,
+    in that key order."""
+
+    def __init__(self) -> None:
+        self.claims = 0
+        self._statuses: Counter[ClaimStatus] = Counter()
+        self._by_rule: Counter[str] = Counter()
+        self._by_action: Counter[str] = Counter()
+        self._charge_in = ZERO
+        self._clean = ZERO
+        self._removed = ZERO
+        self._rejected = ZERO
+        self._lines_removed = 0
+        self._lines_repaired = 0
+        self._not_evaluated = 0
+        self._charge_warnings: list[InputWarning] = []
+        self.rule_names: dict[str, str] = {}
+
+    def add(self, outcome: Outcome) -> dict[str, Any]:
+        self.claims += 1
+        self._statuses[outcome.status] += 1
+        findings = outcome.decision.findings
+        for finding in findings:
+            self._by_rule[finding.rule] += 1
+            self._by_action[str(finding.action)] += 1
+            self.rule_names.setdefault(finding.rule, finding.name)
+        if any(f.action is Action.NOT_EVALUATED for f in findings):
+            self._not_evaluated += 1
+        charge_in = outcome.charge_in
+        self._charge_in += charge_in
+        if outcome.rejected:
+            self._rejected += charge_in
+        else:
+            removed_lines = outcome.removed_lines
+            removed = _sum(line.charge for line in removed_lines)
+            self._removed += removed
+            self._clean += charge_in - removed
+            self._lines_removed += len(removed_lines)
+            repaired = outcome.repaired_units
+            if repaired:
+                self._lines_repaired += sum(
+                    1 for line in outcome.claim.lines if line.number in repaired
+                )
+        warning = charge_warning(outcome)
+        if warning is not None:
+            self._charge_warnings.append(warning)
+        return claim_entry(outcome)
+
+    def summary(self) -> dict[str, Any]:
+        statuses = self._statuses
+        assert self._charge_in == self._clean + self._removed + self._rejected
+        return {
+            "claims": self.claims,
+            "accepted": statuses[ClaimStatus.ACCEPTED],
+            "corrected": statuses[ClaimStatus.CORRECTED],
+            "rejected": statuses[ClaimStatus.REJECTED],
+            "lines_removed": self._lines_removed,
+            "lines_repaired": self._lines_repaired,
+            "charges": {
+                "input": format_amount(self._charge_in),
+                "clean": format_amount(self._clean),
+                "removed_lines": format_amount(self._removed),
+                "rejected_claims": format_amount(self._rejected),
+            },
+            "findings_by_rule": dict(sorted(self._by_rule.items())),
+            "findings_by_action": dict(sorted(self._by_action.items())),
+            "claims_not_evaluated": self._not_evaluated,
+        }
+
+    def head(
+        self, *, input_name: str, profile: str, as_of: dt.date, rule_set: str
+    ) -> dict[str, Any]:
+        """The document's keys before ``"claims"``."""
+        return {
+            "schema": SCHEMA,
+            "rule_set": rule_set,
+            "input": input_name,
+            "profile": str(profile),
+            "as_of": as_of.isoformat(),
+            "summary": self.summary(),
+        }
+
+    def warnings(self, reader_warnings: Iterable[InputWarning]) -> list[dict[str, Any]]:
+        """The ``"warnings"`` list: the reader's, then the charge mismatches."""
+        return [w.as_dict() for w in (*reader_warnings, *self._charge_warnings)]
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    statuses = Counter(outcome.status for outcome in outcomes)
-    findings = [f for outcome in outcomes for f in outcome.decision.findings]
-    charge_in = _sum(o.charge_in for o in outcomes)
-    clean = _sum(o.charge_out for o in outcomes)
-    removed = _sum(o.charge_removed for o in outcomes)
-    rejected = _sum(o.charge_in for o in outcomes if o.rejected)
-    assert charge_in == clean + removed + rejected  # by construction of charge_out
-    return {
-        "claims": len(outcomes),
-        "accepted": statuses[ClaimStatus.ACCEPTED],
-        "corrected": statuses[ClaimStatus.CORRECTED],
-        "rejected": statuses[ClaimStatus.REJECTED],
-        "lines_removed": sum(len(o.removed_lines) for o in outcomes),
-        "lines_repaired": sum(
-            1 for o in outcomes for line in o.claim.lines if line.number in o.repaired_units
-        ),
-        "charges": {
-            "input": format_amount(charge_in),
-            "clean": format_amount(clean),
-            "removed_lines": format_amount(removed),
-            "rejected_claims": format_amount(rejected),
-        },
-        "findings_by_rule": dict(sorted(Counter(f.rule for f in findings).items())),
-        "findings_by_action": dict(sorted(Counter(str(f.action) for f in findings).items())),
-        "claims_not_evaluated": sum(
-            1
-            for o in outcomes
-            if any(f.action is Action.NOT_EVALUATED for f in o.decision.findings)
-        ),
-    }
+    builder = ReportBuilder()
+    for outcome in outcomes:
+        builder.add(outcome)
+    return builder.summary()
 
 
 def claim_entry(outcome: Outcome) -> dict[str, Any]:
@@ -120,20 +179,21 @@ def finding_entry(finding: Finding) -> dict[str, Any]:
 
 def charge_warnings(outcomes: Iterable[Outcome]) -> list[InputWarning]:
     """Claims whose CLM02 is not the sum of their line charges."""
-    found = []
-    for outcome in outcomes:
-        claim = outcome.claim
-        lines = _sum(line.charge for line in claim.lines)
-        if lines != claim.total_charge:
-            found.append(
-                InputWarning(
-                    f"CLM02 {format_amount(claim.total_charge)} differs from the sum of the "
-                    f"line charges {format_amount(lines)} (claim #{claim.ordinal})",
-                    claim.clm.position,
-                    "CLM",
-                )
-            )
-    return found
+    return [w for w in map(charge_warning, outcomes) if w is not None]
+
+
+def charge_warning(outcome: Outcome) -> InputWarning | None:
+    """A warning when the claim's CLM02 is not the sum of its line charges."""
+    claim = outcome.claim
+    lines = _sum(line.charge for line in claim.lines)
+    if lines == claim.total_charge:
+        return None
+    return InputWarning(
+        f"CLM02 {format_amount(claim.total_charge)} differs from the sum of the "
+        f"line charges {format_amount(lines)} (claim #{claim.ordinal})",
+        claim.clm.position,
+        "CLM",
+    )
 
 
 def _sum(values: Iterable[Decimal]) -> Decimal:

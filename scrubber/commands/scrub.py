@@ -8,6 +8,16 @@ Standard output: a summary a biller reads at a glance (``--format text``) or
 the report JSON (``--format json``: one indented document for one input, one
 compact document per line for several). ``--quiet`` prints nothing there.
 
+``-j N`` scrubs N inputs at a time in N processes (default: the CPU count);
+the outputs, standard output and standard error are those of a serial run,
+in input order. With ``--history``, inputs are scrubbed one after the other
+in the order given, so that each sees the batches of the inputs before it
+(exactly as a serial run or separate runs in that order would).
+
+Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline`):
+memory stays bounded however large the file; standard input is spooled to
+a temporary file first.
+
 Exit status: 0 every claim of every input accepted; 1 some claim corrected
 or rejected; 2 an input was unusable (one line on standard error naming the
 file, the segment position and the problem; the other inputs are still
@@ -17,21 +27,29 @@ processed) or the command line was.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
-import json
+import multiprocessing
+import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from scrubber.api import HistoryUnavailableError, ScrubResult, scrub
+from scrubber.api import HistoryUnavailableError, ProgressFn, default_now, make_engine
 from scrubber.errors import X12InputError
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
-from scrubber.outputs import OutputSet
+from scrubber.pipeline import FilesResult, ReplayableSource, scrub_to_files
 from scrubber.progress import Progress
 from scrubber.rules.policy import Policy, PolicyError, load_policy
 from scrubber.rules.registry import CourseRegistry, RegistryError, load_registry
+from scrubber.x12.ack277 import AckSettings, default_control_start
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
@@ -61,6 +79,15 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="inputs scrubbed in parallel, in N processes (default: the CPU count; "
+        "with --history inputs are scrubbed in order)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -88,68 +115,176 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         return _usage(f"{error.filename}: {error.strerror or error}")
     as_of: dt.date = args.as_of or dt.date.today()
-    progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet)
-    status = EXIT_OK
-    reports: list[dict[str, Any]] = []
-    for path, stem in zip(args.inputs, stems, strict=True):
-        progress.start_input(path)
-        try:
-            result = scrub(
-                sys.stdin.buffer if path == "-" else path,
-                args.profile,
-                store,
-                as_of,
-                policy=policy,
-                courses=courses,
-                name="-" if path == "-" else path,
-                progress=progress.update,
-            )
-        except X12InputError as error:
-            progress.close()
-            print(f"scrubber: {_display(path)}: {error}", file=sys.stderr)
-            log.info("input.unusable", input_index=len(reports) + 1, position=error.position)
-            status = EXIT_UNUSABLE
-            continue
-        except (HistoryUnavailableError, HistoryError) as error:
-            progress.close()
-            if store is not None:
-                store.close()
-            return _usage(f"--history: {error}")
-        written = _write(result, out_dir, stem)
-        progress.close()
-        reports.append(result.report)
-        status = max(status, result.exit_status)
-        if not args.quiet and args.format == "text":
-            write_summary(result.report, _display(path), written, sys.stdout)
-    progress.close()
+    options = _Options(
+        args.profile, as_of, policy, courses, out_dir,
+        compact_json=args.format == "json" and len(args.inputs) > 1,
+    )  # fmt: skip
+    jobs = min(args.jobs or os.cpu_count() or 1, len(args.inputs))
     if store is not None:
-        store.close()
-    if not args.quiet and args.format == "json":
-        _print_json(reports, len(args.inputs))
+        jobs = 1  # each input sees the history of the inputs before it
+    progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
+    status = EXIT_OK
+    reports = 0
+    spooled: list[IO[bytes]] = []
+    try:
+        tasks = []
+        for path, stem in zip(args.inputs, stems, strict=True):
+            source = path
+            if path == "-" and jobs > 1:
+                spool = _spool_stdin()  # workers cannot read our standard input
+                spooled.append(spool)
+                source = spool.name
+            tasks.append(_Task(source, "-" if path == "-" else path, stem))
+        results = _results(tasks, options, store, jobs, progress)
+        for path, outcome in zip(args.inputs, results, strict=True):
+            progress.close()
+            if isinstance(outcome, _Unusable):
+                print(f"scrubber: {_display(path)}: {outcome.message}", file=sys.stderr)
+                log.info("input.unusable", input_index=reports + 1, position=outcome.position)
+                status = EXIT_UNUSABLE
+                continue
+            if isinstance(outcome, _HistoryFailed):
+                return _usage(f"--history: {outcome.message}")
+            reports += 1
+            status = max(status, outcome.exit_status)
+            _print(outcome, args, path)
+    finally:
+        progress.close()
+        for spool in spooled:
+            spool.close()
+        if store is not None:
+            store.close()
     return status
 
 
-def _write(result: ScrubResult, out_dir: Path, stem: str) -> list[Path]:
-    clean_path = out_dir / f"{stem}.clean.x12"
-    ack_path = out_dir / f"{stem}.277ca.x12"
-    report_path = out_dir / f"{stem}.report.json"
-    written = []
-    with OutputSet() as outputs:
-        clean = result.clean_bytes()
-        if clean is None:
-            outputs.remove(clean_path)
-        else:
-            outputs.stage(clean_path, clean)
-            written.append(clean_path)
-        outputs.stage(ack_path, result.ack_bytes())
-        report = json.dumps(result.report, indent=2, ensure_ascii=False) + "\n"
-        outputs.stage(report_path, report.encode("utf-8"))
-        outputs.commit()
-    return [*written, ack_path, report_path]
+@dataclass(frozen=True)
+class _Options:
+    profile: str
+    as_of: dt.date
+    policy: Policy | None
+    courses: CourseRegistry | None
+    out_dir: Path
+    compact_json: bool
 
 
-def write_summary(report: dict[str, Any], name: str, written: list[Path], out: TextIO) -> None:
-    """The human summary of one report."""
+@dataclass(frozen=True)
+class _Task:
+    source: str  # a path, or "-" (read in this process)
+    name: str  # the input's display name ("-" for standard input)
+    stem: str
+
+
+@dataclass(frozen=True)
+class _Unusable:
+    message: str
+    position: int | None
+
+
+@dataclass(frozen=True)
+class _HistoryFailed:
+    message: str
+
+
+_Outcome = FilesResult | _Unusable | _HistoryFailed
+
+
+def _results(
+    tasks: list[_Task],
+    options: _Options,
+    store: HistoryStore | None,
+    jobs: int,
+    progress: Progress,
+) -> Iterator[_Outcome]:
+    """Each task's outcome, in task order (computed ``jobs`` at a time)."""
+    if jobs <= 1:
+        for task in tasks:
+            progress.start_input(task.name)
+            yield _scrub_one(task, options, store, progress.update)
+        return
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        # Submitted in order, consumed in order: a slow early input holds back
+        # the printing of later ones, never their scrubbing.
+        futures = [pool.submit(_scrub_one, task, options, None, None) for task in tasks]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _scrub_one(
+    task: _Task,
+    options: _Options,
+    store: HistoryStore | None,
+    progress: ProgressFn | None,
+) -> _Outcome:
+    engine = make_engine(options.profile, options.as_of, options.policy, options.courses)
+    moment = default_now()
+    settings = AckSettings(moment, default_control_start(moment))
+    try:
+        with ReplayableSource(task.source, task.name) as source:
+            return scrub_to_files(
+                source,
+                engine,
+                options.out_dir,
+                task.stem,
+                ack_settings=settings,
+                history=store,
+                progress=progress,
+                compact_json=options.compact_json,
+            )
+    except X12InputError as error:
+        return _Unusable(str(error), error.position)
+    except (HistoryUnavailableError, HistoryError) as error:
+        return _HistoryFailed(str(error))
+
+
+def _print(result: FilesResult, args: argparse.Namespace, path: str) -> None:
+    if args.quiet:
+        _discard(result.compact_json)
+        return
+    if args.format == "text":
+        write_summary(result.report_head, _display(path), result.written, sys.stdout,
+                      rule_names=result.rule_names)  # fmt: skip
+        return
+    if result.compact_json is not None:
+        _copy_out(Path(result.compact_json))
+        _discard(result.compact_json)
+    else:
+        _copy_out(result.written[-1])  # the report file: json.dump(indent=2) + newline
+
+
+def _copy_out(path: Path) -> None:
+    sys.stdout.flush()
+    with path.open("rb") as stream:
+        shutil.copyfileobj(stream, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+
+
+def _discard(path: str | None) -> None:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _spool_stdin() -> IO[bytes]:
+    spool = tempfile.NamedTemporaryFile(prefix="scrubber-stdin-", suffix=".x12")  # noqa: SIM115
+    shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+    spool.flush()
+    return spool
+
+
+def write_summary(
+    report: dict[str, Any],
+    name: str,
+    written: list[Path],
+    out: TextIO,
+    rule_names: dict[str, str] | None = None,
+) -> None:
+    """The human summary of one report (``rule_names``: rule code -> name, by
+    default taken from the report's claims)."""
     s = report["summary"]
     charges = s["charges"]
     out.write(
@@ -164,7 +299,9 @@ def write_summary(report: dict[str, Any], name: str, written: list[Path], out: T
     )
     by_rule = Counter(s["findings_by_rule"])
     if by_rule:
-        names = {f["rule"]: f["name"] for c in report["claims"] for f in c["findings"]}
+        names = rule_names
+        if names is None:
+            names = {f["rule"]: f["name"] for c in report["claims"] for f in c["findings"]}
         top = ", ".join(
             f"{rule} x{count} ({names.get(rule, '')})"
             for rule, count in by_rule.most_common(TOP_RULES)
@@ -176,15 +313,6 @@ def write_summary(report: dict[str, Any], name: str, written: list[Path], out: T
     if report.get("warnings"):
         out.write(f"  input warnings: {len(report['warnings'])} (see the report)\n")
     out.write(f"  wrote: {', '.join(str(p) for p in written)}\n")
-
-
-def _print_json(reports: list[dict[str, Any]], inputs: int) -> None:
-    if inputs == 1 and reports:
-        json.dump(reports[0], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return
-    for report in reports:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
 
 
 def _stems(inputs: list[str]) -> list[str] | str:
@@ -211,6 +339,12 @@ def _display(path: str) -> str:
 def _usage(message: str) -> int:
     print(f"scrubber scrub: {message}", file=sys.stderr)
     return EXIT_UNUSABLE
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
 
 
 def _date(text: str) -> dt.date:

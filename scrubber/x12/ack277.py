@@ -27,7 +27,7 @@ Contract (:func:`write_277ca`):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,7 +37,9 @@ from scrubber.model import (
     ClaimKind,
     DateRange,
     Delimiters,
+    Group,
     HierarchyLevel,
+    Interchange,
     Segment,
     ServiceLine,
     Transaction,
@@ -73,30 +75,107 @@ def default_control_start(now: dt.datetime) -> int:
 
 def write_277ca(outcomes: Sequence[Outcome], settings: AckSettings) -> str:
     """The 277CA text acknowledging ``outcomes`` (every claim of the input, in order)."""
-    writer = _Writer(settings)
-    for _, in_interchange in runs_by(outcomes, lambda o: o.claim.transaction.group.interchange):
-        writer.interchange(in_interchange)
-    return writer.text()
+    parts: list[str] = []
+    writer = Ack277Writer(settings, parts.append)
+    for outcome in outcomes:
+        writer.add(outcome)
+    writer.close()
+    return "".join(parts)
+
+
+class Ack277Writer:
+    """The 277CA, streamed: :meth:`add` every outcome in input order, then
+    :meth:`close`. One 277 is written to ``write`` as soon as its 837 ST-SE is
+    complete (the 2000B/2000C totals precede the claims, so a transaction's
+    outcomes are held until then); memory is bounded by the largest
+    transaction. Same output as :func:`write_277ca`."""
+
+    def __init__(self, settings: AckSettings, write: Callable[[str], object]) -> None:
+        self._writer = _Writer(settings, write)
+        self._interchange: Interchange | None = None
+        self._group: Group | None = None
+        self._transaction: Transaction | None = None
+        self._outcomes: list[Outcome] = []
+        self._group_control = ""
+        self._interchange_control = ""
+        self._groups = 0
+        self._transactions = 0
+
+    def add(self, outcome: Outcome) -> None:
+        transaction = outcome.claim.transaction
+        if transaction is self._transaction:
+            self._outcomes.append(outcome)
+            return
+        group = transaction.group
+        self._end_transaction()
+        if group is not self._group:
+            self._end_group()
+            if group.interchange is not self._interchange:
+                self._end_interchange()
+                self._interchange = group.interchange
+                self._interchange_control = self._writer.open_interchange(outcome)
+            self._group = group
+            self._group_control = self._writer.open_group(group)
+        self._transaction = transaction
+        self._outcomes = [outcome]
+
+    def close(self) -> None:
+        self._end_interchange()
+        self._writer.flush()
+
+    def _end_transaction(self) -> None:
+        if self._transaction is None:
+            return
+        self._transactions += 1
+        self._writer.transaction(
+            self._transaction, self._outcomes, f"{self._transactions:04d}", self._group_control
+        )
+        self._writer.flush()
+        self._transaction = None
+        self._outcomes = []
+
+    def _end_group(self) -> None:
+        self._end_transaction()
+        if self._group is None:
+            return
+        self._writer.add("GE", str(self._transactions), self._group_control)
+        self._group = None
+        self._transactions = 0
+        self._groups += 1
+
+    def _end_interchange(self) -> None:
+        self._end_group()
+        if self._interchange is None:
+            return
+        self._writer.add("IEA", str(self._groups), self._interchange_control)
+        self._writer.flush()
+        self._interchange = None
+        self._groups = 0
 
 
 class _Writer:
-    def __init__(self, settings: AckSettings) -> None:
+    def __init__(self, settings: AckSettings, write: Callable[[str], object]) -> None:
         self.settings = settings
         self.parts: list[str] = []
+        self._write = write
+        self._started = False  # anything added yet (flushed or not)
         self.control = settings.control_start
         self.delimiters = Delimiters()
         self.newline = ""
         self.date = settings.now.strftime("%Y%m%d")
         self.time = settings.now.strftime("%H%M")
 
-    def text(self) -> str:
-        return "".join(self.parts)
+    def flush(self) -> None:
+        if self.parts:
+            self._write("".join(self.parts))
+            self.parts = []
 
     def add(self, *elements: str) -> None:
         values = list(elements)
         while len(values) > 1 and values[-1] == "":
             values.pop()
-        prefix = self.newline if self.parts else ""
+        prefix = self.newline if self._started else ""
+        self._started = True
         self.parts.append(prefix + self.delimiters.element.join(values) + self.delimiters.segment)
 
     def _next_control(self) -> int:
@@ -106,13 +185,12 @@ class _Writer:
 
     # Envelopes ---------------------------------------------------------------
 
-    def interchange(self, outcomes: list[Outcome]) -> None:
-        interchange = outcomes[0].claim.transaction.group.interchange
+    def open_interchange(self, first: Outcome) -> str:
+        """The ISA for the interchange of ``first`` (its first claim); returns ISA13."""
+        interchange = first.claim.transaction.group.interchange
         self.delimiters = d = interchange.delimiters
         isa = interchange.isa
-        self.newline = prefix_of(outcomes[0].claim.transaction.group.gs, d)
-        if self.parts and not self.newline:
-            self.newline = ""
+        self.newline = prefix_of(first.claim.transaction.group.gs, d)
         control = f"{self._next_control():09d}"
         self.add(
             "ISA", "00", " " * 10, "00", " " * 10,
@@ -120,19 +198,13 @@ class _Writer:
             self.settings.now.strftime("%y%m%d"), self.time,
             d.repetition or "^", "00501", control, "0", interchange.usage or "P", d.component,
         )  # fmt: skip
-        groups = runs_by(outcomes, lambda o: o.claim.transaction.group)
-        for _, in_group in groups:
-            self.group(in_group)
-        self.add("IEA", str(len(groups)), control)
+        return control
 
-    def group(self, outcomes: list[Outcome]) -> None:
-        gs = outcomes[0].claim.transaction.group.gs
+    def open_group(self, group: Group) -> str:
+        gs = group.gs
         control = str(self._next_control())
         self.add("GS", "HN", gs.get(3), gs.get(2), self.date, self.time, control, "X", VERSION)
-        transactions = runs_by(outcomes, lambda o: o.claim.transaction)
-        for number, (transaction, in_transaction) in enumerate(transactions, start=1):
-            self.transaction(transaction, in_transaction, f"{number:04d}", control)
-        self.add("GE", str(len(transactions)), control)
+        return control
 
     # The 277 ------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ Contract (:func:`write_clean_837`):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from scrubber.model import (
@@ -34,7 +34,7 @@ from scrubber.model import (
     Segment,
     Transaction,
 )
-from scrubber.outcome import Outcome, runs_by
+from scrubber.outcome import Outcome
 from scrubber.x12.segment_text import (
     format_amount,
     format_quantity,
@@ -48,38 +48,104 @@ from scrubber.x12.segment_text import (
 def write_clean_837(outcomes: Sequence[Outcome], trailer: str = "") -> str | None:
     """The cleaned 837 text for ``outcomes`` (input order), or ``None`` when every
     claim is rejected. ``trailer`` is the whitespace after the input's last segment."""
-    kept = [outcome for outcome in outcomes if not outcome.rejected]
-    if not kept:
+    parts: list[str] = []
+    writer = Clean837Writer(parts.append)
+    for outcome in outcomes:
+        writer.add(outcome)
+    if not writer.close(trailer):
         return None
-    return "".join(_interchanges(kept)) + trailer
+    return "".join(parts)
 
 
-def _interchanges(kept: list[Outcome]) -> Iterator[str]:
-    interchanges = runs_by(kept, lambda o: o.claim.transaction.group.interchange)
-    for interchange, in_interchange in interchanges:
-        yield from _interchange(interchange, in_interchange)
+class Clean837Writer:
+    """The cleaned 837, streamed: :meth:`add` each outcome in input order,
+    then :meth:`close`. Text goes to ``write`` as soon as an ST-SE is complete
+    (a transaction's kept claims are held until its SE: HL04 and SE01 depend
+    on all of them), so memory is bounded by the largest transaction, not the
+    file. Same output as :func:`write_clean_837`."""
 
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self._write = write
+        self.kept = 0
+        self._interchange: Interchange | None = None
+        self._group: Group | None = None
+        self._transaction: Transaction | None = None
+        self._outcomes: list[Outcome] = []
+        self._groups = 0
+        self._transactions = 0
+        self._newline = ""
 
-def _interchange(interchange: Interchange, outcomes: list[Outcome]) -> Iterator[str]:
-    delimiters = interchange.delimiters
-    yield interchange.isa.raw
-    groups = runs_by(outcomes, lambda o: o.claim.transaction.group)
-    newline = prefix_of(groups[0][0].gs, delimiters)
-    for group, in_group in groups:
-        yield from _group(group, in_group, newline)
-    yield render(("IEA", str(len(groups)), interchange.control_number), delimiters, newline)
+    def add(self, outcome: Outcome) -> None:
+        if outcome.rejected:
+            return
+        self.kept += 1
+        transaction = outcome.claim.transaction
+        if transaction is self._transaction:
+            self._outcomes.append(outcome)
+            return
+        group = transaction.group
+        interchange = group.interchange
+        self._end_transaction()
+        if group is not self._group:
+            self._end_group()
+            if interchange is not self._interchange:
+                self._end_interchange()
+                self._interchange = interchange
+                self._newline = prefix_of(group.gs, interchange.delimiters)
+                self._write(interchange.isa.raw)
+            self._group = group
+            self._write(group.gs.raw)
+        self._transaction = transaction
+        self._outcomes = [outcome]
 
+    def close(self, trailer: str = "") -> bool:
+        """Finish the output; False (and nothing written) when no claim was kept."""
+        self._end_interchange()
+        if not self.kept:
+            return False
+        self._write(trailer)
+        return True
 
-def _group(group: Group, outcomes: list[Outcome], newline: str) -> Iterator[str]:
-    delimiters = group.interchange.delimiters
-    yield group.gs.raw
-    transactions = runs_by(outcomes, lambda o: o.claim.transaction)
-    for transaction, in_transaction in transactions:
-        body = list(_transaction_body(transaction, in_transaction))
-        yield from body
+    def _end_transaction(self) -> None:
+        transaction = self._transaction
+        if transaction is None:
+            return
+        delimiters = transaction.group.interchange.delimiters
+        body = list(_transaction_body(transaction, self._outcomes))
+        self._write("".join(body))
         count = str(len(body) + 1)
-        yield render(("SE", count, transaction.control_number), delimiters, newline)
-    yield render(("GE", str(len(transactions)), group.control_number), delimiters, newline)
+        self._write(render(("SE", count, transaction.control_number), delimiters, self._newline))
+        self._transaction = None
+        self._outcomes = []
+        self._transactions += 1
+
+    def _end_group(self) -> None:
+        self._end_transaction()
+        group = self._group
+        if group is None:
+            return
+        delimiters = group.interchange.delimiters
+        self._write(
+            render(("GE", str(self._transactions), group.control_number), delimiters, self._newline)
+        )
+        self._group = None
+        self._transactions = 0
+        self._groups += 1
+
+    def _end_interchange(self) -> None:
+        self._end_group()
+        interchange = self._interchange
+        if interchange is None:
+            return
+        self._write(
+            render(
+                ("IEA", str(self._groups), interchange.control_number),
+                interchange.delimiters,
+                self._newline,
+            )
+        )
+        self._interchange = None
+        self._groups = 0
 
 
 def _transaction_body(transaction: Transaction, outcomes: list[Outcome]) -> Iterator[str]:

@@ -1,0 +1,262 @@
+"""Pass one's state: the facts of a whole batch, compact, grouped by subject.
+
+Every question the rules ask a :class:`~scrubber.rules.context.Context` is
+keyed by the line's patient + entity (billing NPI): same-day lines
+(patient, entity, DOS), course lines and courses (patient, entity, site),
+fractions per day. So the context of a batch is the union of independent
+per-subject contexts, and a claim is decided exactly as with one big
+context when it is decided against the context built from its own subject's
+facts only (``build_context`` is a pure function of its facts).
+
+:class:`CourseState` keeps, per subject, the facts of every claim as one
+pickled record of interned small values (about 40 bytes a line instead of
+the ~300 a :class:`~scrubber.rules.facts.LineFact` with its index entries
+costs), never a :class:`~scrubber.model.Claim`. :class:`SubjectContexts`
+rebuilds a subject's facts, context and :class:`~scrubber.rules.evaluation.Evaluation`
+when pass two first needs them, keeps them while the subject has claims
+left in the batch (least recently used first out past a budget of lines),
+and drops them after its last claim, so pass two's memory follows the
+subjects in flight, not the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import pickle
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from scrubber.model import ClaimKind, DateRange
+from scrubber.rules.context import Context
+from scrubber.rules.evaluation import Evaluation
+from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey, Setting
+
+SubjectKey = tuple[PatientKey, str]  # patient, entity
+#: Materialised subjects kept in pass two, counted in lines (~1 KB each with memo).
+DEFAULT_LINE_BUDGET = 100_000
+
+_KINDS = tuple(ClaimKind)
+_COMPONENTS = tuple(Component)
+_SETTINGS = tuple(Setting)
+_KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
+_COMPONENT_INDEX = {value: index for index, value in enumerate(_COMPONENTS)}
+_SETTING_INDEX = {value: index for index, value in enumerate(_SETTINGS)}
+_NO_DATE = 0
+
+
+class _Interned:
+    """Values stored once, referred to by index."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._index: dict[Any, int] = {}
+
+    def __call__(self, value: Any) -> int:
+        index = self._index.get(value)
+        if index is None:
+            index = self._index[value] = len(self.values)
+            self.values.append(value)
+        return index
+
+
+class CourseState:
+    """The facts of a batch (and of its history), compact, by subject."""
+
+    def __init__(self) -> None:
+        self.claim_count = 0  # batch and history
+        self.batch_count = 0
+        self._subjects: dict[SubjectKey, int] = {}
+        self._keys: list[SubjectKey] = []
+        self._records: list[bytearray] = []
+        self._lines: list[int] = []  # lines stored per subject
+        self._last_seq: list[int] = []  # last batch claim (source "") per subject
+        self._values = _Interned()
+        self._patients: dict[PatientKey, PatientKey] = {}
+        self._entities: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return self.claim_count
+
+    @property
+    def subject_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def stored_bytes(self) -> int:
+        return sum(len(record) for record in self._records)
+
+    def add(self, facts: ClaimFacts, batch: bool = True) -> None:
+        """Remember ``facts``: a claim of the batch (decided in pass two, in
+        ``seq`` order), or with ``batch=False`` one of its history."""
+        self.claim_count += 1
+        patient = self._patients.setdefault(facts.patient, facts.patient)
+        entity = self._entities.setdefault(facts.entity, facts.entity)
+        key = (patient, entity)
+        subject = self._subjects.get(key)
+        if subject is None:
+            subject = self._subjects[key] = len(self._keys)
+            self._keys.append(key)
+            self._records.append(bytearray())
+            self._lines.append(0)
+            self._last_seq.append(-1)
+        self._records[subject] += pickle.dumps(self._encode(facts, key), pickle.HIGHEST_PROTOCOL)
+        self._lines[subject] += len(facts.lines)
+        if batch:
+            self.batch_count += 1
+            self._last_seq[subject] = max(self._last_seq[subject], facts.ref.seq)
+
+    def add_history(self, facts: Iterable[ClaimFacts]) -> None:
+        for claim in facts:
+            self.add(claim, batch=False)
+
+    def subject_of(self, facts: ClaimFacts) -> int:
+        return self._subjects[(facts.patient, facts.entity)]
+
+    def last_seq(self, subject: int) -> int:
+        return self._last_seq[subject]
+
+    def line_count(self, subject: int) -> int:
+        return self._lines[subject]
+
+    def facts(self, subject: int) -> list[ClaimFacts]:
+        """The stored facts of ``subject`` (equal to what was added, in order)."""
+        patient, entity = self._keys[subject]
+        stream = io.BytesIO(self._records[subject])
+        values = self._values.values
+        claims = []
+        end = len(self._records[subject])
+        while stream.tell() < end:
+            claims.append(_decode(pickle.load(stream), patient, entity, values))
+        return claims
+
+    def _encode(self, facts: ClaimFacts, key: SubjectKey) -> tuple[Any, ...]:
+        intern = self._values
+        patient, entity = key
+        lines = []
+        for line in facts.lines:
+            if line.patient != patient or line.entity != entity:
+                raise ValueError("a claim's lines must share its patient and entity")
+            if line.claim != facts.ref or line.kind is not facts.kind:
+                raise ValueError("a line's claim reference and kind must be its claim's")
+            lines.append(
+                (
+                    line.lx,
+                    line.line_control,
+                    intern(line.site),
+                    line.dos.toordinal() if line.dos is not None else _NO_DATE,
+                    intern(line.code),
+                    intern(line.modifiers),
+                    intern(str(line.units)),
+                    _COMPONENT_INDEX[line.component] * 16
+                    + _SETTING_INDEX[line.setting] * 4
+                    + line.authorized * 2
+                    + line.documented,
+                )
+            )
+        span = facts.closing_span
+        ref = facts.ref
+        return (
+            ref.claim_id,
+            intern(ref.source),
+            ref.seq,
+            _KIND_INDEX[facts.kind],
+            intern(facts.frequency_code),
+            (span.start.toordinal(), span.end.toordinal()) if span is not None else None,
+            tuple(lines),
+        )
+
+
+def _decode(
+    record: tuple[Any, ...], patient: PatientKey, entity: str, values: list[Any]
+) -> ClaimFacts:
+    claim_id, source, seq, kind_index, frequency, span, lines = record
+    ref = ClaimRef(claim_id, values[source], seq)
+    kind = _KINDS[kind_index]
+    fromordinal = dt.date.fromordinal
+    facts = tuple(
+        LineFact(
+            claim=ref,
+            lx=lx,
+            line_control=control,
+            patient=patient,
+            entity=entity,
+            site=values[site],
+            dos=fromordinal(dos) if dos != _NO_DATE else None,
+            code=values[code],
+            modifiers=values[modifiers],
+            units=Decimal(values[units]),
+            kind=kind,
+            component=_COMPONENTS[flags >> 4],
+            setting=_SETTINGS[(flags >> 2) & 3],
+            authorized=bool(flags & 2),
+            documented=bool(flags & 1),
+        )
+        for lx, control, site, dos, code, modifiers, units, flags in lines
+    )
+    return ClaimFacts(
+        ref=ref,
+        kind=kind,
+        patient=patient,
+        entity=entity,
+        frequency_code=values[frequency],
+        lines=facts,
+        closing_span=(
+            DateRange(fromordinal(span[0]), fromordinal(span[1])) if span is not None else None
+        ),
+    )
+
+
+class SubjectContexts:
+    """Pass two's view of a :class:`CourseState`: the evaluation to decide a
+    claim with (see the module docstring).
+
+    ``build`` is the engine's ``build_context`` (any facts -> Context);
+    ``evaluation`` binds a context to the rules (``Engine.evaluation``).
+    """
+
+    def __init__(
+        self,
+        state: CourseState,
+        build: Callable[[list[ClaimFacts]], Context],
+        evaluation: Callable[[Context], Evaluation],
+        line_budget: int = DEFAULT_LINE_BUDGET,
+    ) -> None:
+        self._state = state
+        self._build = build
+        self._evaluation = evaluation
+        self._budget = line_budget
+        self._cache: OrderedDict[int, Evaluation] = OrderedDict()
+        self._cached_lines = 0
+        self.builds = 0  # subjects materialised (more than subject_count: evictions)
+
+    def evaluation_for(self, facts: ClaimFacts) -> Evaluation:
+        subject = self._state.subject_of(facts)
+        evaluation = self._cache.get(subject)
+        if evaluation is not None:
+            self._cache.move_to_end(subject)
+            return evaluation
+        context = self._build(self._state.facts(subject))
+        context = dataclasses.replace(context, claim_count=self._state.claim_count)
+        evaluation = self._evaluation(context)
+        self.builds += 1
+        self._cache[subject] = evaluation
+        self._cached_lines += self._state.line_count(subject)
+        while self._cached_lines > self._budget and len(self._cache) > 1:
+            evicted, _ = self._cache.popitem(last=False)
+            self._cached_lines -= self._state.line_count(evicted)
+        return evaluation
+
+    def done(self, facts: ClaimFacts) -> None:
+        """``facts`` (a batch claim) is decided: drop its subject after its last claim."""
+        subject = self._state.subject_of(facts)
+        if self._state.last_seq(subject) == facts.ref.seq and subject in self._cache:
+            del self._cache[subject]
+            self._cached_lines -= self._state.line_count(subject)
+
+    @property
+    def cached_subjects(self) -> int:
+        return len(self._cache)
