@@ -221,11 +221,23 @@ class HistoryStore:
             store = cls(engine, resolved_key, redact(url))
             with engine.begin() as conn:
                 store.schema_version_before = migrate(conn, resolved_key.fingerprint())
-        except sa.exc.OperationalError as error:
+        except sa.exc.DBAPIError as error:
             raise HistoryStoreError(
-                f"cannot open history store {redact(url)}: {_first_line(error)}"
+                f"cannot open history store {redact(url)}: {_first_line(error.orig or error)}"
             ) from error
         return store
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        """A transaction; database errors (unreachable server, SQLite still
+        locked after the busy timeout) become one-line :class:`HistoryStoreError`."""
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except sa.exc.DBAPIError as error:
+            raise HistoryStoreError(
+                f"history store {self.url}: {_first_line(error.orig or error)}"
+            ) from error
 
     def close(self) -> None:
         self._engine.dispose()
@@ -258,21 +270,21 @@ class HistoryStore:
         of ``claims`` are locked, their stored facts loaded; :meth:`HistoryBatch.record`
         writes the decisions; leaving the block commits (an exception rolls
         back, recording nothing)."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             hist = HistoryBatch(self, conn, claims, source, registry)
             hist.lock_and_load()
             yield hist
 
     def add_registry(self, registry: CourseRegistry) -> int:
         """Store course registry rows (hashed); returns rows written."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             return _upsert_registry(conn, self._key, registry)
 
     # ---------------------------------------------------------------- retro
 
     def subject_ids(self) -> list[int]:
         """Every subject (patient + entity) with stored claims, in id order."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             rows = conn.execute(
                 sa.select(schema.subjects.c.id)
                 .where(sa.exists().where(schema.claims.c.subject_id == schema.subjects.c.id))
@@ -283,7 +295,7 @@ class HistoryStore:
     def snapshot(self, subject_ids: Sequence[int]) -> Snapshot:
         """Stored claims of ``subject_ids`` and their members' registry rows,
         with pseudonymous patient keys and sites (nothing in clear to map to)."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             subject_rows = _select_in(conn, schema.subjects, schema.subjects.c.id, subject_ids)
             patients = {row.id: _pseudonymous_patient(row) for row in subject_rows}
             stored = _load_claims(conn, list(patients), _Keys(patients, {}))
@@ -310,7 +322,7 @@ class HistoryStore:
             schema.lines,
             schema.registry,
         )
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             return {
                 table.name: int(
                     conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
@@ -321,7 +333,7 @@ class HistoryStore:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of the data tables, ordered (for idempotency tests)."""
         tables = (schema.batches, schema.subjects, schema.claims, schema.lines, schema.registry)
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             return {
                 table.name: [
                     tuple(row)

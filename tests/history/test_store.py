@@ -262,3 +262,25 @@ def test_urls_are_normalised_and_passwords_never_shown() -> None:
     with pytest.raises(HistoryStoreError) as info:
         open_store("postgresql://u:secret@127.0.0.1:1/db", TEST_KEY)
     assert "secret" not in str(info.value)
+
+
+def test_sqlite_writer_waits_then_fails_with_one_line(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scrubber.history import store as store_module
+
+    monkeypatch.setattr(store_module, "SQLITE_BUSY_SECONDS", 1)
+    spec = course_specs(fractions=1)
+    with open_store(sqlite_url, TEST_KEY) as store:
+        other = sqlite3.connect(tmp_path / "history.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+        try:
+            started = dt.datetime.now()
+            with pytest.raises(HistoryStoreError, match="locked"):
+                decide_with_history(Engine(as_of=AS_OF), claims_of(spec), store)
+            assert (dt.datetime.now() - started).total_seconds() >= 0.9  # it waited
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        decide_with_history(Engine(as_of=AS_OF), claims_of(spec), store)  # free again
+        assert store.counts()["claims"] == len(spec)
