@@ -203,6 +203,13 @@ CASES = [
         line=3,
     ),
     fires("IG104", P("C1", CONV, line("77387", D, "26")), line=2, words=("unknown",)),
+    # RULES.md: in a 3D course only an authorized IGRT line is sent to review;
+    # an unauthorized professional line is not IG103's either, so nothing fires.
+    silent(
+        "IG104",
+        P("C1", line("77295", D - dt.timedelta(days=7)), CONV, line("77387", D, "26")),
+        line=3,
+    ),
     silent("IG104", P("C1", IMRT, line("77387", D, "26")), line=2),
     silent(
         "IG104",

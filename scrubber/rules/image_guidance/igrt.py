@@ -205,8 +205,7 @@ def check_ig104(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
         yield Hit(IG104_NO_COURSE.format(subject=subject(fact)))
         return
     review = course.modality in (Modality.PROTON, Modality.UNKNOWN) or (
-        course.modality is Modality.THREE_D
-        and (fact.authorized or not _needs_3d_authorization(fact))
+        course.modality is Modality.THREE_D and fact.authorized
     )
     if review:
         yield Hit(
@@ -223,8 +222,8 @@ IG104 = Rule(
     stage=Stage.LINE,
     action=Action.WARN,
     trigger=(
-        "IGRT-group line in a proton or unknown-modality course, or in a 3D course where "
-        "IG103 does not reject (authorized, professional component, or 2026+)"
+        "IGRT-group line in a proton or unknown-modality course, or in a 3D course that "
+        "has its authorization (REF*G1 on the claim or the line)"
     ),
     message=IG104_MESSAGE,
     fix="Keep the IGRT documentation ready: a physician reviewer will ask for it.",
