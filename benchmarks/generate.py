@@ -244,11 +244,14 @@ def realistic_batches(
             yield day - timedelta(days=1), practice, batch[practice]
 
 
-def write_realistic(path: Path, count: int, kind: ClaimKind) -> int:
+def write_realistic(
+    path: Path, count: int, kind: ClaimKind, *, append: bool = False, first_control: int = 1
+) -> int:
+    """Write (or append) ``count`` realistic claims; return the bytes written."""
     written = 0
-    with path.open("w", encoding="ascii", newline="") as out:
+    with path.open("a" if append else "w", encoding="ascii", newline="") as out:
         for control, (day, practice, batch) in enumerate(
-            realistic_batches(count, kind), start=1
+            realistic_batches(count, kind, seed=2025 + first_control), start=first_control
         ):
             group = GroupSpec(batch, kind, control, CLAIMS_PER_ST)
             envelope = EnvelopeSpec(

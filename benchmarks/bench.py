@@ -1,0 +1,218 @@
+"""End-to-end benchmark: ``scrubber scrub`` vs pyx12 reading vs a plain split.
+
+    python benchmarks/bench.py [--claims N] [--pyx12-segments S] [--no-jobs]
+
+1. Generates (or reuses, cached in ``benchmarks/data/``, git-ignored) a
+   realistic batch: N radiation-oncology claims, half 837P then half 837I
+   in one file (see ``generate.py``: whole courses of many patients and
+   practices, five to ten lines a claim).
+2. ``scrubber scrub FILE -j 1`` end to end in a child process (both passes,
+   the rules, all three outputs written): claims/s, segments/s, MB/s, and the
+   child's peak RSS (``wait4`` rusage).
+3. pyx12 ``X12ContextReader`` merely reading (2300 loop trees): it runs
+   about 7k segments/s, so it reads a PREFIX of the same file (whole
+   interchanges, about S segments); ``scrubber scrub`` is timed on that same
+   prefix too, so the ratio compares like with like.
+4. The floor: a plain ``str.split`` tokenisation of the whole file
+   (segments, then elements), streamed in 1 MB chunks.
+5. ``-j`` scaling: the 837P half and the 837I half as two inputs, ``-j 1``
+   vs ``-j 2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import write_realistic  # noqa: E402
+
+from scrubber.model import ClaimKind  # noqa: E402
+from scrubber.x12.source import TextSource  # noqa: E402
+from scrubber.x12.tokenizer import Tokenizer  # noqa: E402
+
+DATA = HERE / "data"
+AS_OF = "2026-06-30"
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    status: int
+
+
+def scrubber_bin() -> list[str]:
+    return [sys.executable, "-m", "scrubber.cli"]
+
+
+def timed_child(args: list[str]) -> Run:
+    """Run ``args``; wall time and the child's own peak RSS (wait4 rusage)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_maxrss / 1024, child.returncode)
+
+
+def scrub(inputs: list[Path], out: Path, jobs: int = 1) -> Run:
+    args = [*scrubber_bin(), "scrub", *map(str, inputs), "-o", str(out), "--quiet"]
+    run = timed_child([*args, "--as-of", AS_OF, "-j", str(jobs)])
+    if run.status not in (0, 1):
+        raise SystemExit(f"scrubber scrub failed with exit status {run.status}")
+    return run
+
+
+def batch_files(claims: int) -> tuple[Path, Path, Path]:
+    """(837P half, 837I half, both in one file), generated once and cached."""
+    DATA.mkdir(exist_ok=True)
+    half = claims // 2
+    p_file = DATA / f"realistic-P-{half}.x12"
+    i_file = DATA / f"realistic-I-{claims - half}.x12"
+    both = DATA / f"realistic-PI-{claims}.x12"
+    if not p_file.exists():
+        print(f"generating {p_file} ...", flush=True)
+        write_realistic(p_file.with_suffix(".tmp"), half, ClaimKind.PROFESSIONAL)
+        p_file.with_suffix(".tmp").replace(p_file)
+    if not i_file.exists():
+        print(f"generating {i_file} ...", flush=True)
+        tmp = i_file.with_suffix(".tmp")
+        write_realistic(tmp, claims - half, ClaimKind.INSTITUTIONAL, first_control=500_001)
+        tmp.replace(i_file)
+    if not both.exists():
+        with both.with_suffix(".tmp").open("wb") as out:
+            for part in (p_file, i_file):
+                out.write(part.read_bytes())
+        both.with_suffix(".tmp").replace(both)
+    return p_file, i_file, both
+
+
+def count(path: Path) -> tuple[int, int]:
+    """(segments, claims) of ``path``, with our tokenizer."""
+    segments = claims = 0
+    for segment in Tokenizer(TextSource(path).chunks(), []).segments():
+        segments += 1
+        claims += segment.elements[0] == "CLM"
+    return segments, claims
+
+
+def split_floor(path: Path) -> float:
+    """Seconds for a plain str.split tokenisation (segments, then elements)."""
+    started = time.perf_counter()
+    rest = ""
+    with path.open(encoding="ascii", newline="") as stream:
+        while chunk := stream.read(1 << 20):
+            pieces = (rest + chunk).split("~")
+            rest = pieces.pop()
+            for piece in pieces:
+                piece.strip().split("*")
+    return time.perf_counter() - started
+
+
+def prefix(path: Path, segments: int, out: Path) -> int:
+    """Write the whole interchanges of ``path`` that fit in ``segments``."""
+    written = 0
+    pending: list[str] = []
+    with out.open("w", encoding="ascii", newline="") as target:
+        for segment in Tokenizer(TextSource(path).chunks(), []).segments():
+            pending.append(segment.raw)
+            if segment.elements[0] == "IEA":
+                if written + len(pending) > segments and written:
+                    break
+                target.write("".join(pending))
+                written += len(pending)
+                pending = []
+    return written
+
+
+def pyx12_seconds(path: Path) -> tuple[float, int]:
+    import pyx12.error_handler
+    import pyx12.params
+    import pyx12.x12context
+
+    started = time.perf_counter()
+    with path.open(encoding="ascii", newline="") as stream:
+        text = io.StringIO(stream.read())
+    reader = pyx12.x12context.X12ContextReader(
+        pyx12.params.params(), pyx12.error_handler.errh_null(), text
+    )
+    claims = sum(1 for node in reader.iter_segments("2300") if node.id == "2300")
+    return time.perf_counter() - started, claims
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=40_000, help="claims in the batch")
+    parser.add_argument("--pyx12-segments", type=int, default=30_000)
+    parser.add_argument("--no-jobs", action="store_true", help="skip the -j scaling run")
+    args = parser.parse_args(argv)
+
+    p_file, i_file, both = batch_files(args.claims)
+    size = both.stat().st_size
+    mb = size / 1e6
+    segments, claims = count(both)
+    print(f"batch: {both} ({mb:.1f} MB, {segments:,} segments, {claims:,} claims, 837P+837I)")
+    print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        run = scrub([both], out)
+        print(
+            f"scrubber scrub (end to end, -j 1): {run.seconds:.2f} s = "
+            f"{claims / run.seconds:,.0f} claims/s, {segments / run.seconds:,.0f} segments/s, "
+            f"{mb / run.seconds:.2f} MB/s; peak RSS {run.peak_rss_mb:.0f} MB"
+        )
+        floor = split_floor(both)
+        print(
+            f"plain str.split (floor)          : {floor:.2f} s = "
+            f"{segments / floor:,.0f} segments/s, {mb / floor:.1f} MB/s"
+        )
+        print(f"  scrub is {run.seconds / floor:.1f}x the split floor's time")
+
+        small = out / "prefix.x12"
+        small_segments = prefix(both, args.pyx12_segments, small)
+        small_claims = count(small)[1]
+        theirs, their_claims = pyx12_seconds(small)
+        assert their_claims == small_claims, (their_claims, small_claims)
+        (out / "prefix").mkdir()
+        mine = scrub([small], out / "prefix")
+        print(
+            f"pyx12 X12ContextReader, reading only, on a PREFIX of the batch "
+            f"({small_segments:,} segments, {small_claims:,} claims, whole interchanges): "
+            f"{theirs:.2f} s = {small_segments / theirs:,.0f} segments/s"
+        )
+        print(
+            f"scrubber scrub on that same prefix: {mine.seconds:.2f} s = "
+            f"{small_segments / mine.seconds:,.0f} segments/s (includes ~0.3 s start-up)"
+        )
+        print(
+            f"  ratio, same prefix file          : scrub end to end is "
+            f"{theirs / mine.seconds:.1f}x faster than pyx12 reading"
+        )
+        print(
+            f"  ratio, segments/s (full batch vs pyx12 on prefix): "
+            f"{(segments / run.seconds) / (small_segments / theirs):.1f}x"
+        )
+
+        if not args.no_jobs:
+            serial = scrub([p_file, i_file], out, jobs=1)
+            parallel = scrub([p_file, i_file], out, jobs=2)
+            print(
+                f"-j scaling, 2 inputs ({p_file.name}, {i_file.name}): -j 1 {serial.seconds:.2f} s,"
+                f" -j 2 {parallel.seconds:.2f} s = {serial.seconds / parallel.seconds:.2f}x"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
