@@ -10,6 +10,7 @@ where they fail: CI must test against a real server.
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +36,13 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI is set, so PostgreSQL tests must run", pytrace=False)
         pytest.skip(reason)
-    cluster = start_cluster(bindir)
+    try:
+        cluster = start_cluster(bindir)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        reason = f"cannot start a throwaway PostgreSQL cluster: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     try:
         yield cluster.url
     finally:

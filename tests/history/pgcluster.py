@@ -78,7 +78,13 @@ def start_cluster(bindir: Path) -> Cluster:
     if os.geteuid() == 0:
         import pwd
 
-        user = pwd.getpwnam("postgres")
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(root, ignore_errors=True)
+            raise RuntimeError(
+                "running as root: the PostgreSQL server needs a 'postgres' user to run as"
+            ) from None
         os.chown(root, user.pw_uid, user.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     cluster = Cluster(bindir, root, _free_port(), as_user)
