@@ -19,13 +19,15 @@ every output streamed to a temporary file, then renamed into place).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
@@ -337,6 +339,7 @@ def scrub_to_files(
     ack_path = out_dir / f"{stem}.277ca.x12"
     report_path = out_dir / f"{stem}.report.json"
     with (
+        long_lived_gc(),
         OutputSet() as outputs,
         tempfile.TemporaryFile("w+", encoding="utf-8") as entries,
         tempfile.TemporaryFile("w+", encoding="utf-8") as compact,
@@ -389,6 +392,28 @@ def scrub_to_files(
         subjects=result.subjects,
         subject_builds=result.subject_builds,
     )
+
+
+@contextlib.contextmanager
+def long_lived_gc() -> Iterator[None]:
+    """Garbage collection tuned for one long scrub, restored afterwards.
+
+    Profiling showed 40% of a large scrub's time in the cyclic collector:
+    every full collection walks every long-lived object (modules, the rule
+    packs, the code table, the course state). Those are frozen out of the
+    collector's generations (``gc.freeze``) and the young generation is
+    collected every 50,000 allocations instead of 700; per-claim garbage is
+    still freed (reference counting, and young collections for cycles).
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 class _TextOutput:
