@@ -129,6 +129,8 @@ class Tokenizer:
                 yield Segment(elements, pending + piece + terminator, self.count)
                 pending = ""
                 if segment_id == "IEA":
+                    if self._next_isa_alike(pieces, index + 1, terminator):
+                        continue  # no re-join and re-split of the buffer per interchange
                     return terminator.join([*pieces[index + 1 :], rest]), eof
             buffer = rest
             chunk = None if eof else next(self._chunks, None)
@@ -136,6 +138,26 @@ class Tokenizer:
                 break
             buffer += chunk
         return (yield from self._finish(pending + buffer))
+
+    def _next_isa_alike(self, pieces: list[str], index: int, terminator: str) -> bool:
+        """Whether ``pieces[index]`` is a whole ISA declaring the delimiters in use.
+
+        A batch of many small interchanges would otherwise re-join and
+        re-split the rest of the buffer at every IEA (quadratic in the
+        interchanges per chunk); when the next interchange keeps the
+        delimiters, splitting simply goes on. Anything else (other
+        delimiters, a bad ISA, the end of the buffer) takes the general path.
+        """
+        if index >= len(pieces):
+            return False
+        head = pieces[index].lstrip(_WHITESPACE)
+        if len(head) != ISA_LENGTH - 1 or not head.startswith("ISA"):
+            return False
+        try:
+            delimiters = self._read_isa_delimiters(head + terminator)
+        except X12InputError:
+            return False
+        return delimiters == self.delimiters
 
     def _finish(self, rest: str) -> Generator[Segment, None, tuple[str, bool]]:
         """At end of input: keep trailing whitespace, or read an unterminated last segment.
