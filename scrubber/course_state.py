@@ -103,7 +103,8 @@ class CourseState:
             self._records.append(bytearray())
             self._lines.append(0)
             self._last_seq.append(-1)
-        self._records[subject] += pickle.dumps(self._encode(facts, key), pickle.HIGHEST_PROTOCOL)
+        record = (*self._encode(facts, key), batch)
+        self._records[subject] += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         self._lines[subject] += len(facts.lines)
         if batch:
             self.batch_count += 1
@@ -116,6 +117,10 @@ class CourseState:
     def subject_of(self, facts: ClaimFacts) -> int:
         return self._subjects[(facts.patient, facts.entity)]
 
+    def subject(self, patient: PatientKey, entity: str) -> int:
+        """The subject id of ``patient`` + ``entity`` (KeyError when never added)."""
+        return self._subjects[(patient, entity)]
+
     def last_seq(self, subject: int) -> int:
         return self._last_seq[subject]
 
@@ -124,14 +129,23 @@ class CourseState:
 
     def facts(self, subject: int) -> list[ClaimFacts]:
         """The stored facts of ``subject`` (equal to what was added, in order)."""
+        return self.facts_and_batch(subject)[0]
+
+    def facts_and_batch(self, subject: int) -> tuple[list[ClaimFacts], dict[int, ClaimFacts]]:
+        """The stored facts of ``subject``, and its batch claims' facts by ``seq``."""
         patient, entity = self._keys[subject]
         stream = io.BytesIO(self._records[subject])
         values = self._values.values
         claims = []
+        batch = {}
         end = len(self._records[subject])
         while stream.tell() < end:
-            claims.append(_decode(pickle.load(stream), patient, entity, values))
-        return claims
+            *record, in_batch = pickle.load(stream)
+            facts = _decode(tuple(record), patient, entity, values)
+            claims.append(facts)
+            if in_batch:
+                batch[facts.ref.seq] = facts
+        return claims, batch
 
     def _encode(self, facts: ClaimFacts, key: SubjectKey) -> tuple[Any, ...]:
         intern = self._values
@@ -229,31 +243,44 @@ class SubjectContexts:
         self._build = build
         self._evaluation = evaluation
         self._budget = line_budget
-        self._cache: OrderedDict[int, Evaluation] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[Evaluation, dict[int, ClaimFacts]]] = OrderedDict()
         self._cached_lines = 0
         self.builds = 0  # subjects materialised (more than subject_count: evictions)
 
     def evaluation_for(self, facts: ClaimFacts) -> Evaluation:
-        subject = self._state.subject_of(facts)
-        evaluation = self._cache.get(subject)
-        if evaluation is not None:
+        """The evaluation to decide ``facts`` (a batch claim) with."""
+        return self._materialized(self._state.subject_of(facts))[0]
+
+    def claim(self, patient: PatientKey, entity: str, seq: int) -> tuple[ClaimFacts, Evaluation]:
+        """The facts of batch claim ``seq`` (of ``patient`` + ``entity``), as
+        stored in pass 1, and the evaluation to decide it with: pass 2 need
+        not extract facts again."""
+        evaluation, batch = self._materialized(self._state.subject(patient, entity))
+        return batch[seq], evaluation
+
+    def _materialized(self, subject: int) -> tuple[Evaluation, dict[int, ClaimFacts]]:
+        cached = self._cache.get(subject)
+        if cached is not None:
             self._cache.move_to_end(subject)
-            return evaluation
-        context = self._build(self._state.facts(subject))
+            return cached
+        facts, batch = self._state.facts_and_batch(subject)
+        context = self._build(facts)
         context = dataclasses.replace(context, claim_count=self._state.claim_count)
-        evaluation = self._evaluation(context)
+        cached = (self._evaluation(context), batch)
         self.builds += 1
-        self._cache[subject] = evaluation
+        self._cache[subject] = cached
         self._cached_lines += self._state.line_count(subject)
         while self._cached_lines > self._budget and len(self._cache) > 1:
             evicted, _ = self._cache.popitem(last=False)
             self._cached_lines -= self._state.line_count(evicted)
-        return evaluation
+        return cached
 
     def done(self, facts: ClaimFacts) -> None:
         """``facts`` (a batch claim) is decided: drop its subject after its last claim."""
-        subject = self._state.subject_of(facts)
-        if self._state.last_seq(subject) == facts.ref.seq and subject in self._cache:
+        self.done_with(self._state.subject_of(facts), facts.ref.seq)
+
+    def done_with(self, subject: int, seq: int) -> None:
+        if self._state.last_seq(subject) == seq and subject in self._cache:
             del self._cache[subject]
             self._cached_lines -= self._state.line_count(subject)
 

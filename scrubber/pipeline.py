@@ -40,7 +40,7 @@ from scrubber.outputs import OutputSet
 from scrubber.report import ReportBuilder
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
-from scrubber.rules.facts import ClaimFacts, facts_of
+from scrubber.rules.facts import ClaimFacts, facts_of, patient_key
 from scrubber.rules.registry import CourseRegistry
 from scrubber.x12.ack277 import Ack277Writer, AckSettings
 from scrubber.x12.clean837 import Clean837Writer
@@ -250,9 +250,13 @@ def _second_pass(
     for seq, claim in enumerate(reader.claims()):
         if seq >= total:
             break
-        facts = facts_of(claim, seq)
-        decision = decide_claim(facts, contexts.evaluation_for(facts))
-        contexts.done(facts)
+        patient, entity = patient_key(claim), claim.billing_npi.strip()
+        try:
+            facts, evaluation = contexts.claim(patient, entity, seq)
+        except KeyError:
+            raise _changed(total) from None
+        decision = decide_claim(facts, evaluation)
+        contexts.done_with(state.subject(patient, entity), seq)
         if keep_decisions:
             decisions.append(decision)
         outcome = checked_outcome(claim, decision)
@@ -271,9 +275,7 @@ def _second_pass(
         if progress and (seq + 1) % 200 == 0:
             progress("decide", seq + 1, total)
     if seq + 1 != total:
-        raise X12InputError(
-            f"the input changed while it was scrubbed ({total} claims, then {seq + 1})"
-        )
+        raise _changed(total)
     kept = clean.kept if clean.close(reader.trailer) else 0
     ack.close()
     if progress:
@@ -289,6 +291,12 @@ def _second_pass(
         subject_builds=contexts.builds,
     )
     return result, decisions
+
+
+def _changed(total: int) -> X12InputError:
+    return X12InputError(
+        f"the input changed while it was scrubbed (its {total} claims were read, then others)"
+    )
 
 
 def _is_facts(history: object) -> bool:
