@@ -146,7 +146,7 @@ def run_pipeline(
     state = CourseState()
     keep_batch = history is not None and not _is_facts(history)
     batch: list[BatchClaim] = []
-    reader = X12Reader(source.open(), source.name)
+    reader = X12Reader(source.open(), source.name, keep_transactions=False)
     for seq, claim in enumerate(reader.claims()):
         facts = facts_of(claim, seq)
         state.add(facts)
@@ -165,6 +165,7 @@ def run_pipeline(
     for warning in reader.warnings:
         log.info("input.warning", position=warning.position, segment=warning.segment_id)
     encoding = reader.encoding
+    del reader  # pass 2 has its own
     if on_encoding is not None:
         on_encoding(encoding)
 
@@ -245,7 +246,7 @@ def _second_pass(
     total = state.batch_count
     if progress:
         progress("decide", 0, total)
-    reader = X12Reader(source.open(), source.name)
+    reader = X12Reader(source.open(), source.name, keep_transactions=False)
     seq = -1
     for seq, claim in enumerate(reader.claims()):
         if seq >= total:

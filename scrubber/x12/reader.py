@@ -83,11 +83,17 @@ class X12Reader:
     and ended; ``transactions`` lists every ST-SE read, claims or not.
     """
 
-    def __init__(self, source: Source, name: str | None = None) -> None:
+    def __init__(
+        self, source: Source, name: str | None = None, *, keep_transactions: bool = True
+    ) -> None:
         self._text = TextSource(source, name)
         self.name = self._text.name
         self.warnings: list[InputWarning] = []
+        # Every ST-SE read; a streaming consumer of a large file passes
+        # keep_transactions=False so that they are not all kept.
         self.transactions: list[Transaction] = []
+        self.transaction_count = 0
+        self._keep_transactions = keep_transactions
         self.claim_count = 0
         self._tokenizer = Tokenizer(self._text.chunks(), self.warnings)
         self._last: Segment | None = None
@@ -257,9 +263,11 @@ class X12Reader:
             control_number=state.st.get(2),
             reference=bht.get(3),
             created=bht.get(4),
-            ordinal=len(self.transactions) + 1,
+            ordinal=self.transaction_count + 1,
         )
-        self.transactions.append(transaction)
+        self.transaction_count += 1
+        if self._keep_transactions:
+            self.transactions.append(transaction)
         return transaction
 
     def _close_level(self, state: _TransactionState) -> None:
