@@ -77,9 +77,9 @@ def batch_files(claims: int) -> tuple[Path, Path, Path]:
     """(837P half, 837I half, both in one file), generated once and cached."""
     DATA.mkdir(exist_ok=True)
     half = claims // 2
-    p_file = DATA / f"realistic-P-{half}.x12"
-    i_file = DATA / f"realistic-I-{claims - half}.x12"
-    both = DATA / f"realistic-PI-{claims}.x12"
+    p_file = DATA / f"realistic2-P-{half}.x12"
+    i_file = DATA / f"realistic2-I-{claims - half}.x12"
+    both = DATA / f"realistic2-PI-{claims}.x12"
     if not p_file.exists():
         print(f"generating {p_file} ...", flush=True)
         write_realistic(p_file.with_suffix(".tmp"), half, ClaimKind.PROFESSIONAL)
@@ -87,7 +87,13 @@ def batch_files(claims: int) -> tuple[Path, Path, Path]:
     if not i_file.exists():
         print(f"generating {i_file} ...", flush=True)
         tmp = i_file.with_suffix(".tmp")
-        write_realistic(tmp, claims - half, ClaimKind.INSTITUTIONAL, first_control=500_001)
+        write_realistic(
+            tmp,
+            claims - half,
+            ClaimKind.INSTITUTIONAL,
+            first_control=500_001,
+            first_patient=5_000_000,  # hospital patients, not the practices'
+        )
         tmp.replace(i_file)
     if not both.exists():
         with both.with_suffix(".tmp").open("wb") as out:

@@ -215,14 +215,15 @@ def _course(rng: random.Random, patient: int, start: date, kind: ClaimKind) -> l
 
 
 def realistic_batches(
-    count: int, kind: ClaimKind, seed: int = 2025
+    count: int, kind: ClaimKind, seed: int = 2025, first_patient: int = 0
 ) -> Iterator[tuple[date, int, list[ClaimSpec]]]:
     """``(submission day, practice, claims)`` batches holding ``count`` claims
-    in all, in the order a clearinghouse receives them."""
+    in all, in the order a clearinghouse receives them. Patients are numbered
+    from ``first_patient`` (give two batches disjoint patients)."""
     rng = random.Random(seed)
     first = date(2025, 1, 6)
     pending: list[tuple[date, int, int, int, ClaimSpec]] = []  # submit, practice, seq
-    patient = 0
+    patient = first_patient
     produced = 0
     day = first
     starts_per_day = 24
@@ -245,14 +246,19 @@ def realistic_batches(
 
 
 def write_realistic(
-    path: Path, count: int, kind: ClaimKind, *, append: bool = False, first_control: int = 1
+    path: Path,
+    count: int,
+    kind: ClaimKind,
+    *,
+    append: bool = False,
+    first_control: int = 1,
+    first_patient: int = 0,
 ) -> int:
     """Write (or append) ``count`` realistic claims; return the bytes written."""
     written = 0
+    batches = realistic_batches(count, kind, 2025 + first_control, first_patient)
     with path.open("a" if append else "w", encoding="ascii", newline="") as out:
-        for control, (day, practice, batch) in enumerate(
-            realistic_batches(count, kind, seed=2025 + first_control), start=first_control
-        ):
+        for control, (day, practice, batch) in enumerate(batches, start=first_control):
             group = GroupSpec(batch, kind, control, CLAIMS_PER_ST)
             envelope = EnvelopeSpec(
                 interchange_control=control,
