@@ -10,13 +10,16 @@ compact document per line for several). ``--quiet`` prints nothing there.
 
 ``-j N`` scrubs N inputs at a time in N processes (default: the CPU count);
 the outputs, standard output and standard error are those of a serial run,
-in input order. With ``--history``, inputs are scrubbed one after the other
+in input order (progress on a TTY is shown when inputs run one at a time).
+With ``--history``, inputs are scrubbed one after the other
 in the order given, so that each sees the batches of the inputs before it
 (exactly as a serial run or separate runs in that order would).
 
 Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline`):
 memory stays bounded however large the file; standard input is spooled to
-a temporary file first.
+a temporary file first. (With ``--history`` the store records the batch's
+facts and decisions in one transaction, so those are held in memory; the
+outputs are still streamed.)
 
 Exit status: 0 every claim of every input accepted; 1 some claim corrected
 or rejected; 2 an input was unusable (one line on standard error naming the
