@@ -37,11 +37,6 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, int, int], None]
 
 
-class HistoryUnavailableError(RuntimeError):
-    """Kept for compatibility: a history store URL is supported now (see
-    :mod:`scrubber.history`); store errors raise ``scrubber.history.HistoryError``."""
-
-
 @dataclass(frozen=True)
 class ScrubResult:
     """What one scrub produced. ``encoding`` is the input's (the cleaned 837 is

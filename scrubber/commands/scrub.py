@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from scrubber.api import HistoryUnavailableError, ProgressFn, default_now, make_engine
+from scrubber.api import ProgressFn, default_now, make_engine
 from scrubber.errors import X12InputError
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
@@ -98,8 +98,10 @@ def run(args: argparse.Namespace) -> int:
     configure_logging()
     log = get_logger("scrubber.scrub")
     out_dir = Path(args.output_dir)
-    if not out_dir.is_dir():
-        return _usage(f"output directory {args.output_dir} does not exist")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return _usage(f"cannot create output directory {args.output_dir}: {error.strerror}")
     stems = _stems(args.inputs)
     if isinstance(stems, str):
         return _usage(stems)
@@ -240,7 +242,7 @@ def _scrub_one(
             )
     except X12InputError as error:
         return _Unusable(str(error), error.position)
-    except (HistoryUnavailableError, HistoryError) as error:
+    except HistoryError as error:
         return _HistoryFailed(str(error))
 
 

@@ -43,8 +43,11 @@ def run(args: argparse.Namespace) -> int:
     log = get_logger("scrubber.validate")
     name = "<stdin>" if args.input == "-" else args.input
     out_dir = Path(args.output_dir)
-    if not out_dir.is_dir():
-        print(f"scrubber validate: output directory {out_dir} does not exist", file=sys.stderr)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"scrubber validate: cannot create output directory {out_dir}: {error.strerror}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_UNUSABLE
     try:
         source = TextSource(sys.stdin.buffer if args.input == "-" else args.input, name)

@@ -127,3 +127,25 @@ def test_api_accepts_every_source_kind(tmp_path: Path) -> None:
     assert "STC*A3:21" in results[0].ack_277ca
     with pytest.raises(X12InputError, match="segment"):
         scrub(MIXED.replace("GS*HC", "GS*HX"))
+
+
+def test_output_directory_is_created(tmp_path: Path) -> None:
+    source = tmp_path / "ok.x12"
+    source.write_text(CLEAN)
+    out = tmp_path / "new" / "nested"
+    assert main(["scrub", str(source), "-o", str(out), *AS_OF, "--quiet"]) == 0
+    assert (out / "ok.clean.x12").read_bytes() == source.read_bytes()
+    assert main(["validate", str(source), "-o", str(tmp_path / "v")]) == 0
+    assert (tmp_path / "v" / "ok.999.x12").is_file()
+
+
+def test_output_directory_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    source = tmp_path / "ok.x12"
+    source.write_text(CLEAN)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = _run(["scrub", str(source), "-o", str(blocker), *AS_OF])
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "cannot create output directory" in result.stderr
+    assert "Traceback" not in result.stderr
