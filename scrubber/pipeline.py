@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[str, int, int], None]
 SPOOL_CHUNK = 1 << 20
+FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
+CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
 _CLAIMS_MARK = "\x00claims\x00"
 _NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
 
@@ -325,6 +327,7 @@ class FilesResult:
     segments: int = 0
     subjects: int = 0
     subject_builds: int = 0
+    first_findings: tuple[PointedFinding, ...] = ()
 
 
 def scrub_to_files(
@@ -400,6 +403,7 @@ def scrub_to_files(
         segments=result.segments,
         subjects=result.subjects,
         subject_builds=result.subject_builds,
+        first_findings=tuple(renderer.first_findings),
     )
 
 
@@ -449,14 +453,18 @@ class _TextOutput:
 
 
 class _EntryRenderer:
-    """Report claim entries as the JSON text they take in the document."""
+    """Report claim entries as the JSON text they take in the document; keeps
+    the first :data:`FIRST_FINDINGS` findings that change a claim (for the
+    text summary), so memory stays bounded."""
 
     def __init__(self, out: IO[str], compact: IO[str] | None) -> None:
         self._out = out
         self._compact = compact
         self.count = 0
+        self.first_findings: list[PointedFinding] = []
 
     def add(self, entry: dict[str, Any]) -> None:
+        self._keep_first_findings(entry)
         if self.count:
             self._out.write(",\n")
             if self._compact is not None:
@@ -465,6 +473,36 @@ class _EntryRenderer:
         self._out.write(render_entry(entry))
         if self._compact is not None:
             self._compact.write(json.dumps(entry, ensure_ascii=False))
+
+    def _keep_first_findings(self, entry: dict[str, Any]) -> None:
+        if entry["status"] == "accepted":
+            return
+        for finding in entry["findings"]:
+            if len(self.first_findings) >= FIRST_FINDINGS:
+                return
+            if finding["action"] in CHANGING_ACTIONS:
+                self.first_findings.append(PointedFinding.of(entry["claim_id"], finding))
+
+
+@dataclass(frozen=True)
+class PointedFinding:
+    """A finding and the claim it points at, for a one-line listing."""
+
+    claim_id: str
+    line: int | None
+    rule: str
+    action: str
+    message: str
+
+    @classmethod
+    def of(cls, claim_id: str, finding: dict[str, Any]) -> PointedFinding:
+        return cls(
+            claim_id, finding["line"], finding["rule"], finding["action"], finding["message"]
+        )
+
+    def __str__(self) -> str:
+        where = self.claim_id if self.line is None else f"{self.claim_id} line {self.line}"
+        return f"{where}: {self.rule} [{self.action}] {self.message}"
 
 
 def render_entry(entry: dict[str, Any]) -> str:

@@ -38,7 +38,7 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,13 @@ from scrubber.api import ProgressFn, default_now, make_engine
 from scrubber.errors import X12InputError
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
-from scrubber.pipeline import FilesResult, ReplayableSource, scrub_to_files
+from scrubber.pipeline import (
+    CHANGING_ACTIONS,
+    FilesResult,
+    PointedFinding,
+    ReplayableSource,
+    scrub_to_files,
+)
 from scrubber.progress import Progress
 from scrubber.rules.policy import Policy, PolicyError, load_policy
 from scrubber.rules.registry import CourseRegistry, RegistryError, load_registry
@@ -252,7 +258,8 @@ def _print(result: FilesResult, args: argparse.Namespace, path: str) -> None:
         return
     if args.format == "text":
         write_summary(result.report_head, _display(path), result.written, sys.stdout,
-                      rule_names=result.rule_names)  # fmt: skip
+                      rule_names=result.rule_names,
+                      first_findings=result.first_findings)  # fmt: skip
         return
     if result.compact_json is not None:
         _copy_out(Path(result.compact_json))
@@ -287,9 +294,11 @@ def write_summary(
     written: list[Path],
     out: TextIO,
     rule_names: dict[str, str] | None = None,
+    first_findings: Sequence[PointedFinding] = (),
 ) -> None:
     """The human summary of one report (``rule_names``: rule code -> name, by
-    default taken from the report's claims)."""
+    default taken from the report's claims), then ``first_findings``, one a
+    line, pointing at claim and line like a linter's output."""
     s = report["summary"]
     charges = s["charges"]
     out.write(
@@ -318,6 +327,11 @@ def write_summary(
     if report.get("warnings"):
         out.write(f"  input warnings: {len(report['warnings'])} (see the report)\n")
     out.write(f"  wrote: {', '.join(str(p) for p in written)}\n")
+    for finding in first_findings:
+        out.write(f"  {finding}\n")
+    changed = sum(s["findings_by_action"].get(a, 0) for a in CHANGING_ACTIONS)
+    if first_findings and changed > len(first_findings):
+        out.write(f"  ... {changed - len(first_findings)} more in the report\n")
 
 
 def _stems(inputs: list[str]) -> list[str] | str:

@@ -149,3 +149,17 @@ def test_output_directory_that_is_a_file_is_a_usage_error(tmp_path: Path) -> Non
     assert result.stderr.count("\n") == 1
     assert "cannot create output directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_text_summary_points_at_claim_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "mixed.x12"
+    source.write_text(MIXED)
+    main(["scrub", str(source), "-o", str(tmp_path), *AS_OF])
+    out = capsys.readouterr().out.splitlines()
+    assert (
+        "  PCN1 line 2: IG105 [remove-line] 77387-TC on 2025-03-03 (line 2) is bundled"
+        in "\n".join(out)
+    )
+    assert any(line.startswith("  PCN2 line 1: IG108 [reject-claim]") for line in out)
