@@ -7,6 +7,7 @@ at most ten times a second and erases itself on :meth:`close`.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -33,7 +34,7 @@ class Progress:
 
     def start_input(self, name: str) -> None:
         self.input_index += 1
-        self.input_name = name
+        self.input_name = os.path.basename(name)  # the bar must fit in 79 columns
         self.update("read", 0, 0)
 
     def update(self, stage: str, done: int, total: int) -> None:
