@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyx12_claims import ClaimFacts, LineFacts, for_pyx12, pyx12_claims
 
 from scrubber.errors import X12InputError
 from scrubber.model import Claim
@@ -26,6 +25,7 @@ from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import TextSource
 from scrubber.x12.tokenizer import Tokenizer
 from tests.corpus import CORPUS_DIR, corpus_params, require_corpus, sample_files
+from tests.reader.pyx12_claims import ClaimFacts, LineFacts, for_pyx12, pyx12_claims
 
 # Files pyx12 reads but our reader refuses, and why we are right to.
 STRICTER = {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import base_837i, base_837p, join, lines_of, position, read, read_error
 
 from scrubber.errors import X12InputError
 from scrubber.x12.reader import SUPPORTED_TEXT
+from tests.reader.helpers import base_837i, base_837p, join, lines_of, position, read, read_error
 
 BASE = base_837p()
 SEGMENTS = lines_of(BASE)

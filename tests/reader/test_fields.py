@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from helpers import read
 
 from scrubber.model import Attachment, ClaimKind, DateRange, Delimiters, Diagnosis, Person
 from scrubber.testing import ClaimSpec, EnvelopeSpec, LineSpec, PatientSpec, build_837
 from tests.corpus import require_corpus
+from tests.reader.helpers import read
 
 FULL_LINES = [
     LineSpec(

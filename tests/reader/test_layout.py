@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import replace
 
 import pytest
-from helpers import base_837i, base_837p, lines_of, read, summary
 
 from scrubber.model import ClaimKind, Delimiters
 from scrubber.testing import EnvelopeSpec, GroupSpec, build_interchange
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import TextSource
 from scrubber.x12.tokenizer import Tokenizer
+from tests.reader.helpers import base_837i, base_837p, course_claims, lines_of, read, summary
 
 EXPECTED = summary(read(base_837p())[0])
 
@@ -187,10 +188,6 @@ def test_multiple_interchanges_groups_and_transactions() -> None:
 
 
 def _specs(prefix: str = "") -> list[object]:
-    from dataclasses import replace
-
-    from helpers import course_claims
-
     return [replace(c, claim_id=prefix + c.claim_id) for c in course_claims()]
 
 

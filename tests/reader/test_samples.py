@@ -13,12 +13,12 @@ from types import ModuleType
 import pytest
 import pyx12.params
 import pyx12.x12n_document
-from test_differential import interchanges
 
 from scrubber.model import Claim, ClaimKind
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import TextSource
 from tests.corpus import SAMPLES_DIR, sample_files
+from tests.reader.test_differential import interchanges
 
 NAMES = [
     "837_mixed_envelopes_bom.x12",

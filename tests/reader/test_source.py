@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import base_837p, read, read_error, summary
 
 from scrubber.errors import X12InputError
 from scrubber.x12.reader import X12Reader, read_claims
 from scrubber.x12.source import TextSource
+from tests.reader.helpers import base_837p, read, read_error, summary
 
 TEXT = base_837p()
 EXPECTED = summary(read(TEXT)[0])
