@@ -26,7 +26,7 @@ from scrubber.model import Claim
 from scrubber.rules.codeset import CodeTable, load_packaged_code_table
 from scrubber.rules.context import DEFAULT_GAP_DAYS, Context, build_context
 from scrubber.rules.discovery import discover_packs
-from scrubber.rules.evaluation import ActiveRule, Evaluation
+from scrubber.rules.evaluation import ActiveRule, Evaluation, RuleSelections
 from scrubber.rules.facts import ClaimFacts, facts_of
 from scrubber.rules.policy import NO_POLICY, Policy, Profile
 from scrubber.rules.registry import EMPTY_REGISTRY, CourseRegistry
@@ -71,6 +71,8 @@ class Engine:
         self.policy.check_against(
             set(codes_seen), {a.rule.code for a in self.rules if a.rule.mandatory}
         )
+        # Rule selections shared by the evaluations of contexts on self.codes.
+        self._selections: RuleSelections = {}
 
     @property
     def rule_set(self) -> str:
@@ -97,7 +99,8 @@ class Engine:
 
     def evaluation(self, context: Context) -> Evaluation:
         """An evaluation to decide many claims against one context (shares work)."""
-        return Evaluation(context, self.rules, self.profile, self.policy)
+        selections = self._selections if context.codes is self.codes else None
+        return Evaluation(context, self.rules, self.profile, self.policy, selections)
 
     # Pass two ----------------------------------------------------------------
 

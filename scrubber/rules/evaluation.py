@@ -26,6 +26,10 @@ from scrubber.rules.rule import Hit, Rule, Stage
 FALLBACK_REJECT_STATUS = "A3:21"
 
 _T = TypeVar("_T")
+_MISSING: Any = object()
+#: Rules that can fire, by (stage, code, era, payer id): shared by the
+#: evaluations of one configuration (see :meth:`Evaluation.__init__`).
+RuleSelections = dict[tuple[Stage, str, Era, str], tuple["ActiveRule", ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,11 @@ class Evaluation:
         rules: Sequence[ActiveRule],
         profile: Profile,
         policy: Policy,
+        selections: RuleSelections | None = None,
     ) -> None:
+        """``selections`` caches which rules can fire on a line; pass the same
+        dict only to evaluations of the same rules, profile, policy and code
+        table (an :class:`~scrubber.rules.engine.Engine` does, per code table)."""
         self.context = context
         self.profile = profile
         self.policy = policy
@@ -53,6 +61,7 @@ class Evaluation:
         self._count_rules = tuple(r for r in rules if r.rule.stage is Stage.COUNT)
         self.claim_rules = tuple(r for r in rules if r.rule.stage is Stage.CLAIM)
         self._memo: dict[Hashable, Any] = {}
+        self._selections: RuleSelections = {} if selections is None else selections
 
     @property
     def codes(self) -> CodeTable:
@@ -60,9 +69,9 @@ class Evaluation:
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per key for this evaluation (pure results only)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        result: _T = self._memo[key]
+        result: _T = self._memo.get(key, _MISSING)
+        if result is _MISSING:
+            result = self._memo[key] = compute()
         return result
 
     def line_findings(self, fact: LineFact) -> tuple[Finding, ...]:
@@ -133,8 +142,11 @@ class Evaluation:
     ) -> tuple[ActiveRule, ...]:
         """The rules of ``stage`` that can fire on a line with this code, era
         and payer (era, ``applies_to`` and the policy's disabled rules)."""
-        key = ("rules", stage, code, era, payer_id)
-        return self.memo(key, lambda: self._select(stage, code, era, payer_id))
+        key = (stage, code, era, payer_id)
+        selected = self._selections.get(key)
+        if selected is None:
+            selected = self._selections[key] = self._select(stage, code, era, payer_id)
+        return selected
 
     def _select(self, stage: Stage, code: str, era: Era, payer_id: str) -> tuple[ActiveRule, ...]:
         rules = self._line_rules if stage is Stage.LINE else self._count_rules
