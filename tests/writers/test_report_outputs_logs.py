@@ -145,3 +145,26 @@ def test_logs_carry_no_phi() -> None:
     assert "claim.decided" in logged and "scrub.decided" in logged
     for secret in PHI:
         assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {},
+        {"claim_id": "PCN1", "ordinal": 7, "findings": [], "transaction": {}},
+        {
+            "claim_id": 'Ünïcode "quoted" \\ back\tslash\n\x01 \u2028 😀',
+            "ordinal": -3,
+            "flags": [True, False, None],
+            "nested": {"modifiers": ["26", "TC"], "dos": None, "empty": {}, "list": [[]]},
+            "findings": [{"rule": "IG101", "line": 2, "modifiers": []}],
+        },
+    ],
+)
+def test_report_entries_render_as_json_dumps_does(entry: dict[str, object]) -> None:
+    """The report's claim entries are rendered without json's pure-Python
+    indenting encoder: the text must be what it renders."""
+    from scrubber.pipeline import render_entry
+
+    expected = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+    assert render_entry(entry) == "    " + expected
