@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class ClaimKind(StrEnum):
@@ -36,9 +37,9 @@ class Delimiters:
     segment: str = "~"
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One X12 segment as read.
+class Segment(NamedTuple):
+    """One X12 segment as read (a named tuple: the reader makes one per
+    segment, twice per scrub, and a tuple is the cheapest immutable record).
 
     ``elements[0]`` is the segment id, so ``elements[1]`` is the X12 "01"
     element (``CLM01``). ``raw`` is the exact input text of the segment:

@@ -9,6 +9,7 @@ not a date: the rules report what they cannot evaluate).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -68,7 +69,9 @@ def quantity(segment: Segment, index: int, warnings: list[InputWarning]) -> Deci
     return Decimal(1)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date(text: str) -> dt.date | None:
+    """A CCYYMMDD date, or ``None``. Cached: a batch repeats a few hundred dates."""
     if len(text) != 8 or not text.isdigit():
         return None
     try:
