@@ -182,13 +182,19 @@ class X12Reader:
                 )
             )
         state = _TransactionState(header=[st], st=st)
-        for segment in self._until(segments, "SE", st):
+        # The reader's hot path: the body is read here, not through _until's
+        # generator, and each segment is filed by a plain call (at most one
+        # claim completes per segment).
+        for segment in segments:
+            if segment.elements[0] in _ENVELOPE_IDS:
+                self._envelope_segment(segment, "SE", st)
+                break
             state.segment_count += 1
-            # A plain call, not a generator per segment: at most one claim
-            # completes per segment (this loop is the reader's hot path).
             claim = self._transaction_segment(segment, state, group)
             if claim is not None:
                 yield claim
+        else:
+            raise self._truncated("SE", st)
         claim = self._close_claim(state)
         if claim is not None:
             yield claim
@@ -340,18 +346,26 @@ class X12Reader:
         child = _CHILD_OF.get(closing)
         for segment in segments:
             segment_id = segment.elements[0]
-            if segment_id == closing:
-                self._last = segment
-                return
             if segment_id in _ENVELOPE_IDS and segment_id != child:
-                raise X12InputError(
-                    f"{segment.id} inside the {_ENVELOPE_NAMES[closing]} opened at segment "
-                    f"{opener.position}, which has no {closing}",
-                    segment.position,
-                    segment.id,
-                )
+                self._envelope_segment(segment, closing, opener)
+                return
             yield segment
-        raise X12InputError(
+        raise self._truncated(closing, opener)
+
+    def _envelope_segment(self, segment: Segment, closing: str, opener: Segment) -> None:
+        """An envelope segment inside the envelope ``opener`` opened: its trailer
+        ``closing`` (left in ``self._last`` for the count checks), else fatal."""
+        if segment.elements[0] != closing:
+            raise X12InputError(
+                f"{segment.id} inside the {_ENVELOPE_NAMES[closing]} opened at segment "
+                f"{opener.position}, which has no {closing}",
+                segment.position,
+                segment.id,
+            )
+        self._last = segment
+
+    def _truncated(self, closing: str, opener: Segment) -> X12InputError:
+        return X12InputError(
             f"input ends inside the {_ENVELOPE_NAMES[closing]} opened at segment "
             f"{opener.position} (no {closing}): the file is truncated",
             self.segment_count,
