@@ -152,9 +152,9 @@ class CourseState:
         patient, entity = key
         lines = []
         for line in facts.lines:
-            if line.patient != patient or line.entity != entity:
+            if not _same(line.patient, facts.patient, patient) or line.entity != entity:
                 raise ValueError("a claim's lines must share its patient and entity")
-            if line.claim != facts.ref or line.kind is not facts.kind:
+            if not _same(line.claim, facts.ref, facts.ref) or line.kind is not facts.kind:
                 raise ValueError("a line's claim reference and kind must be its claim's")
             lines.append(
                 (
@@ -182,6 +182,12 @@ class CourseState:
             (span.start.toordinal(), span.end.toordinal()) if span is not None else None,
             tuple(lines),
         )
+
+
+def _same(value: object, shared: object, expected: object) -> bool:
+    """``value == expected``, given ``shared == expected``: a claim's lines
+    share its objects, and dataclass ``==`` is a Python-level call."""
+    return value is shared or value == expected
 
 
 def _decode(

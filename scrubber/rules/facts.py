@@ -132,8 +132,11 @@ def facts_of(claim: Claim, seq: int, source: str = "") -> ClaimFacts:
     entity = claim.billing_npi.strip()
     claim_authorized = any(a.strip() for a in claim.prior_authorizations)
     claim_documented = bool(claim.attachments)
+    sites = _Sites(claim)
     lines = tuple(
-        _line_fact(claim, line, ref, patient, entity, claim_authorized, claim_documented)
+        _line_fact(
+            claim, line, ref, patient, entity, sites(line), claim_authorized, claim_documented
+        )
         for line in claim.lines
     )
     return ClaimFacts(
@@ -171,6 +174,7 @@ def _line_fact(
     ref: ClaimRef,
     patient: PatientKey,
     entity: str,
+    site: str,
     claim_authorized: bool,
     claim_documented: bool,
 ) -> LineFact:
@@ -181,7 +185,7 @@ def _line_fact(
         line_control=line.line_control,
         patient=patient,
         entity=entity,
-        site=_site(claim, line),
+        site=site,
         dos=line.dos.start if line.dos is not None else None,
         code=line.procedure.strip().upper(),
         modifiers=modifiers,
@@ -215,12 +219,30 @@ def _setting(claim: Claim, line: ServiceLine) -> Setting:
     return Setting.OTHER
 
 
-def _site(claim: Claim, line: ServiceLine) -> str:
-    if claim.kind is ClaimKind.INSTITUTIONAL:
-        return normalize_icd10(claim.principal_diagnosis)
-    if not line.diagnosis_pointers:
-        return ""
-    return normalize_icd10(claim.diagnosis_for_pointer(line.diagnosis_pointers[0]))
+class _Sites:
+    """The site of each line of one claim (a normalised ICD-10 code): the
+    principal diagnosis on an 837I, the first pointed diagnosis on an 837P
+    (``Claim.diagnosis_for_pointer``). The claim's diagnoses are read once."""
+
+    def __init__(self, claim: Claim) -> None:
+        self._institutional = claim.kind is ClaimKind.INSTITUTIONAL
+        if self._institutional:
+            self._principal = normalize_icd10(claim.principal_diagnosis)
+        else:
+            self._claim = claim
+            self._pointed: dict[int, str] = {}
+
+    def __call__(self, line: ServiceLine) -> str:
+        if self._institutional:
+            return self._principal
+        if not line.diagnosis_pointers:
+            return ""
+        pointer = line.diagnosis_pointers[0]
+        site = self._pointed.get(pointer)
+        if site is None:
+            site = normalize_icd10(self._claim.diagnosis_for_pointer(pointer))
+            self._pointed[pointer] = site
+        return site
 
 
 def _closing_span(claim: Claim, lines: tuple[LineFact, ...]) -> DateRange | None:
