@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 from scrubber.model import DateRange
 from scrubber.rules import codeset
@@ -29,9 +30,9 @@ BLOCK_SIZE = 5  # port images: once per five fractions
 LAST_FRACTIONS = 3  # port images: not during the last three fractions
 
 
-@dataclass(frozen=True, slots=True)
-class CourseKey:
-    """One patient + entity (billing NPI) + site (ICD-10)."""
+class CourseKey(NamedTuple):
+    """One patient + entity (billing NPI) + site (ICD-10); a named tuple, as
+    :class:`~scrubber.rules.facts.PatientKey` is."""
 
     patient: PatientKey
     entity: str

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from scrubber.model import Claim, ClaimKind, DateRange, ServiceLine
 
@@ -36,9 +37,11 @@ class Setting(StrEnum):
     OTHER = "other"  # 837P with any other POS
 
 
-@dataclass(frozen=True, slots=True)
-class PatientKey:
-    """Payer id + subscriber member id, plus the 2000C patient's name and DOB."""
+class PatientKey(NamedTuple):
+    """Payer id + subscriber member id, plus the 2000C patient's name and DOB.
+
+    Keys like this one are named tuples, not dataclasses: contexts hash them
+    for every line (a tuple hashes and compares in C)."""
 
     payer_id: str
     member_id: str
@@ -47,8 +50,7 @@ class PatientKey:
     birth_date: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimRef:
+class ClaimRef(NamedTuple):
     """Identifies a claim among the facts of a context.
 
     ``claim_id`` is CLM01; ``seq`` is the claim's position in the batch (or
