@@ -61,6 +61,11 @@ class Evaluation:
         self._count_rules = tuple(r for r in rules if r.rule.stage is Stage.COUNT)
         self.claim_rules = tuple(r for r in rules if r.rule.stage is Stage.CLAIM)
         self._memo: dict[Hashable, Any] = {}
+        # Findings per stage, by fact identity (see _findings).
+        self._findings: dict[Stage, dict[int, tuple[LineFact, tuple[Finding, ...]]]] = {
+            Stage.LINE: {},
+            Stage.COUNT: {},
+        }
         self._selections: RuleSelections = {} if selections is None else selections
 
     @property
@@ -76,11 +81,27 @@ class Evaluation:
 
     def line_findings(self, fact: LineFact) -> tuple[Finding, ...]:
         """Findings of every LINE rule on ``fact``."""
-        return self.memo(("line", fact), lambda: self._run(Stage.LINE, fact))
+        return self._findings_of(Stage.LINE, fact)
 
     def count_findings(self, fact: LineFact) -> tuple[Finding, ...]:
         """Findings of every COUNT rule on ``fact``."""
-        return self.memo(("count", fact), lambda: self._run(Stage.COUNT, fact))
+        return self._findings_of(Stage.COUNT, fact)
+
+    def _findings_of(self, stage: Stage, fact: LineFact) -> tuple[Finding, ...]:
+        """``_run(stage, fact)``, once per fact object.
+
+        Remembered by ``id(fact)``, not by the fact (hashing a LineFact is a
+        Python-level call over all its fields, on every lookup). An entry
+        keeps its fact alive, so its id cannot be reused while it is cached;
+        an equal fact that is another object is simply evaluated again, to
+        the same (pure) result."""
+        memo = self._findings[stage]
+        entry = memo.get(id(fact))
+        if entry is not None and entry[0] is fact:
+            return entry[1]
+        findings = self._run(stage, fact)
+        memo[id(fact)] = (fact, findings)
+        return findings
 
     def survives(self, fact: LineFact) -> bool:
         """No LINE rule removes ``fact``'s line or rejects its claim for it."""
