@@ -81,7 +81,9 @@ class Rule:
     """One catalogue entry and its check.
 
     ``status_code`` is the 277CA STC01 composite of its findings (a hit may
-    choose another); ``status_codes`` is the catalogue's description of them.
+    choose another); ``status_codes`` describes them for the catalogue when
+    one code does not say it all (:attr:`status_text` falls back to
+    ``status_code``).
     ``message`` is the template the check formats. ``mandatory`` rules cannot
     be disabled or re-actioned by a policy. ``applies_to`` names the code sets
     (of the code-set table) a line's code must belong to for the check to be
@@ -116,6 +118,11 @@ class Rule:
                 f"rule {self.code}: a {self.stage.value} rule needs exactly "
                 f"{'a claim_check' if needs_claim_check else 'a line_check'}"
             )
+
+    @property
+    def status_text(self) -> str:
+        """The 277CA status codes as the catalogue shows them (``""``: none)."""
+        return self.status_codes or self.status_code
 
     @property
     def fixable(self) -> bool:

@@ -53,7 +53,6 @@ IG201 = Rule(
     citation=f"{CT_SECTION}: CT performed with the initial simulation is bundled (77280-77290)",
     example="77290 and 77014-TC on 2025-02-10, same NPI -> 77014-TC removed; on 2025-02-11 passes.",
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig201,
     applies_to=(codeset.CT_GUIDANCE,),
 )
@@ -78,7 +77,6 @@ IG202 = Rule(
     citation=f"{CT_SECTION}: the professional component is not billable",
     example="837P 77014-26 on 2025-02-11 -> line removed.",
     status_code="A7:453",
-    status_codes="A7:453",
     line_check=check_ig202,
     applies_to=(codeset.CT_GUIDANCE,),
 )
@@ -110,7 +108,6 @@ IG203 = Rule(
     citation=f"{CT_SECTION}: the professional component is not billable",
     example="837P POS 11: 77014 (no modifier) on 2025-02-11 -> rejected, report 77014-TC.",
     status_code="A7:453",
-    status_codes="A7:453",
     line_check=check_ig203,
     applies_to=(codeset.CT_GUIDANCE,),
 )

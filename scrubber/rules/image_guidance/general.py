@@ -93,7 +93,6 @@ IG001 = Rule(
         "professional part; the technical part is in 77407'."
     ),
     status_code="A7:454",
-    status_codes="A7:454",
     line_check=check_ig001,
 )
 
@@ -120,7 +119,6 @@ IG002 = Rule(
     citation=f"{CATALOGUE}, IG002; RULES.md section 3 (remove-line)",
     example="837P with only 77387-TC on an IMRT delivery DOS billed elsewhere -> rejected.",
     status_code="A3:21",
-    status_codes="A3:21",
     claim_check=check_ig002,
     mandatory=True,
 )

@@ -110,7 +110,6 @@ IG101 = Rule(
         "removed; 77387-26 x3 with one fraction -> units repaired to 1."
     ),
     status_code="A8:259",
-    status_codes="A8:259",
     line_check=check_ig101,
     applies_to=(codeset.IGRT,),
 )
@@ -143,7 +142,6 @@ IG102 = Rule(
     citation=f"{IGRT_SECTION}, Standards: IGRT is not medically necessary for 2D",
     example="Course planned with 77306 only, 77387-26 billed -> claim rejected.",
     status_code="A8:732",
-    status_codes="A8:732",
     line_check=check_ig102,
     applies_to=(codeset.IGRT,),
 )
@@ -183,7 +181,6 @@ IG103 = Rule(
     citation=f"{IGRT_SECTION}, Standards: IGRT technical component with 3D allowed when authorized",
     example="77295 plan, 77387-TC without REF*G1 on 2025-05-05 -> claim rejected.",
     status_code="A6:252:PR",
-    status_codes="A6:252:PR",
     line_check=check_ig103,
     applies_to=(codeset.IGRT,),
 )
@@ -273,7 +270,6 @@ IG105 = Rule(
         "'77387-TC on 2025-03-03 (line 2) is bundled into IMRT delivery 77385 (line 1).'"
     ),
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig105,
     applies_to=(codeset.IGRT_CPT,),
 )
@@ -309,7 +305,6 @@ IG106 = Rule(
     citation=f"{IGRT_SECTION}: technical component bundled with IMRT delivery",
     example="837P POS 11: 77385 + 77387 (no modifier) on 2025-03-03 -> rejected, report 77387-26.",
     status_code="A7:453",
-    status_codes="A7:453",
     line_check=check_ig106,
     applies_to=(codeset.IGRT_CPT,),
 )
@@ -343,7 +338,6 @@ IG107 = Rule(
     citation="RULES.md section 4, IG107 (guidance included in SRS/SBRT delivery codes)",
     example="837I: 77373 + 77387 on 2025-06-02 -> 77387 removed.",
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig107,
     applies_to=(codeset.IGRT_CPT,),
 )
@@ -417,7 +411,6 @@ IG109 = Rule(
     citation="RULES.md section 4, IG109 (G6017 intrafraction tracking is technical only)",
     example="837P POS 22: G6017-26 -> claim rejected.",
     status_code="A7:453",
-    status_codes="A7:453",
     line_check=check_ig109,
     applies_to=(codeset.IGRT_MEDICARE_FREESTANDING,),
 )
@@ -447,7 +440,6 @@ IG110 = Rule(
     citation="RULES.md sections 1 and 4, IG110 (2026 delivery levels include imaging guidance)",
     example="837P POS 11, DOS 2026-01-05: 77412 + 77387-TC -> 77387-TC removed.",
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig110,
     applies_to=(codeset.IGRT_CPT,),
 )
@@ -476,7 +468,6 @@ IG111 = Rule(
     citation="RULES.md sections 1 and 4, IG111 (2026 delivery levels include imaging guidance)",
     example="837P POS 11, DOS 2026-01-05: 77387 without modifier -> rejected, report 77387-26.",
     status_code="A7:453",
-    status_codes="A7:453",
     line_check=check_ig111,
     applies_to=(codeset.IGRT_CPT,),
 )

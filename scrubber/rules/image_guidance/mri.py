@@ -108,7 +108,6 @@ IG302 = Rule(
     citation=f"{MRI_SECTION}, Standards: approved only when not bundled into other services",
     example="77387-26 and 76498 on 2025-07-01, same site -> 76498 removed.",
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig302,
     applies_to=(codeset.UNLISTED_MRI,),
 )

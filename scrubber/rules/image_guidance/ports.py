@@ -55,7 +55,6 @@ IG401 = Rule(
     citation=f"{PORT_SECTION}: technical only",
     example="837P 77417-26 -> line removed.",
     status_code="A7:453",
-    status_codes="A7:453",
     line_check=check_ig401,
     applies_to=(codeset.PORT,),
 )
@@ -83,7 +82,6 @@ IG402 = Rule(
     citation=f"{PORT_SECTION}, Standards: billable as a quantity of one",
     example="77417 x3 -> units repaired to 1.",
     status_code="A8:476",
-    status_codes="A8:476",
     line_check=check_ig402,
     applies_to=(codeset.PORT,),
 )
@@ -113,7 +111,6 @@ IG403 = Rule(
     citation=f"{PORT_SECTION}, Standards: not billable with IGRT (77387) on the same DOS and site",
     example="77385 + 77387-TC + 77417 on 2025-03-03 -> 77417 removed (the 77387-TC too, IG105).",
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig403,
     applies_to=(codeset.PORT,),
 )
@@ -143,7 +140,6 @@ IG404 = Rule(
     citation=f"{PORT_SECTION}, Standards: not billable with verification simulation (77280)",
     example="77280 + 77417 on 2025-03-10, same site -> 77417 removed.",
     status_code="A8:735",
-    status_codes="A8:735",
     line_check=check_ig404,
     applies_to=(codeset.PORT,),
 )
@@ -214,7 +210,6 @@ IG405 = Rule(
     citation=f"{PORT_SECTION}, Standards: billed once for each five fractions",
     example="77417 on fractions 1 and 4 of a course -> the one on fraction 4 removed.",
     status_code="A8:259",
-    status_codes="A8:259",
     line_check=check_ig405,
     applies_to=(codeset.PORT,),
 )
@@ -257,7 +252,6 @@ IG406 = Rule(
     citation=f"{PORT_SECTION}, Standards: not approved during the last three fractions",
     example="25-fraction course with known end, 77417 on fraction 24 -> removed.",
     status_code="A8:259",
-    status_codes="A8:259",
     line_check=check_ig406,
     applies_to=(codeset.PORT,),
 )
