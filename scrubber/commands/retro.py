@@ -25,16 +25,20 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from scrubber.commands.options import (
+    UsageError,
+    add_as_of,
+    load_policy_and_courses,
+    usage,
+)
 from scrubber.history import HistoryError, open_store
 from scrubber.rules.engine import Engine
-from scrubber.rules.policy import PolicyError, load_policy
-from scrubber.rules.registry import RegistryError, load_registry
 
 if TYPE_CHECKING:
     from scrubber.history.retro import RetroReport
 
 ENV_HISTORY_URL = "SCRUBBER_HISTORY_URL"
-EXIT_OK, EXIT_CHANGED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_CHANGED = 0, 1
 
 # By ChangeKind value (scrubber.history.retro is imported when the command runs:
 # it loads SQLAlchemy, which other commands do not need).
@@ -62,12 +66,7 @@ def add_parser(subparsers: Any) -> None:
         f"${ENV_HISTORY_URL})",
     )
     parser.add_argument("--courses", metavar="FILE", help="course registry (CSV), stored")
-    parser.add_argument(
-        "--as-of",
-        type=_date,
-        metavar="YYYY-MM-DD",
-        help="date that decides whether a course has ended (default: today)",
-    )
+    add_as_of(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--profile",
@@ -84,13 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if not url:
         return _usage(f"no history store: give --history URL or set {ENV_HISTORY_URL}")
     try:
-        policy = load_policy(args.policy) if args.policy else None
-        courses = load_registry(args.courses) if args.courses else None
-    except (PolicyError, RegistryError) as error:
-        which = args.policy if isinstance(error, PolicyError) else args.courses
-        return _usage(f"{which}: {error}")
-    except OSError as error:
-        return _usage(f"{error.filename}: {error.strerror or error}")
+        policy, courses = load_policy_and_courses(args)
+    except UsageError as error:
+        return _usage(str(error))
     from scrubber.history.retro import find_reversals
 
     engine = Engine(profile=args.profile, policy=policy, as_of=args.as_of or dt.date.today())
@@ -139,12 +134,4 @@ def write_text(report: RetroReport, out: TextIO) -> None:
 
 
 def _usage(message: str) -> int:
-    print(f"scrubber retro: {message}", file=sys.stderr)
-    return EXIT_UNUSABLE
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return usage("retro", message)

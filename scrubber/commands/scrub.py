@@ -45,6 +45,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from scrubber.api import ProgressFn, default_now, make_engine
+from scrubber.commands.options import (
+    EXIT_UNUSABLE,
+    UsageError,
+    add_as_of,
+    load_policy_and_courses,
+    usage,
+)
 from scrubber.errors import X12InputError
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
@@ -56,14 +63,14 @@ from scrubber.pipeline import (
     scrub_to_files,
 )
 from scrubber.progress import Progress
-from scrubber.rules.policy import Policy, PolicyError, load_policy
-from scrubber.rules.registry import CourseRegistry, RegistryError, load_registry
+from scrubber.rules.policy import Policy
+from scrubber.rules.registry import CourseRegistry
 from scrubber.x12.ack277 import AckSettings, default_control_start
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
 
-EXIT_OK, EXIT_CHANGED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_CHANGED = 0, 1
 TOP_RULES = 5
 
 
@@ -80,12 +87,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
     parser.add_argument("--history", metavar="URL", help="course history store URL")
     parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
-    parser.add_argument(
-        "--as-of",
-        type=_date,
-        metavar="YYYY-MM-DD",
-        help="date that decides whether a course has ended (default: today)",
-    )
+    add_as_of(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
     parser.add_argument(
@@ -118,13 +120,9 @@ def run(args: argparse.Namespace) -> int:
         except HistoryError as error:
             return _usage(f"--history: {error}")
     try:
-        policy: Policy | None = load_policy(args.policy) if args.policy else None
-        courses: CourseRegistry | None = load_registry(args.courses) if args.courses else None
-    except (PolicyError, RegistryError) as error:
-        which = args.policy if isinstance(error, PolicyError) else args.courses
-        return _usage(f"{which}: {error}")
-    except OSError as error:
-        return _usage(f"{error.filename}: {error.strerror or error}")
+        policy, courses = load_policy_and_courses(args)
+    except UsageError as error:
+        return _usage(str(error))
     as_of: dt.date = args.as_of or dt.date.today()
     options = _Options(
         args.profile, as_of, policy, courses, out_dir,
@@ -356,18 +354,10 @@ def _display(path: str) -> str:
 
 
 def _usage(message: str) -> int:
-    print(f"scrubber scrub: {message}", file=sys.stderr)
-    return EXIT_UNUSABLE
+    return usage("scrub", message)
 
 
 def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
     return int(text)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
