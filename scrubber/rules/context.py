@@ -93,6 +93,8 @@ def build_context(
     count = 0
     for claim in claims:
         count += 1
+        if claim.is_void:
+            continue
         for fact in claim.lines:
             if fact.dos is None:
                 continue

@@ -124,7 +124,10 @@ class Engine:
 
 
 def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
-    """Apply every rule to one claim's lines (pure given the evaluation)."""
+    """Apply every rule to one claim's lines (pure given the evaluation). A void
+    claim is accepted as it is: it cancels a claim and bills nothing."""
+    if facts.is_void:
+        return ClaimDecision(ClaimStatus.ACCEPTED, ())
     findings: list[Finding] = []
     for fact in facts.lines:
         findings.extend(evaluation.line_findings(fact))

@@ -21,6 +21,7 @@ from scrubber.model import Claim, ClaimKind, DateRange, ServiceLine
 FREESTANDING_POS = frozenset({"11"})
 HOSPITAL_POS = frozenset({"19", "21", "22", "23"})
 CLOSING_FREQUENCIES = frozenset({"1", "4"})  # 837I CLM05-3: course end (b)
+VOID_FREQUENCY = "8"  # CLM05-3: void/cancel of a prior claim
 SITE_BYPASS_MODIFIERS = ("XS", "59")
 
 
@@ -125,6 +126,12 @@ class ClaimFacts:
     @property
     def payer_id(self) -> str:
         return self.patient.payer_id
+
+    @property
+    def is_void(self) -> bool:
+        """A void (CLM05-3 = 8) cancels an earlier claim: it bills nothing, so it
+        is neither context for other claims nor subject to the coding rules."""
+        return self.frequency_code == VOID_FREQUENCY
 
 
 def facts_of(claim: Claim, seq: int, source: str = "") -> ClaimFacts:
