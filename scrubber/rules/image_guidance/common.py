@@ -49,20 +49,23 @@ def in_sets(codes: CodeTable, *sets: str) -> Callable[[LineFact], bool]:
 
 
 def same_day_conflict(
+    ev: Evaluation,
     fact: LineFact,
-    partners: Iterable[LineFact],
-    message: Callable[[list[LineFact]], str],
+    partner: Callable[[LineFact], bool],
+    template: str,
 ) -> Iterator[Hit]:
-    """Fire on ``fact`` against its same-day ``partners`` (itself excluded).
+    """Fire on ``fact`` against its same-day, same-site lines that ``partner``
+    accepts (itself excluded); ``template`` is formatted with ``subject`` (the
+    fact) and ``partners`` (the conflicting lines).
 
     A partner pair where either line carries XS or 59 asserts different sites:
     it does not conflict. If only such pairs exist, the rule gives one ``warn``
     hit naming the bypass, so every bypass is auditable.
     """
-    others = [p for p in partners if p != fact]
+    others = [p for p in same_day_partners(ev, fact, partner) if p != fact]
     conflicting = [p for p in others if not (fact.site_bypass or p.site_bypass)]
     if conflicting:
-        yield Hit(message(conflicting))
+        yield Hit(template.format(subject=subject(fact), partners=listed(conflicting, fact)))
     elif others:
         modifier = fact.site_bypass or others[0].site_bypass
         holder = fact if fact.site_bypass else others[0]

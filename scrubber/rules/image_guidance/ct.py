@@ -13,9 +13,7 @@ from scrubber.rules.image_guidance.common import (
     ERA_A,
     STANDARD,
     in_sets,
-    listed,
     same_day_conflict,
-    same_day_partners,
     subject,
 )
 from scrubber.rules.rule import Hit, Rule, Stage
@@ -33,12 +31,7 @@ IG201_MESSAGE = "{subject} is bundled into simulation {partners} by the same ent
 def check_ig201(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     if not _is_ct(fact, ev):
         return
-    partners = same_day_partners(ev, fact, in_sets(ev.codes, codeset.SIMULATION))
-    yield from same_day_conflict(
-        fact,
-        partners,
-        lambda found: IG201_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
-    )
+    yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.SIMULATION), IG201_MESSAGE)
 
 
 IG201 = Rule(

@@ -22,7 +22,6 @@ from scrubber.rules.image_guidance.common import (
     in_sets,
     listed,
     same_day_conflict,
-    same_day_partners,
     subject,
 )
 from scrubber.rules.rule import Hit, Rule, Stage
@@ -244,11 +243,8 @@ def _technical_77387(fact: LineFact, ev: Evaluation) -> bool:
 def check_ig105(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     if not _technical_77387(fact, ev):
         return
-    partners = same_day_partners(ev, fact, in_sets(ev.codes, codeset.IMRT_BUNDLES_IGRT))
     yield from same_day_conflict(
-        fact,
-        partners,
-        lambda found: IG105_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
+        ev, fact, in_sets(ev.codes, codeset.IMRT_BUNDLES_IGRT), IG105_MESSAGE
     )
 
 
@@ -285,11 +281,8 @@ def check_ig106(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
         return
     if not _is_77387(fact, ev):
         return
-    partners = same_day_partners(ev, fact, in_sets(ev.codes, codeset.IMRT_BUNDLES_IGRT))
     yield from same_day_conflict(
-        fact,
-        partners,
-        lambda found: IG106_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
+        ev, fact, in_sets(ev.codes, codeset.IMRT_BUNDLES_IGRT), IG106_MESSAGE
     )
 
 
@@ -318,12 +311,7 @@ IG107_MESSAGE = (
 def check_ig107(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     if not _technical_77387(fact, ev):
         return
-    partners = same_day_partners(ev, fact, in_sets(ev.codes, codeset.SRS_SBRT))
-    yield from same_day_conflict(
-        fact,
-        partners,
-        lambda found: IG107_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
-    )
+    yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.SRS_SBRT), IG107_MESSAGE)
 
 
 IG107 = Rule(

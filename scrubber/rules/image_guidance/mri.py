@@ -11,9 +11,7 @@ from scrubber.rules.facts import LineFact
 from scrubber.rules.image_guidance.common import (
     ERAS_AB,
     STANDARD,
-    listed,
     same_day_conflict,
-    same_day_partners,
     subject,
 )
 from scrubber.rules.rule import Hit, Rule, Stage
@@ -86,11 +84,7 @@ def check_ig302(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
             other.code, codeset.UNLISTED_MRI
         )
 
-    yield from same_day_conflict(
-        fact,
-        same_day_partners(ev, fact, other_guidance),
-        lambda found: IG302_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
-    )
+    yield from same_day_conflict(ev, fact, other_guidance, IG302_MESSAGE)
 
 
 IG302 = Rule(

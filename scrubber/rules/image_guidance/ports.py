@@ -15,10 +15,8 @@ from scrubber.rules.image_guidance.common import (
     ERAS_AB,
     STANDARD,
     in_sets,
-    listed,
     named,
     same_day_conflict,
-    same_day_partners,
     subject,
 )
 from scrubber.rules.rule import Hit, Rule, Stage
@@ -92,11 +90,7 @@ IG403_MESSAGE = "{subject} is not billable on the same day and site as image gui
 def check_ig403(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     if not _is_port(fact, ev):
         return
-    yield from same_day_conflict(
-        fact,
-        same_day_partners(ev, fact, in_sets(ev.codes, codeset.IGRT)),
-        lambda found: IG403_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
-    )
+    yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.IGRT), IG403_MESSAGE)
 
 
 IG403 = Rule(
@@ -122,9 +116,7 @@ def check_ig404(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     if not _is_port(fact, ev):
         return
     yield from same_day_conflict(
-        fact,
-        same_day_partners(ev, fact, in_sets(ev.codes, codeset.VERIFICATION_SIMULATION)),
-        lambda found: IG404_MESSAGE.format(subject=subject(fact), partners=listed(found, fact)),
+        ev, fact, in_sets(ev.codes, codeset.VERIFICATION_SIMULATION), IG404_MESSAGE
     )
 
 
