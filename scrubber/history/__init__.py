@@ -23,7 +23,10 @@ service, claim numbers): protect it like the claim files (the SQLite file is
 created mode 0600). Key rotation is not supported yet: a new key needs a new
 store.
 
-Modules: :mod:`~scrubber.history.store` (the store),
+Modules: :mod:`~scrubber.history.store` (the store; its parts are
+:mod:`~scrubber.history.connect`, :mod:`~scrubber.history.batch`,
+:mod:`~scrubber.history.writer`, :mod:`~scrubber.history.rows`,
+:mod:`~scrubber.history.queries` and :mod:`~scrubber.history.records`),
 :mod:`~scrubber.history.decide` (batch + history through the engine),
 :mod:`~scrubber.history.retro` (``scrubber retro``),
 :mod:`~scrubber.history.keys` (HMAC), :mod:`~scrubber.history.schema`.

@@ -1,0 +1,94 @@
+"""The history store's value types: what goes in, what comes back out.
+
+Plain frozen dataclasses with no database code, shared by the store, the
+batch transaction, the writer and :mod:`scrubber.history.retro`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from scrubber.findings import ClaimDecision, ClaimStatus
+from scrubber.model import Claim
+from scrubber.rules.facts import ClaimFacts, LineFact
+from scrubber.rules.registry import CourseRegistry
+
+HISTORY_SOURCE = "history"  # ClaimRef.source of facts that come from the store
+PSEUDONYM_PREFIX = "#"  # a hashed value the caller cannot name in clear
+VOID_FREQUENCY = "8"
+
+
+class LineOutcome(StrEnum):
+    """What a batch finally did with a stored line."""
+
+    BILLED = "billed"  # passed (possibly with warnings)
+    REPAIRED = "repaired"  # passed with units repaired
+    REMOVED = "removed"  # removed from the cleaned claim
+    REJECTED = "rejected"  # its claim was rejected
+
+
+@dataclass(frozen=True, slots=True)
+class BatchClaim:
+    """A claim of the batch being scrubbed: its facts and its REF*F8."""
+
+    facts: ClaimFacts
+    payer_claim_number: str = ""
+
+    @classmethod
+    def of(cls, claim: Claim, facts: ClaimFacts) -> BatchClaim:
+        return cls(facts, claim.payer_claim_number.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    """What :meth:`HistoryBatch.record` changed. ``batch_id`` is ``None``
+    when nothing changed (the batch was already recorded as it is)."""
+
+    batch_id: int | None
+    recorded: int  # claims inserted or updated
+    unchanged: int  # claims already stored exactly so
+    replaced: int  # stored claims deleted because this batch replaces them
+    voided: int  # stored claims deleted by a void (CLM05-3 = 8)
+    lines: int  # line rows written
+    registry_rows: int  # registry rows written (inserted or updated)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    """A stored line: its fact and what its batch decided."""
+
+    fact: LineFact
+    outcome: LineOutcome
+    findings: tuple[tuple[str, str], ...]  # (rule, action) of findings on the line
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClaim:
+    facts: ClaimFacts
+    status: ClaimStatus
+    payer_claim_number: str
+    lines: tuple[StoredLine, ...]
+    batch_id: int
+    subject_id: int
+    digest: str  # keyed hash of what the claim contributed (see rows.claim_digest)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Stored claims of some subjects, with pseudonymous keys, and the
+    registry rows of their members (for :mod:`scrubber.history.retro`)."""
+
+    claims: tuple[StoredClaim, ...]
+    registry: CourseRegistry
+
+
+def line_outcome(lx: int, decision: ClaimDecision) -> LineOutcome:
+    """What ``decision`` does with line ``lx``."""
+    if decision.status is ClaimStatus.REJECTED:
+        return LineOutcome.REJECTED
+    if lx in decision.removed_lines:
+        return LineOutcome.REMOVED
+    if lx in decision.repaired_units:
+        return LineOutcome.REPAIRED
+    return LineOutcome.BILLED
