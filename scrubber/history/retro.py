@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from scrubber.findings import Action, ClaimDecision, Finding
-from scrubber.history.store import HistoryStore, LineOutcome, StoredClaim, line_outcome
+from scrubber.history.store import HistoryStore, LineOutcome, StoredClaim, StoredLine, line_outcome
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
 from scrubber.rules.registry import CourseRegistry
@@ -162,24 +162,8 @@ def find_reversals(
                     still_open += 1
                 elif now == line.outcome:
                     confirmed += 1
-            if now == line.outcome:
-                continue
-            changes.append(
-                LineChange(
-                    kind=_kind(line.outcome, now, was_rules, now_findings),
-                    claim_id=stored.facts.ref.claim_id,
-                    payer_claim_number=stored.payer_claim_number,
-                    line=line.fact.lx,
-                    line_control=line.fact.line_control,
-                    procedure=line.fact.coded,
-                    dos=line.fact.dos,
-                    was=line.outcome,
-                    was_rules=was_rules,
-                    now=now,
-                    now_findings=now_findings,
-                    batch_id=stored.batch_id,
-                )
-            )
+            if now != line.outcome:
+                changes.append(_line_change(stored, line, now, now_findings))
     changes.sort(key=lambda c: (c.kind != ChangeKind.PORT_IN_LAST_THREE, c.claim_id, c.line))
     return RetroReport(
         as_of=engine.as_of,
@@ -190,6 +174,28 @@ def find_reversals(
         provisional_still_open=still_open,
         provisional_confirmed=confirmed,
         changes=tuple(changes),
+    )
+
+
+def _line_change(
+    stored: StoredClaim, line: StoredLine, now: LineOutcome, now_findings: tuple[Finding, ...]
+) -> LineChange:
+    """How ``line`` of ``stored`` changed: stored as ``line.outcome``,
+    decided ``now`` with ``now_findings``."""
+    was_rules = tuple(rule for rule, _ in line.findings)
+    return LineChange(
+        kind=_kind(line.outcome, now, was_rules, now_findings),
+        claim_id=stored.facts.ref.claim_id,
+        payer_claim_number=stored.payer_claim_number,
+        line=line.fact.lx,
+        line_control=line.fact.line_control,
+        procedure=line.fact.coded,
+        dos=line.fact.dos,
+        was=line.outcome,
+        was_rules=was_rules,
+        now=now,
+        now_findings=now_findings,
+        batch_id=stored.batch_id,
     )
 
 
