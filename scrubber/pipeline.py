@@ -8,44 +8,35 @@ it against its subject's context and hands the outcome to the writers
 is complete. Memory is bounded by the compact facts, the subjects in flight
 and the largest transaction, not by the file.
 
-The input must therefore be readable twice: a path or in-memory text/bytes
-is read twice; standard input and other streams are first spooled to a
-temporary file on disk (:class:`ReplayableSource`).
+The input must therefore be readable twice
+(:class:`~scrubber.spool.ReplayableSource`).
 
 :func:`run_pipeline` is shared by :func:`scrubber.api.scrub` (strings, for
-small batches) and :func:`scrub_to_files` (the ``scrubber scrub`` command:
-every output streamed to a temporary file, then renamed into place).
+small batches) and :func:`scrubber.files.scrub_to_files` (the ``scrubber
+scrub`` command: every output streamed to a file).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import io
-import json
-import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from scrubber.course_state import DEFAULT_LINE_BUDGET, CourseState, SubjectContexts
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.logs import debug_enabled, get_logger
-from scrubber.outcome import checked_outcome
-from scrubber.outputs import OutputSet
+from scrubber.model import Claim
+from scrubber.outcome import Outcome, checked_outcome
 from scrubber.report import ReportBuilder
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
 from scrubber.rules.facts import ClaimFacts, facts_of, patient_key
 from scrubber.rules.registry import CourseRegistry
+from scrubber.spool import ReplayableSource
 from scrubber.x12.ack277 import Ack277Writer, AckSettings
 from scrubber.x12.clean837 import Clean837Writer
 from scrubber.x12.reader import X12Reader
-from scrubber.x12.source import Encoding, Source, TextSource
+from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
@@ -53,59 +44,12 @@ if TYPE_CHECKING:
 
     History = Iterable[ClaimFacts] | str | HistoryStore | None
 
+# ReplayableSource lives in scrubber.spool; the streaming tests import it from here.
+__all__ = ["PipelineResult", "ProgressFn", "ReplayableSource", "report_name", "run_pipeline"]
+
 ProgressFn = Callable[[str, int, int], None]
-SPOOL_CHUNK = 1 << 20
-FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
-CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
-_CLAIMS_MARK = "\x00claims\x00"
+_SecondPass = Callable[[CourseRegistry], tuple["PipelineResult", list[Any]]]
 _NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
-
-
-class ReplayableSource:
-    """A source that can be read twice: paths and in-memory text/bytes as they
-    are; standard input (``"-"``) and binary streams spooled to a temporary
-    file first. Use as a context manager (the spool file is removed)."""
-
-    def __init__(self, source: Source, name: str | None = None) -> None:
-        self.name = name or TextSource(source).name
-        self._spool: BinaryIO | None = None
-        self._source: Source = source
-        if isinstance(source, str | os.PathLike) and os.fspath(source) == "-":
-            self._spool = _spool(sys.stdin.buffer)
-        elif not isinstance(source, str | bytes | os.PathLike):
-            self._spool = _spool(source)
-
-    def open(self) -> Source:
-        """The source for one pass."""
-        if self._spool is not None:
-            self._spool.seek(0)
-            return self._spool
-        return self._source
-
-    @property
-    def spooled(self) -> bool:
-        return self._spool is not None
-
-    def close(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
-            self._spool = None
-
-    def __enter__(self) -> ReplayableSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _spool(stream: BinaryIO) -> BinaryIO:
-    spool: BinaryIO = tempfile.TemporaryFile(prefix="scrubber-input-")  # noqa: SIM115
-    try:
-        shutil.copyfileobj(stream, spool, SPOOL_CHUNK)
-    except BaseException:
-        spool.close()
-        raise
-    return spool
 
 
 @dataclass
@@ -144,9 +88,35 @@ def run_pipeline(
     """Scrub ``source`` in two passes (see the module docstring).
     ``on_encoding`` learns the input's encoding after pass 1, before the
     writers write anything."""
+    keep_batch = history is not None and not _is_facts(history)
+    state, batch, encoding = _first_pass(source, keep_batch, progress)
+    if on_encoding is not None:
+        on_encoding(encoding)
+
+    def second_pass(registry: CourseRegistry) -> tuple[PipelineResult, list[Any]]:
+        return _second_pass(
+            source, engine, state, registry, encoding, ack_settings,
+            clean_write, ack_write, on_entry, progress, line_budget, keep_batch,
+        )  # fmt: skip
+
+    result = _with_history(history, batch, source.name, engine, state, second_pass)
+    summary = result.report.summary()
+    get_logger("scrubber.pipeline").info(
+        "scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
+        corrected=summary["corrected"], rejected=summary["rejected"],
+        subject_builds=result.subject_builds,
+    )  # fmt: skip
+    return result
+
+
+def _first_pass(
+    source: ReplayableSource, keep_batch: bool, progress: ProgressFn | None
+) -> tuple[CourseState, list[BatchClaim], Encoding]:
+    """Pass 1: every claim's facts into a :class:`CourseState` (and, when
+    ``keep_batch``, the claims a history store records); the input's encoding.
+    Raises :class:`X12InputError` when the input holds no claim."""
     log = get_logger("scrubber.pipeline")
     state = CourseState()
-    keep_batch = history is not None and not _is_facts(history)
     batch: list[BatchClaim] = []
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
     for seq, claim in enumerate(reader.claims()):
@@ -166,37 +136,32 @@ def run_pipeline(
              state_bytes=state.stored_bytes)  # fmt: skip
     for warning in reader.warnings:
         log.info("input.warning", position=warning.position, segment=warning.segment_id)
-    encoding = reader.encoding
-    del reader  # pass 2 has its own
-    if on_encoding is not None:
-        on_encoding(encoding)
+    return state, batch, reader.encoding
 
-    def second_pass(registry: CourseRegistry) -> tuple[PipelineResult, list[Any]]:
-        return _second_pass(
-            source, engine, state, registry, encoding, ack_settings,
-            clean_write, ack_write, on_entry, progress, line_budget, keep_batch,
-        )  # fmt: skip
 
+def _with_history(
+    history: History,
+    batch: list[BatchClaim],
+    name: str,
+    engine: Engine,
+    state: CourseState,
+    second_pass: _SecondPass,
+) -> PipelineResult:
+    """Run pass 2 with ``history``: none, prior claims' facts, or a store (an
+    open one, or a URL opened and closed here)."""
     if history is None:
-        result, _ = second_pass(engine.registry)
-    elif _is_facts(history):
+        return second_pass(engine.registry)[0]
+    if _is_facts(history):
         state.add_history(history)  # type: ignore[arg-type]
-        result, _ = second_pass(engine.registry)
-    else:
-        # Imported here: SQLAlchemy is only loaded when a store is used.
-        from scrubber.history import HistoryStore, open_store
+        return second_pass(engine.registry)[0]
+    # Imported here: SQLAlchemy is only loaded when a store is used.
+    from scrubber.history import HistoryStore, open_store
 
-        if isinstance(history, str):
-            with open_store(history) as store:
-                result = _with_store(store, batch, source.name, engine, state, second_pass)
-        else:
-            assert isinstance(history, HistoryStore)
-            result = _with_store(history, batch, source.name, engine, state, second_pass)
-    summary = result.report.summary()
-    log.info("scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
-             corrected=summary["corrected"], rejected=summary["rejected"],
-             subject_builds=result.subject_builds)  # fmt: skip
-    return result
+    if isinstance(history, str):
+        with open_store(history) as store:
+            return _with_store(store, batch, name, engine, state, second_pass)
+    assert isinstance(history, HistoryStore)
+    return _with_store(history, batch, name, engine, state, second_pass)
 
 
 def _with_store(
@@ -205,7 +170,7 @@ def _with_store(
     name: str,
     engine: Engine,
     state: CourseState,
-    second_pass: Callable[[CourseRegistry], tuple[PipelineResult, list[Any]]],
+    second_pass: _SecondPass,
 ) -> PipelineResult:
     """Decide with the store's history (as :mod:`scrubber.history.decide` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
@@ -233,8 +198,8 @@ def _second_pass(
     line_budget: int,
     keep_decisions: bool,
 ) -> tuple[PipelineResult, list[Any]]:
-    log = get_logger("scrubber.pipeline")
-    debug = debug_enabled()
+    """Pass 2: decide every claim against its subject's context and hand its
+    outcome to the writers; the decisions too when ``keep_decisions``."""
     codes, as_of, gap_days = engine.codes, engine.as_of, engine.gap_days
 
     def build(facts: list[ClaimFacts]) -> Any:
@@ -244,41 +209,17 @@ def _second_pass(
     clean = Clean837Writer(clean_write)
     ack = Ack277Writer(ack_settings, ack_write)
     report = ReportBuilder()
-    decisions = []
+
+    def write(outcome: Outcome) -> None:
+        clean.add(outcome)
+        ack.add(outcome)
+        on_entry(report.add(outcome))
+
     total = state.batch_count
     if progress:
         progress("decide", 0, total)
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
-    seq = -1
-    for seq, claim in enumerate(reader.claims()):
-        if seq >= total:
-            break
-        patient, entity = patient_key(claim), claim.billing_npi.strip()
-        try:
-            facts, evaluation = contexts.claim(patient, entity, seq)
-        except KeyError:
-            raise _changed(total) from None
-        decision = decide_claim(facts, evaluation)
-        contexts.done_with(state.subject(patient, entity), seq)
-        if keep_decisions:
-            decisions.append(decision)
-        outcome = checked_outcome(claim, decision)
-        clean.add(outcome)
-        ack.add(outcome)
-        on_entry(report.add(outcome))
-        if debug:
-            log.debug(
-                "claim.decided",
-                ordinal=claim.ordinal,
-                status=str(outcome.status),
-                lines=len(claim.lines),
-                lines_removed=len(outcome.removed_lines),
-                rules=sorted({f.rule for f in decision.findings}),
-            )
-        if progress and (seq + 1) % 200 == 0:
-            progress("decide", seq + 1, total)
-    if seq + 1 != total:
-        raise _changed(total)
+    decisions = _decide_claims(reader, state, contexts, write, progress, keep_decisions)
     kept = clean.kept if clean.close(reader.trailer) else 0
     ack.close()
     if progress:
@@ -296,6 +237,55 @@ def _second_pass(
     return result, decisions
 
 
+def _decide_claims(
+    reader: X12Reader,
+    state: CourseState,
+    contexts: SubjectContexts,
+    write: Callable[[Outcome], None],
+    progress: ProgressFn | None,
+    keep_decisions: bool,
+) -> list[Any]:
+    """Decide the claims ``reader`` reads (pass 1 read the same ones, or
+    :class:`X12InputError`) and ``write`` each outcome."""
+    log = get_logger("scrubber.pipeline")
+    debug = debug_enabled()
+    decisions = []
+    total = state.batch_count
+    seq = -1
+    for seq, claim in enumerate(reader.claims()):
+        if seq >= total:
+            break
+        patient, entity = patient_key(claim), claim.billing_npi.strip()
+        try:
+            facts, evaluation = contexts.claim(patient, entity, seq)
+        except KeyError:
+            raise _changed(total) from None
+        decision = decide_claim(facts, evaluation)
+        contexts.done_with(state.subject(patient, entity), seq)
+        if keep_decisions:
+            decisions.append(decision)
+        outcome = checked_outcome(claim, decision)
+        write(outcome)
+        if debug:
+            _log_decided(log, claim, outcome)
+        if progress and (seq + 1) % 200 == 0:
+            progress("decide", seq + 1, total)
+    if seq + 1 != total:
+        raise _changed(total)
+    return decisions
+
+
+def _log_decided(log: Any, claim: Claim, outcome: Outcome) -> None:
+    log.debug(
+        "claim.decided",
+        ordinal=claim.ordinal,
+        status=str(outcome.status),
+        lines=len(claim.lines),
+        lines_removed=len(outcome.removed_lines),
+        rules=sorted({f.rule for f in outcome.decision.findings}),
+    )
+
+
 def _changed(total: int) -> X12InputError:
     return X12InputError(
         f"the input changed while it was scrubbed (its {total} claims were read, then others)"
@@ -310,276 +300,3 @@ def _is_facts(history: object) -> bool:
 
 def report_name(name: str) -> str:
     return "-" if name == "<stdin>" else name
-
-
-# Files ---------------------------------------------------------------------------
-
-
-@dataclass
-class FilesResult:
-    """What :func:`scrub_to_files` wrote and what the summary needs."""
-
-    report_head: dict[str, Any]  # the report without "claims" (with "warnings")
-    rule_names: dict[str, str]
-    written: list[Path]
-    exit_status: int
-    compact_json: str | None = None  # a temporary file holding the report as one line
-    segments: int = 0
-    subjects: int = 0
-    subject_builds: int = 0
-    first_findings: tuple[PointedFinding, ...] = ()
-
-
-def scrub_to_files(
-    source: ReplayableSource,
-    engine: Engine,
-    out_dir: Path,
-    stem: str,
-    *,
-    ack_settings: AckSettings,
-    history: History = None,
-    progress: ProgressFn | None = None,
-    compact_json: bool = False,
-    line_budget: int = DEFAULT_LINE_BUDGET,
-) -> FilesResult:
-    """Scrub ``source`` into ``out_dir``/``stem``.{clean.x12,277ca.x12,report.json},
-    each streamed to a temporary file and renamed into place together (see
-    :class:`~scrubber.outputs.OutputSet`). With ``compact_json`` the report is
-    also written as one JSON line to a temporary file (``compact_json`` of the
-    result; the caller deletes it)."""
-    clean_path = out_dir / f"{stem}.clean.x12"
-    ack_path = out_dir / f"{stem}.277ca.x12"
-    report_path = out_dir / f"{stem}.report.json"
-    with (
-        long_lived_gc(),
-        OutputSet() as outputs,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as entries,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as compact,
-    ):
-        clean = _TextOutput(outputs.create(clean_path))
-        ack = _TextOutput(outputs.create(ack_path))
-
-        def on_encoding(encoding: Encoding) -> None:
-            clean.open(encoding.codec, encoding.encode("") if encoding.bom else b"")
-            ack.open(encoding.codec, b"")
-
-        renderer = _EntryRenderer(entries, compact if compact_json else None)
-        result = run_pipeline(
-            source,
-            engine,
-            ack_settings=ack_settings,
-            clean_write=clean.write,
-            ack_write=ack.write,
-            on_entry=renderer.add,
-            history=history,
-            progress=progress,
-            line_budget=line_budget,
-            on_encoding=on_encoding,
-        )
-        clean.close()
-        ack.close()
-        written = []
-        if result.kept:
-            written.append(clean_path)
-        else:
-            outputs.drop(clean_path)
-            outputs.remove(clean_path)
-        head = result.report.head(
-            input_name=report_name(result.name),
-            profile=str(engine.profile),
-            as_of=engine.as_of,
-            rule_set=engine.rule_set,
-        )
-        warnings = result.report.warnings(result.warnings)
-        write_report_json(head, entries, renderer.count, warnings, outputs.create(report_path))
-        line = _compact_document(head, compact, warnings) if compact_json else None
-        outputs.commit()
-    return FilesResult(
-        report_head={**head, "warnings": warnings},
-        rule_names=result.report.rule_names,
-        written=[*written, ack_path, report_path],
-        exit_status=result.exit_status,
-        compact_json=line,
-        segments=result.segments,
-        subjects=result.subjects,
-        subject_builds=result.subject_builds,
-        first_findings=tuple(renderer.first_findings),
-    )
-
-
-@contextlib.contextmanager
-def long_lived_gc() -> Iterator[None]:
-    """Garbage collection tuned for one long scrub, restored afterwards.
-
-    Profiling showed 40% of a large scrub's time in the cyclic collector:
-    every full collection walks every long-lived object (modules, the rule
-    packs, the code table, the course state). Those are frozen out of the
-    collector's generations (``gc.freeze``) and the young generation is
-    collected every 50,000 allocations instead of 700; per-claim garbage is
-    still freed (reference counting, and young collections for cycles).
-    """
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-class _TextOutput:
-    """Text written to a staged binary output in the input's codec (known once
-    pass 1 is done); the binary stream stays open for the commit."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._text: io.TextIOWrapper | None = None
-
-    def open(self, codec: str, prefix: bytes) -> None:
-        self._raw.write(prefix)
-        self._text = io.TextIOWrapper(self._raw, encoding=codec, newline="")
-
-    def write(self, text: str) -> None:
-        assert self._text is not None
-        self._text.write(text)
-
-    def close(self) -> None:
-        if self._text is not None:
-            self._text.flush()
-            self._text.detach()
-            self._text = None
-
-
-class _EntryRenderer:
-    """Report claim entries as the JSON text they take in the document; keeps
-    the first :data:`FIRST_FINDINGS` findings that change a claim (for the
-    text summary), so memory stays bounded."""
-
-    def __init__(self, out: IO[str], compact: IO[str] | None) -> None:
-        self._out = out
-        self._compact = compact
-        self.count = 0
-        self.first_findings: list[PointedFinding] = []
-
-    def add(self, entry: dict[str, Any]) -> None:
-        self._keep_first_findings(entry)
-        if self.count:
-            self._out.write(",\n")
-            if self._compact is not None:
-                self._compact.write(", ")
-        self.count += 1
-        self._out.write(render_entry(entry))
-        if self._compact is not None:
-            self._compact.write(json.dumps(entry, ensure_ascii=False))
-
-    def _keep_first_findings(self, entry: dict[str, Any]) -> None:
-        if entry["status"] == "accepted":
-            return
-        for finding in entry["findings"]:
-            if len(self.first_findings) >= FIRST_FINDINGS:
-                return
-            if finding["action"] in CHANGING_ACTIONS:
-                self.first_findings.append(PointedFinding.of(entry["claim_id"], finding))
-
-
-@dataclass(frozen=True)
-class PointedFinding:
-    """A finding and the claim it points at, for a one-line listing."""
-
-    claim_id: str
-    line: int | None
-    rule: str
-    action: str
-    message: str
-
-    @classmethod
-    def of(cls, claim_id: str, finding: dict[str, Any]) -> PointedFinding:
-        return cls(
-            claim_id, finding["line"], finding["rule"], finding["action"], finding["message"]
-        )
-
-    def __str__(self) -> str:
-        where = self.claim_id if self.line is None else f"{self.claim_id} line {self.line}"
-        return f"{where}: {self.rule} [{self.action}] {self.message}"
-
-
-def render_entry(entry: dict[str, Any]) -> str:
-    """One claim entry as ``json.dumps(report, indent=2, ensure_ascii=False)``
-    renders it inside the report's ``"claims"`` list (four spaces deeper).
-
-    ``json`` renders indented documents in pure Python, one generator step per
-    token; entries only hold dicts, lists, strings, integers and ``None``, and
-    are rendered here directly (the same text, tests hold them equal)."""
-    return "    " + _indented(entry, "\n    ")
-
-
-def _indented(value: object, newline: str) -> str:
-    """``value`` as ``json.dumps(value, indent=2, ensure_ascii=False)`` renders
-    it where its lines start with ``newline`` (the indentation of its level)."""
-    if isinstance(value, str):
-        return _encode_string(value)
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = newline + "  "
-        items = (f"{_encode_string(k)}: {_indented(v, inner)}" for k, v in value.items())
-        return "{" + inner + ("," + inner).join(items) + newline + "}"
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        inner = newline + "  "
-        return "[" + inner + ("," + inner).join(_indented(v, inner) for v in value) + newline + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    raise TypeError(f"a report entry holds no {type(value).__name__}")
-
-
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring
-
-
-def write_report_json(
-    head: dict[str, Any],
-    entries: IO[str],
-    count: int,
-    warnings: list[dict[str, Any]],
-    out: BinaryIO,
-) -> None:
-    """The report document, byte-identical to ``json.dumps(report, indent=2,
-    ensure_ascii=False) + "\\n"``, with the claim entries copied from ``entries``."""
-    document = json.dumps(
-        {**head, "claims": [_CLAIMS_MARK] if count else [], "warnings": warnings},
-        indent=2,
-        ensure_ascii=False,
-    )
-    if count:
-        before, after = document.split("    " + json.dumps(_CLAIMS_MARK), 1)
-        out.write(before.encode("utf-8"))
-        _copy(entries, out)
-        document = after
-    out.write((document + "\n").encode("utf-8"))
-
-
-def _copy(text: IO[str], out: IO[bytes]) -> None:
-    text.seek(0)
-    while chunk := text.read(SPOOL_CHUNK):
-        out.write(chunk.encode("utf-8"))
-
-
-def _compact_document(head: dict[str, Any], compact: IO[str], warnings: list[Any]) -> str:
-    """Write the one-line report to a temporary file; return its path."""
-    document = json.dumps(
-        {**head, "claims": [_CLAIMS_MARK], "warnings": warnings}, ensure_ascii=False
-    )
-    before, after = document.split(json.dumps(_CLAIMS_MARK), 1)
-    handle, path = tempfile.mkstemp(prefix="scrubber-report-", suffix=".json")
-    with os.fdopen(handle, "wb") as out:
-        out.write(before.encode("utf-8"))
-        _copy(compact, out)
-        out.write((after + "\n").encode("utf-8"))
-    return path

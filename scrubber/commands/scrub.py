@@ -53,18 +53,13 @@ from scrubber.commands.options import (
     usage,
 )
 from scrubber.errors import X12InputError
+from scrubber.files import CHANGING_ACTIONS, FilesResult, PointedFinding, scrub_to_files
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
-from scrubber.pipeline import (
-    CHANGING_ACTIONS,
-    FilesResult,
-    PointedFinding,
-    ReplayableSource,
-    scrub_to_files,
-)
 from scrubber.progress import Progress
 from scrubber.rules.policy import Policy
 from scrubber.rules.registry import CourseRegistry
+from scrubber.spool import ReplayableSource
 from scrubber.x12.ack277 import AckSettings, default_control_start
 
 if TYPE_CHECKING:

@@ -164,7 +164,7 @@ def test_logs_carry_no_phi() -> None:
 def test_report_entries_render_as_json_dumps_does(entry: dict[str, object]) -> None:
     """The report's claim entries are rendered without json's pure-Python
     indenting encoder: the text must be what it renders."""
-    from scrubber.pipeline import render_entry
+    from scrubber.report_json import render_entry
 
     expected = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    ")
     assert render_entry(entry) == "    " + expected

@@ -1,0 +1,29 @@
+"""Garbage collection tuned for one long scrub (see :func:`long_lived_gc`)."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def long_lived_gc() -> Iterator[None]:
+    """Garbage collection tuned for one long scrub, restored afterwards.
+
+    Profiling showed 40% of a large scrub's time in the cyclic collector:
+    every full collection walks every long-lived object (modules, the rule
+    packs, the code table, the course state). Those are frozen out of the
+    collector's generations (``gc.freeze``) and the young generation is
+    collected every 50,000 allocations instead of 700; per-claim garbage is
+    still freed (reference counting, and young collections for cycles).
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

@@ -1,0 +1,100 @@
+"""The report document as JSON text, written without holding its claim entries.
+
+The text is byte-identical to ``json.dumps(report, indent=2,
+ensure_ascii=False) + "\\n"`` (or, for the one-line form, ``json.dumps(report,
+ensure_ascii=False) + "\\n"``); the claim entries are rendered one at a time
+(:func:`render_entry`) into a temporary file and copied into the document.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from typing import IO, Any, BinaryIO
+
+_CLAIMS_MARK = "\x00claims\x00"
+_COPY_CHUNK = 1 << 20
+
+
+def render_entry(entry: dict[str, Any]) -> str:
+    """One claim entry as ``json.dumps(report, indent=2, ensure_ascii=False)``
+    renders it inside the report's ``"claims"`` list (four spaces deeper).
+
+    ``json`` renders indented documents in pure Python, one generator step per
+    token; entries only hold dicts, lists, strings, integers and ``None``, and
+    are rendered here directly (the same text, tests hold them equal)."""
+    return "    " + _indented(entry, "\n    ")
+
+
+def _indented(value: object, newline: str) -> str:
+    """``value`` as ``json.dumps(value, indent=2, ensure_ascii=False)`` renders
+    it where its lines start with ``newline`` (the indentation of its level)."""
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        items = (f"{_encode_string(k)}: {_indented(v, inner)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join(_indented(v, inner) for v in value) + newline + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    raise TypeError(f"a report entry holds no {type(value).__name__}")
+
+
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def write_report_json(
+    head: dict[str, Any],
+    entries: IO[str],
+    count: int,
+    warnings: list[dict[str, Any]],
+    out: BinaryIO,
+) -> None:
+    """The report document, byte-identical to ``json.dumps(report, indent=2,
+    ensure_ascii=False) + "\\n"``, with the claim entries copied from ``entries``."""
+    document = json.dumps(
+        {**head, "claims": [_CLAIMS_MARK] if count else [], "warnings": warnings},
+        indent=2,
+        ensure_ascii=False,
+    )
+    if count:
+        before, after = document.split("    " + json.dumps(_CLAIMS_MARK), 1)
+        out.write(before.encode("utf-8"))
+        _copy(entries, out)
+        document = after
+    out.write((document + "\n").encode("utf-8"))
+
+
+def write_compact_report(head: dict[str, Any], entries: IO[str], warnings: list[Any]) -> str:
+    """Write the one-line report to a temporary file, with the claim entries
+    (one-line JSON, comma-separated) copied from ``entries``; return its path
+    (the caller deletes it)."""
+    document = json.dumps(
+        {**head, "claims": [_CLAIMS_MARK], "warnings": warnings}, ensure_ascii=False
+    )
+    before, after = document.split(json.dumps(_CLAIMS_MARK), 1)
+    handle, path = tempfile.mkstemp(prefix="scrubber-report-", suffix=".json")
+    with os.fdopen(handle, "wb") as out:
+        out.write(before.encode("utf-8"))
+        _copy(entries, out)
+        out.write((after + "\n").encode("utf-8"))
+    return path
+
+
+def _copy(text: IO[str], out: IO[bytes]) -> None:
+    text.seek(0)
+    while chunk := text.read(_COPY_CHUNK):
+        out.write(chunk.encode("utf-8"))
