@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -35,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import write_realistic  # noqa: E402
+from read_speed import pyx12_read  # noqa: E402
 
 from scrubber.model import ClaimKind  # noqa: E402
 from scrubber.x12.source import TextSource  # noqa: E402
@@ -141,21 +141,6 @@ def prefix(path: Path, segments: int, out: Path) -> int:
     return written
 
 
-def pyx12_seconds(path: Path) -> tuple[float, int]:
-    import pyx12.error_handler
-    import pyx12.params
-    import pyx12.x12context
-
-    started = time.perf_counter()
-    with path.open(encoding="ascii", newline="") as stream:
-        text = io.StringIO(stream.read())
-    reader = pyx12.x12context.X12ContextReader(
-        pyx12.params.params(), pyx12.error_handler.errh_null(), text
-    )
-    claims = sum(1 for node in reader.iter_segments("2300") if node.id == "2300")
-    return time.perf_counter() - started, claims
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=40_000, help="claims in the batch")
@@ -188,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         small = out / "prefix.x12"
         small_segments = prefix(both, args.pyx12_segments, small)
         small_claims = count(small)[1]
-        theirs, their_claims = pyx12_seconds(small)
+        their_claims, theirs = pyx12_read(small)
         assert their_claims == small_claims, (their_claims, small_claims)
         (out / "prefix").mkdir()
         mine = scrub([small], out / "prefix")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from scrubber.model import ClaimKind, Delimiters
@@ -303,3 +303,14 @@ def _line(out: _Writer, number: int, line: LineSpec, professional: bool) -> None
         out.add("REF", "G1", line.prior_authorization)  # no line-level G1 in 837I
     if line.line_control:
         out.add("REF", "6R", line.line_control)
+
+
+def weekdays(start: date, count: int) -> list[date]:
+    """``count`` Monday-Friday dates from ``start`` on: a course's treatment days."""
+    days: list[date] = []
+    day = start
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days

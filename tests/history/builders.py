@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from scrubber.model import Claim
-from scrubber.testing import ClaimSpec, LineSpec, build_837
+from scrubber.testing import ClaimSpec, LineSpec, build_837, weekdays
 from scrubber.x12.reader import read_claims
 
 COURSE_START = dt.date(2025, 3, 3)  # a Monday
@@ -15,13 +15,7 @@ PORT_FRACTIONS = (1, 4, 6, 24)  # RULES.md 5, example 4
 
 def treatment_days(count: int = 25, start: dt.date = COURSE_START) -> list[dt.date]:
     """``count`` weekdays from ``start``."""
-    days: list[dt.date] = []
-    day = start
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
+    return weekdays(start, count)
 
 
 def course_specs(

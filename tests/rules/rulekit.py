@@ -16,7 +16,13 @@ from typing import Any
 from scrubber.findings import Action, ClaimDecision, Finding
 from scrubber.model import Claim, ClaimKind
 from scrubber.rules import Engine
-from scrubber.testing import ClaimSpec, EnvelopeSpec, GroupSpec, LineSpec, build_interchange
+from scrubber.testing import (
+    ClaimSpec,
+    EnvelopeSpec,
+    GroupSpec,
+    LineSpec,
+    build_interchange,
+)
 from scrubber.x12.reader import read_claims
 
 AS_OF = dt.date(2026, 11, 26)
@@ -102,14 +108,3 @@ def decide(entries: Iterable[Entry], as_of: dt.date = AS_OF, **engine: Any) -> O
     ids = [c.patient_control_number for c in claims]
     assert len(set(ids)) == len(ids), "test batches need distinct claim ids"
     return Outcome(dict(zip(ids, decisions, strict=True)), ids)
-
-
-def weekdays(start: dt.date, count: int) -> list[dt.date]:
-    """``count`` Monday-Friday dates from ``start`` on."""
-    days: list[dt.date] = []
-    day = start
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days

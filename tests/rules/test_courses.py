@@ -6,8 +6,8 @@ import datetime as dt
 
 from scrubber.findings import Action, ClaimStatus
 from scrubber.rules import parse_registry
-from scrubber.testing import LineSpec
-from tests.rules.rulekit import D, Entry, I, P, decide, line, weekdays
+from scrubber.testing import LineSpec, weekdays
+from tests.rules.rulekit import D, Entry, I, P, decide, line
 
 
 def weekly_claims(

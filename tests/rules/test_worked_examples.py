@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from scrubber.findings import Action, ClaimStatus
-from tests.rules.rulekit import D, I, P, decide, line, weekdays
+from scrubber.testing import weekdays
+from tests.rules.rulekit import D, I, P, decide, line
 
 
 def test_example_1_imrt_igrt_tc_and_port_same_day() -> None:
