@@ -64,9 +64,15 @@ class _Interned:
 
 
 class CourseState:
-    """The facts of a batch (and of its history), compact, by subject."""
+    """The facts of a batch (and of its history), compact, by subject.
 
-    def __init__(self) -> None:
+    A state built in parts (one per shard of a file, see
+    :mod:`scrubber.shards`) is joined by :meth:`merged`: each part keeps its
+    own interned values and numbers its claims from 0; the merged state
+    shifts a part's ``seq`` by the batch claims of the parts before it.
+    """
+
+    def __init__(self, part: int = 0) -> None:
         self.claim_count = 0  # batch and history
         self.batch_count = 0
         self._subjects: dict[SubjectKey, int] = {}
@@ -75,8 +81,34 @@ class CourseState:
         self._lines: list[int] = []  # lines stored per subject
         self._last_seq: list[int] = []  # last batch claim (source "") per subject
         self._values = _Interned()
+        # Per part: its interned values and the seq of its first batch claim.
+        self._part = part
+        self._parts: dict[int, tuple[list[Any], int]] = {part: (self._values.values, 0)}
         self._patients: dict[PatientKey, PatientKey] = {}
         self._entities: dict[str, str] = {}
+
+    @classmethod
+    def merged(cls, parts: list[CourseState]) -> CourseState:
+        """One state holding ``parts`` (built with ``part=0, 1, ...`` from
+        consecutive pieces of one batch, each numbering its claims from 0),
+        as if their claims had been added in order to one state."""
+        state = cls(part=len(parts))
+        base = 0
+        for index, part in enumerate(parts):
+            if part._part != index or len(part._parts) != 1:
+                raise ValueError(f"merge part {index} must be a fresh CourseState(part={index})")
+            state._parts[index] = (part._values.values, base)
+            for key, subject in part._subjects.items():
+                target = state._subject_id(key)
+                state._records[target] += part._records[subject]
+                state._lines[target] += part._lines[subject]
+                last = part._last_seq[subject]
+                if last >= 0:
+                    state._last_seq[target] = max(state._last_seq[target], last + base)
+            state.claim_count += part.claim_count
+            state.batch_count += part.batch_count
+            base += part.batch_count
+        return state
 
     def __len__(self) -> int:
         return self.claim_count
@@ -96,6 +128,15 @@ class CourseState:
         patient = self._patients.setdefault(facts.patient, facts.patient)
         entity = self._entities.setdefault(facts.entity, facts.entity)
         key = (patient, entity)
+        subject = self._subject_id(key)
+        record = (self._part, *self._encode(facts, key), batch)
+        self._records[subject] += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        self._lines[subject] += len(facts.lines)
+        if batch:
+            self.batch_count += 1
+            self._last_seq[subject] = max(self._last_seq[subject], facts.ref.seq)
+
+    def _subject_id(self, key: SubjectKey) -> int:
         subject = self._subjects.get(key)
         if subject is None:
             subject = self._subjects[key] = len(self._keys)
@@ -103,12 +144,7 @@ class CourseState:
             self._records.append(bytearray())
             self._lines.append(0)
             self._last_seq.append(-1)
-        record = (*self._encode(facts, key), batch)
-        self._records[subject] += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
-        self._lines[subject] += len(facts.lines)
-        if batch:
-            self.batch_count += 1
-            self._last_seq[subject] = max(self._last_seq[subject], facts.ref.seq)
+        return subject
 
     def add_history(self, facts: Iterable[ClaimFacts]) -> None:
         for claim in facts:
@@ -135,13 +171,14 @@ class CourseState:
         """The stored facts of ``subject``, and its batch claims' facts by ``seq``."""
         patient, entity = self._keys[subject]
         stream = io.BytesIO(self._records[subject])
-        values = self._values.values
+        parts = self._parts
         claims = []
         batch = {}
         end = len(self._records[subject])
         while stream.tell() < end:
-            *record, in_batch = pickle.load(stream)
-            facts = _decode(tuple(record), patient, entity, values)
+            part, *record, in_batch = pickle.load(stream)
+            values, base = parts[part]
+            facts = _decode(tuple(record), patient, entity, values, base)
             claims.append(facts)
             if in_batch:
                 batch[facts.ref.seq] = facts
@@ -191,10 +228,10 @@ def _same(value: object, shared: object, expected: object) -> bool:
 
 
 def _decode(
-    record: tuple[Any, ...], patient: PatientKey, entity: str, values: list[Any]
+    record: tuple[Any, ...], patient: PatientKey, entity: str, values: list[Any], base: int
 ) -> ClaimFacts:
     claim_id, source, seq, kind_index, frequency, span, lines = record
-    ref = ClaimRef(claim_id, values[source], seq)
+    ref = ClaimRef(claim_id, values[source], seq + base)
     kind = _KINDS[kind_index]
     fromordinal = dt.date.fromordinal
     facts = tuple(

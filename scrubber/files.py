@@ -8,19 +8,19 @@ the command's text summary.
 from __future__ import annotations
 
 import io
-import json
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from scrubber.course_state import DEFAULT_LINE_BUDGET
+from scrubber.entries import CHANGING_ACTIONS, FIRST_FINDINGS, EntryRenderer, PointedFinding
 from scrubber.gc_tuning import long_lived_gc
 from scrubber.outputs import OutputSet
 from scrubber.pipeline import PipelineResult, ProgressFn, report_name, run_pipeline
-from scrubber.report_json import render_entry, write_compact_report, write_report_json
+from scrubber.report_json import write_compact_report, write_report_json
 from scrubber.rules.engine import Engine
+from scrubber.shards import plan_shards, run_sharded
 from scrubber.spool import ReplayableSource
 from scrubber.x12.ack277 import AckSettings
 from scrubber.x12.source import Encoding
@@ -28,8 +28,13 @@ from scrubber.x12.source import Encoding
 if TYPE_CHECKING:
     from scrubber.pipeline import History
 
-FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
-CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
+__all__ = [
+    "CHANGING_ACTIONS",
+    "FIRST_FINDINGS",
+    "FilesResult",
+    "PointedFinding",
+    "scrub_to_files",
+]
 
 
 @dataclass
@@ -58,27 +63,31 @@ def scrub_to_files(
     progress: ProgressFn | None = None,
     compact_json: bool = False,
     line_budget: int = DEFAULT_LINE_BUDGET,
+    jobs: int = 1,
 ) -> FilesResult:
     """Scrub ``source`` into ``out_dir``/``stem``.{clean.x12,277ca.x12,report.json},
     each streamed to a temporary file and renamed into place together (see
     :class:`~scrubber.outputs.OutputSet`). With ``compact_json`` the report is
     also written as one JSON line to a temporary file (``compact_json`` of the
-    result; the caller deletes it)."""
+    result; the caller deletes it). With ``jobs`` > 1 a large file without a
+    history store is scrubbed in that many processes (:mod:`scrubber.shards`;
+    the outputs are the same)."""
     clean_path = out_dir / f"{stem}.clean.x12"
     ack_path = out_dir / f"{stem}.277ca.x12"
     report_path = out_dir / f"{stem}.report.json"
+    run = _Run(source, engine, ack_settings, history, progress, line_budget, jobs)
     with (
         long_lived_gc(),
         OutputSet() as outputs,
         tempfile.TemporaryFile("w+", encoding="utf-8") as entries,
         tempfile.TemporaryFile("w+", encoding="utf-8") as compact,
     ):
-        renderer = _EntryRenderer(entries, compact if compact_json else None)
-        result = _write_x12(
-            source, engine, outputs, clean_path, ack_path, renderer.add,
-            ack_settings=ack_settings, history=history, progress=progress,
-            line_budget=line_budget,
-        )  # fmt: skip
+        renderer = EntryRenderer(entries, compact if compact_json else None)
+        clean, ack = outputs.create(clean_path), outputs.create(ack_path)
+        result = _sharded(run, clean, ack, renderer) or _serial(run, clean, ack, renderer)
+        if not result.kept:  # no cleaned 837; and none a previous run left
+            outputs.drop(clean_path)
+            outputs.remove(clean_path)
         head = result.report.head(
             input_name=report_name(result.name),
             profile=str(engine.profile),
@@ -102,46 +111,64 @@ def scrub_to_files(
     )
 
 
-def _write_x12(
-    source: ReplayableSource,
-    engine: Engine,
-    outputs: OutputSet,
-    clean_path: Path,
-    ack_path: Path,
-    on_entry: Callable[[dict[str, Any]], object],
-    *,
-    ack_settings: AckSettings,
-    history: History,
-    progress: ProgressFn | None,
-    line_budget: int,
+@dataclass(frozen=True)
+class _Run:
+    """One input's scrub, as :func:`scrub_to_files` was asked for it."""
+
+    source: ReplayableSource
+    engine: Engine
+    ack_settings: AckSettings
+    history: History
+    progress: ProgressFn | None
+    line_budget: int
+    jobs: int
+
+
+def _sharded(
+    run: _Run, clean: BinaryIO, ack: BinaryIO, renderer: EntryRenderer
+) -> PipelineResult | None:
+    """The scrub on ``run.jobs`` cores when the input is a file worth
+    splitting and no history store is used (see :mod:`scrubber.shards`),
+    else ``None`` (nothing written)."""
+    path = run.source.path
+    if run.jobs < 2 or run.history is not None or path is None:
+        return None
+    ranges = plan_shards(path, run.jobs)
+    if not ranges:
+        return None
+    return run_sharded(
+        path, run.source.name, ranges, run.engine,
+        ack_settings=run.ack_settings, clean=clean, ack=ack, entries=renderer,
+        line_budget=run.line_budget, progress=run.progress,
+    )  # fmt: skip
+
+
+def _serial(
+    run: _Run, clean_out: BinaryIO, ack_out: BinaryIO, renderer: EntryRenderer
 ) -> PipelineResult:
-    """Run the pipeline with the cleaned 837 and the 277CA staged in ``outputs``
-    in the input's encoding. A cleaned 837 that keeps no claim is not written,
-    and one a previous run left is removed."""
-    clean = _TextOutput(outputs.create(clean_path))
-    ack = _TextOutput(outputs.create(ack_path))
+    """The pipeline in this process, the cleaned 837 and the 277CA in the
+    input's encoding."""
+    clean = _TextOutput(clean_out)
+    ack = _TextOutput(ack_out)
 
     def on_encoding(encoding: Encoding) -> None:
         clean.open(encoding.codec, encoding.encode("") if encoding.bom else b"")
         ack.open(encoding.codec, b"")
 
     result = run_pipeline(
-        source,
-        engine,
-        ack_settings=ack_settings,
+        run.source,
+        run.engine,
+        ack_settings=run.ack_settings,
         clean_write=clean.write,
         ack_write=ack.write,
-        on_entry=on_entry,
-        history=history,
-        progress=progress,
-        line_budget=line_budget,
+        on_entry=renderer.add,
+        history=run.history,
+        progress=run.progress,
+        line_budget=run.line_budget,
         on_encoding=on_encoding,
     )
     clean.close()
     ack.close()
-    if not result.kept:
-        outputs.drop(clean_path)
-        outputs.remove(clean_path)
     return result
 
 
@@ -166,56 +193,3 @@ class _TextOutput:
             self._text.flush()
             self._text.detach()
             self._text = None
-
-
-class _EntryRenderer:
-    """Report claim entries as the JSON text they take in the document; keeps
-    the first :data:`FIRST_FINDINGS` findings that change a claim (for the
-    text summary), so memory stays bounded."""
-
-    def __init__(self, out: IO[str], compact: IO[str] | None) -> None:
-        self._out = out
-        self._compact = compact
-        self.count = 0
-        self.first_findings: list[PointedFinding] = []
-
-    def add(self, entry: dict[str, Any]) -> None:
-        self._keep_first_findings(entry)
-        if self.count:
-            self._out.write(",\n")
-            if self._compact is not None:
-                self._compact.write(", ")
-        self.count += 1
-        self._out.write(render_entry(entry))
-        if self._compact is not None:
-            self._compact.write(json.dumps(entry, ensure_ascii=False))
-
-    def _keep_first_findings(self, entry: dict[str, Any]) -> None:
-        if entry["status"] == "accepted":
-            return
-        for finding in entry["findings"]:
-            if len(self.first_findings) >= FIRST_FINDINGS:
-                return
-            if finding["action"] in CHANGING_ACTIONS:
-                self.first_findings.append(PointedFinding.of(entry["claim_id"], finding))
-
-
-@dataclass(frozen=True)
-class PointedFinding:
-    """A finding and the claim it points at, for a one-line listing."""
-
-    claim_id: str
-    line: int | None
-    rule: str
-    action: str
-    message: str
-
-    @classmethod
-    def of(cls, claim_id: str, finding: dict[str, Any]) -> PointedFinding:
-        return cls(
-            claim_id, finding["line"], finding["rule"], finding["action"], finding["message"]
-        )
-
-    def __str__(self) -> str:
-        where = self.claim_id if self.line is None else f"{self.claim_id} line {self.line}"
-        return f"{where}: {self.rule} [{self.action}] {self.message}"

@@ -49,7 +49,7 @@ __all__ = ["PipelineResult", "ProgressFn", "ReplayableSource", "report_name", "r
 
 ProgressFn = Callable[[str, int, int], None]
 _SecondPass = Callable[[CourseRegistry], tuple["PipelineResult", list[Any]]]
-_NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
+NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
 
 
 @dataclass
@@ -119,24 +119,40 @@ def _first_pass(
     state = CourseState()
     batch: list[BatchClaim] = []
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
-    for seq, claim in enumerate(reader.claims()):
-        facts = facts_of(claim, seq)
-        state.add(facts)
-        if keep_batch:
-            from scrubber.history.store import BatchClaim
+    on_claim = None
+    if keep_batch:
+        from scrubber.history.store import BatchClaim
 
+        def on_claim(claim: Claim, facts: ClaimFacts) -> None:
             batch.append(BatchClaim.of(claim, facts))
-        if progress and (seq + 1) % 200 == 0:
-            progress("read", seq + 1, 0)
+
+    read_facts(reader, state, on_claim, progress)
     claims = state.batch_count
     if not claims:
-        raise X12InputError(_NO_CLAIMS)
+        raise X12InputError(NO_CLAIMS)
     log.info("input.read", claims=claims, segments=reader.segment_count,
              warnings=len(reader.warnings), subjects=state.subject_count,
              state_bytes=state.stored_bytes)  # fmt: skip
     for warning in reader.warnings:
         log.info("input.warning", position=warning.position, segment=warning.segment_id)
     return state, batch, reader.encoding
+
+
+def read_facts(
+    reader: X12Reader,
+    state: CourseState,
+    on_claim: Callable[[Claim, ClaimFacts], object] | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Add the facts of every claim ``reader`` reads to ``state`` (numbered
+    from 0 in ``seq``), telling ``on_claim`` each claim and its facts."""
+    for seq, claim in enumerate(reader.claims()):
+        facts = facts_of(claim, seq)
+        state.add(facts)
+        if on_claim is not None:
+            on_claim(claim, facts)
+        if progress and (seq + 1) % 200 == 0:
+            progress("read", seq + 1, 0)
 
 
 def _with_history(
@@ -200,12 +216,6 @@ def _second_pass(
 ) -> tuple[PipelineResult, list[Any]]:
     """Pass 2: decide every claim against its subject's context and hand its
     outcome to the writers; the decisions too when ``keep_decisions``."""
-    codes, as_of, gap_days = engine.codes, engine.as_of, engine.gap_days
-
-    def build(facts: list[ClaimFacts]) -> Any:
-        return build_context(facts, codes, as_of=as_of, gap_days=gap_days, registry=registry)
-
-    contexts = SubjectContexts(state, build, engine.evaluation, line_budget)
     clean = Clean837Writer(clean_write)
     ack = Ack277Writer(ack_settings, ack_write)
     report = ReportBuilder()
@@ -219,7 +229,8 @@ def _second_pass(
     if progress:
         progress("decide", 0, total)
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
-    decisions = _decide_claims(reader, state, contexts, write, progress, keep_decisions)
+    contexts = subject_contexts(engine, state, registry, line_budget)
+    decisions = decide_claims(reader, state, contexts, write, progress, keep_decisions)
     kept = clean.kept if clean.close(reader.trailer) else 0
     ack.close()
     if progress:
@@ -237,24 +248,39 @@ def _second_pass(
     return result, decisions
 
 
-def _decide_claims(
+def subject_contexts(
+    engine: Engine, state: CourseState, registry: CourseRegistry, line_budget: int
+) -> SubjectContexts:
+    """Pass 2's contexts: built per subject from ``state`` with ``engine``'s rules."""
+    codes, as_of, gap_days = engine.codes, engine.as_of, engine.gap_days
+
+    def build(facts: list[ClaimFacts]) -> Any:
+        return build_context(facts, codes, as_of=as_of, gap_days=gap_days, registry=registry)
+
+    return SubjectContexts(state, build, engine.evaluation, line_budget)
+
+
+def decide_claims(
     reader: X12Reader,
     state: CourseState,
     contexts: SubjectContexts,
     write: Callable[[Outcome], None],
-    progress: ProgressFn | None,
-    keep_decisions: bool,
+    progress: ProgressFn | None = None,
+    keep_decisions: bool = False,
+    claims: range | None = None,
 ) -> list[Any]:
-    """Decide the claims ``reader`` reads (pass 1 read the same ones, or
-    :class:`X12InputError`) and ``write`` each outcome."""
+    """Decide the claims ``reader`` reads, which must be the batch claims
+    ``claims`` of ``state`` (by ``seq``; default: all of them) or
+    :class:`X12InputError`, and ``write`` each outcome."""
     log = get_logger("scrubber.pipeline")
     debug = debug_enabled()
     decisions = []
+    expected = claims if claims is not None else range(state.batch_count)
     total = state.batch_count
-    seq = -1
-    for seq, claim in enumerate(reader.claims()):
-        if seq >= total:
-            break
+    done = expected.start
+    for seq, claim in enumerate(reader.claims(), expected.start):
+        if seq >= expected.stop:
+            raise _changed(total)
         patient, entity = patient_key(claim), claim.billing_npi.strip()
         try:
             facts, evaluation = contexts.claim(patient, entity, seq)
@@ -268,9 +294,10 @@ def _decide_claims(
         write(outcome)
         if debug:
             _log_decided(log, claim, outcome)
-        if progress and (seq + 1) % 200 == 0:
-            progress("decide", seq + 1, total)
-    if seq + 1 != total:
+        done = seq + 1
+        if progress and done % 200 == 0:
+            progress("decide", done, total)
+    if done != expected.stop:
         raise _changed(total)
     return decisions
 

@@ -96,6 +96,25 @@ class ReportBuilder:
             self._charge_warnings.append(warning)
         return claim_entry(outcome)
 
+    def merge(self, later: ReportBuilder) -> None:
+        """Take in ``later``, the builder of the claims that follow this one's
+        in the input (a shard of the same file): as if its outcomes had been
+        added here."""
+        self.claims += later.claims
+        self._statuses.update(later._statuses)
+        self._by_rule.update(later._by_rule)
+        self._by_action.update(later._by_action)
+        self._charge_in += later._charge_in
+        self._clean += later._clean
+        self._removed += later._removed
+        self._rejected += later._rejected
+        self._lines_removed += later._lines_removed
+        self._lines_repaired += later._lines_repaired
+        self._not_evaluated += later._not_evaluated
+        self._charge_warnings.extend(later._charge_warnings)
+        for rule, name in later.rule_names.items():
+            self.rule_names.setdefault(rule, name)
+
     def summary(self) -> dict[str, Any]:
         statuses = self._statuses
         assert self._charge_in == self._clean + self._removed + self._rejected

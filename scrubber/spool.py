@@ -12,7 +12,7 @@ import sys
 import tempfile
 from typing import BinaryIO
 
-from scrubber.x12.source import Source, TextSource
+from scrubber.x12.source import Source, TextSource, path_of
 
 SPOOL_CHUNK = 1 << 20
 
@@ -37,6 +37,11 @@ class ReplayableSource:
             self._spool.seek(0)
             return self._spool
         return self._source
+
+    @property
+    def path(self) -> str | None:
+        """The regular file read (not spooled), if any."""
+        return None if self._spool is not None else path_of(self._source)
 
     @property
     def spooled(self) -> bool:

@@ -8,9 +8,12 @@ Standard output: a summary a biller reads at a glance (``--format text``) or
 the report JSON (``--format json``: one indented document for one input, one
 compact document per line for several). ``--quiet`` prints nothing there.
 
-``-j N`` scrubs N inputs at a time in N processes (default: the CPU count);
-the outputs, standard output and standard error are those of a serial run,
-in input order (progress on a TTY is shown when inputs run one at a time).
+``-j N`` uses N processes (default: the CPU count): several inputs are
+scrubbed N at a time; a single input that is a large file is split into N
+shards at interchange boundaries, scrubbed in N processes
+(:mod:`scrubber.shards`). Either way the outputs, standard output and
+standard error are those of a serial run, in input order (progress on a TTY
+is shown when inputs run one at a time).
 With ``--history``, inputs are scrubbed one after the other
 in the order given, so that each sees the batches of the inputs before it
 (exactly as a serial run or separate runs in that order would).
@@ -91,8 +94,8 @@ def add_parser(subparsers: Any) -> None:
         type=_jobs,
         default=None,
         metavar="N",
-        help="inputs scrubbed in parallel, in N processes (default: the CPU count; "
-        "with --history inputs are scrubbed in order)",
+        help="processes (default: the CPU count): N inputs at a time, or one large "
+        "input split in N shards (with --history inputs are scrubbed in order, unsplit)",
     )
     parser.set_defaults(run=run)
 
@@ -119,13 +122,15 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         return _usage(str(error))
     as_of: dt.date = args.as_of or dt.date.today()
+    cores = args.jobs or os.cpu_count() or 1
+    jobs = min(cores, len(args.inputs))
+    if store is not None:
+        jobs = 1  # each input sees the history of the inputs before it
     options = _Options(
         args.profile, as_of, policy, courses, out_dir,
         compact_json=args.format == "json" and len(args.inputs) > 1,
+        shard_jobs=cores if jobs == 1 and store is None else 1,
     )  # fmt: skip
-    jobs = min(args.jobs or os.cpu_count() or 1, len(args.inputs))
-    if store is not None:
-        jobs = 1  # each input sees the history of the inputs before it
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
     status = EXIT_OK
     reports = 0
@@ -134,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         tasks = []
         for path, stem in zip(args.inputs, stems, strict=True):
             source = path
-            if path == "-" and jobs > 1:
+            if path == "-" and max(jobs, options.shard_jobs) > 1:
                 spool = _spool_stdin()  # workers cannot read our standard input
                 spooled.append(spool)
                 source = spool.name
@@ -169,6 +174,7 @@ class _Options:
     courses: CourseRegistry | None
     out_dir: Path
     compact_json: bool
+    shard_jobs: int = 1  # processes for one input (scrubber.shards)
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,7 @@ def _scrub_one(
                 history=store,
                 progress=progress,
                 compact_json=options.compact_json,
+                jobs=options.shard_jobs,
             )
     except X12InputError as error:
         return _Unusable(str(error), error.position)

@@ -52,6 +52,7 @@ CLAIM_REJECTED = "A3:21"
 CLAIM_ACCEPTED = "A2:20"
 RECEIVED = "A1:19"
 FREE_TEXT_LIMIT = 264
+_CONTROL_LIMIT = 999_999_999
 _LINE_ACTIONS = frozenset({Action.REJECT_CLAIM, Action.REMOVE_LINE, Action.REPAIR})
 
 
@@ -65,6 +66,12 @@ class AckSettings:
 
     now: dt.datetime
     control_start: int = 1
+
+
+def control_after(start: int, used: int) -> int:
+    """The control number that follows ``used`` numbers taken from ``start``
+    (numbers run 1..999999999 and wrap around)."""
+    return (start - 1 + used) % _CONTROL_LIMIT + 1
 
 
 def default_control_start(now: dt.datetime) -> int:
@@ -90,8 +97,14 @@ class Ack277Writer:
     outcomes are held until then); memory is bounded by the largest
     transaction. Same output as :func:`write_277ca`."""
 
-    def __init__(self, settings: AckSettings, write: Callable[[str], object]) -> None:
+    def __init__(
+        self, settings: AckSettings, write: Callable[[str], object], *, continued: bool = False
+    ) -> None:
+        # continued: this output follows 277 text written before (a shard of a
+        # file after the first that acknowledged claims): its first segment
+        # takes the newline prefix like every later one.
         self._writer = _Writer(settings, write)
+        self._writer.started = continued
         self._interchange: Interchange | None = None
         self._group: Group | None = None
         self._transaction: Transaction | None = None
@@ -158,7 +171,7 @@ class _Writer:
         self.settings = settings
         self.parts: list[str] = []
         self._write = write
-        self._started = False  # anything added yet (flushed or not)
+        self.started = False  # anything added yet (flushed or not)
         self.control = settings.control_start
         self.delimiters = Delimiters()
         self.newline = ""
@@ -174,13 +187,13 @@ class _Writer:
         values = list(elements)
         while len(values) > 1 and values[-1] == "":
             values.pop()
-        prefix = self.newline if self._started else ""
-        self._started = True
+        prefix = self.newline if self.started else ""
+        self.started = True
         self.parts.append(prefix + self.delimiters.element.join(values) + self.delimiters.segment)
 
     def _next_control(self) -> int:
         number = self.control
-        self.control = self.control % 999_999_999 + 1
+        self.control = control_after(self.control, 1)
         return number
 
     # Envelopes ---------------------------------------------------------------

@@ -58,6 +58,17 @@ _GROUP_NAMES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ReadOffsets:
+    """Where a piece of an input starts within the whole (the segments, claims
+    and transactions before it), so that positions and ordinals read from
+    the piece are those of the whole input."""
+
+    segments: int = 0
+    claims: int = 0
+    transactions: int = 0
+
+
 @dataclass
 class _TransactionState:
     """What is open while reading one ST-SE."""
@@ -84,7 +95,12 @@ class X12Reader:
     """
 
     def __init__(
-        self, source: Source, name: str | None = None, *, keep_transactions: bool = True
+        self,
+        source: Source,
+        name: str | None = None,
+        *,
+        keep_transactions: bool = True,
+        offsets: ReadOffsets = ReadOffsets(),
     ) -> None:
         self._text = TextSource(source, name)
         self.name = self._text.name
@@ -92,10 +108,10 @@ class X12Reader:
         # Every ST-SE read; a streaming consumer of a large file passes
         # keep_transactions=False so that they are not all kept.
         self.transactions: list[Transaction] = []
-        self.transaction_count = 0
+        self.transaction_count = offsets.transactions
         self._keep_transactions = keep_transactions
-        self.claim_count = 0
-        self._tokenizer = Tokenizer(self._text.chunks(), self.warnings)
+        self.claim_count = offsets.claims
+        self._tokenizer = Tokenizer(self._text.chunks(), self.warnings, offsets.segments)
         self._last: Segment | None = None
 
     @property

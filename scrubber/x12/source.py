@@ -175,6 +175,15 @@ def _strip_bom(head: bytes, encoding: Encoding) -> bytes:
     return head[3:] if encoding.codec == "utf-8" else head[2:]
 
 
+def path_of(source: Source) -> str | None:
+    """The file ``source`` names, when it is a path to a regular file (not
+    ``"-"``, text, bytes or a stream)."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and _is_path(source)):
+        path = os.fspath(source)
+        return path if path != "-" and os.path.isfile(path) else None
+    return None
+
+
 def _is_path(text: str) -> bool:
     """A ``str`` source is a path unless it looks like X12 text.
 

@@ -31,12 +31,14 @@ class Tokenizer:
     and ``warnings`` the defects that did not stop reading.
     """
 
-    def __init__(self, chunks: Iterator[str], warnings: list[InputWarning]) -> None:
+    def __init__(
+        self, chunks: Iterator[str], warnings: list[InputWarning], first_position: int = 0
+    ) -> None:
         self._chunks = chunks
         self.warnings = warnings
         self.delimiters = Delimiters()
         self.trailer = ""
-        self.count = 0
+        self.count = first_position  # segments before the first one read
         self._known_ids: set[str] = set()
 
     def segments(self) -> Iterator[Segment]:

@@ -1,0 +1,99 @@
+"""Report claim entries as streamed JSON text, and the first findings that
+change a claim (what ``scrubber scrub`` lists in its text summary)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from typing import IO, Any
+
+from scrubber.report_json import render_entry
+
+FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
+CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
+_COPY_CHUNK = 1 << 20
+
+
+class EntryRenderer:
+    """Report claim entries as the JSON text they take in the document; keeps
+    the first :data:`FIRST_FINDINGS` findings that change a claim (for the
+    text summary), so memory stays bounded."""
+
+    def __init__(self, out: IO[str], compact: IO[str] | None) -> None:
+        self._out = out
+        self._compact = compact
+        self.count = 0
+        self.first_findings: list[PointedFinding] = []
+
+    @property
+    def compact(self) -> bool:
+        """Whether the one-line form of the entries is written too."""
+        return self._compact is not None
+
+    def add(self, entry: dict[str, Any]) -> None:
+        self._keep_first_findings(entry)
+        if self.count:
+            self._out.write(",\n")
+            if self._compact is not None:
+                self._compact.write(", ")
+        self.count += 1
+        self._out.write(render_entry(entry))
+        if self._compact is not None:
+            self._compact.write(json.dumps(entry, ensure_ascii=False))
+
+    def append(
+        self,
+        count: int,
+        first_findings: list[PointedFinding],
+        entries: IO[str],
+        compact: IO[str] | None,
+    ) -> None:
+        """Take in what another renderer wrote (``count`` entries in
+        ``entries`` and ``compact``, read from their start; its
+        ``first_findings``): the claims that follow this renderer's."""
+        if not count:
+            return
+        for source, target, separator in (
+            (entries, self._out, ",\n"),
+            (compact, self._compact, ", "),
+        ):
+            if source is None or target is None:
+                continue
+            source.seek(0)
+            if self.count:
+                target.write(separator)
+            shutil.copyfileobj(source, target, _COPY_CHUNK)
+        self.count += count
+        room = FIRST_FINDINGS - len(self.first_findings)
+        self.first_findings.extend(first_findings[: max(room, 0)])
+
+    def _keep_first_findings(self, entry: dict[str, Any]) -> None:
+        if entry["status"] == "accepted":
+            return
+        for finding in entry["findings"]:
+            if len(self.first_findings) >= FIRST_FINDINGS:
+                return
+            if finding["action"] in CHANGING_ACTIONS:
+                self.first_findings.append(PointedFinding.of(entry["claim_id"], finding))
+
+
+@dataclass(frozen=True)
+class PointedFinding:
+    """A finding and the claim it points at, for a one-line listing."""
+
+    claim_id: str
+    line: int | None
+    rule: str
+    action: str
+    message: str
+
+    @classmethod
+    def of(cls, claim_id: str, finding: dict[str, Any]) -> PointedFinding:
+        return cls(
+            claim_id, finding["line"], finding["rule"], finding["action"], finding["message"]
+        )
+
+    def __str__(self) -> str:
+        where = self.claim_id if self.line is None else f"{self.claim_id} line {self.line}"
+        return f"{where}: {self.rule} [{self.action}] {self.message}"
