@@ -76,13 +76,13 @@ class ByteRange:
     end: int
 
 
-def plan_shards(path: str, count: int, min_bytes: int = MIN_SHARD_BYTES) -> list[ByteRange]:
+def plan_shards(path: str, count: int, min_bytes: int | None = None) -> list[ByteRange]:
     """Up to ``count`` byte ranges of whole interchanges covering the file
-    ``path``, each about the same size and at least ``min_bytes`` (fewer
-    when cuts cannot be found); an empty list when the file should not be
-    split (see the module docstring)."""
+    ``path``, each about the same size and at least ``min_bytes`` (default
+    :data:`MIN_SHARD_BYTES`; fewer ranges when cuts cannot be found); an
+    empty list when the file should not be split (see the module docstring)."""
     size = os.path.getsize(path)
-    count = min(count, size // max(min_bytes, 1))
+    count = min(count, size // max(MIN_SHARD_BYTES if min_bytes is None else min_bytes, 1))
     if count < 2:
         return []
     with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
