@@ -139,7 +139,8 @@ def _cuts(data: mmap.mmap, size: int, count: int, element: bytes, terminator: by
 class _ShardRead:
     """What pass 1 learnt of one shard."""
 
-    state: CourseState
+    state: CourseState | None  # dropped once merged
+    claims: int
     encoding: Encoding
     segments: int
     transactions: int
@@ -235,7 +236,9 @@ def _merge(reads: list[_ShardRead]) -> CourseState | None:
         return None
     if len({read.encoding.codec for read in reads}) != 1:
         return None
-    state = CourseState.merged([read.state for read in reads])
+    state = CourseState.merged([read.state for read in reads if read.state is not None])
+    for read in reads:
+        read.state = None  # the workers need not inherit the parts too
     return state if state.batch_count else None
 
 
@@ -272,10 +275,11 @@ def _read_shard(index: int) -> _ShardRead:
     try:
         read_facts(reader, state, envelopes.claim)
     except X12InputError:
-        return _ShardRead(CourseState(part=index), Encoding(), 0, 0, 0, failed=True)
+        return _ShardRead(None, 0, Encoding(), 0, 0, 0, failed=True)
     return _ShardRead(
-        state, reader.encoding, reader.segment_count, reader.transaction_count, envelopes.count
-    )
+        state, state.batch_count, reader.encoding, reader.segment_count,
+        reader.transaction_count, envelopes.count,
+    )  # fmt: skip
 
 
 class _EnvelopeCounter:
@@ -305,7 +309,7 @@ def _write_shard(index: int) -> _ShardWritten:
     before = job.reads[:index]
     offsets = ReadOffsets(
         segments=sum(read.segments for read in before),
-        claims=sum(read.state.batch_count for read in before),
+        claims=sum(read.claims for read in before),
         transactions=sum(read.transactions for read in before),
     )
     settings = dataclasses.replace(
@@ -331,7 +335,7 @@ def _write_shard(index: int) -> _ShardWritten:
             entries.add(report.add(outcome))
 
         contexts = subject_contexts(job.engine, job.state, job.engine.registry, job.line_budget)
-        claims = range(offsets.claims, offsets.claims + job.reads[index].state.batch_count)
+        claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
         decide_claims(reader, job.state, contexts, write, claims=claims)
         clean.close()
         ack.close()
