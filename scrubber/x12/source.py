@@ -91,7 +91,8 @@ class TextSource:
                 break
             head += more
         self.encoding = _detect_encoding(head)
-        decoder = _IncrementalText(self.encoding.codec)
+        # A UTF-8 BOM declares UTF-8: no fall-back to Latin-1 then.
+        decoder = _IncrementalText(self.encoding.codec, fallback=not self.encoding.bom)
         first = decoder.feed(_strip_bom(head, self.encoding))
         self._note_codec(decoder)
         if first:
@@ -118,8 +119,9 @@ class _IncrementalText:
     """UTF-8/UTF-16 incremental decoding that falls back to Latin-1 when the
     input turns out not to be UTF-8 (Latin-1 never fails and round-trips)."""
 
-    def __init__(self, codec: str) -> None:
+    def __init__(self, codec: str, fallback: bool = True) -> None:
         self.codec = codec
+        self._fallback = fallback
         self._decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         self._multibyte_seen = False
 
@@ -129,9 +131,15 @@ class _IncrementalText:
         except UnicodeDecodeError as exc:
             if self.codec != "utf-8":
                 raise X12InputError(f"input is not valid {self.codec}: {exc.reason}") from None
-            if self._multibyte_seen:
-                # Earlier text was decoded as multi-byte UTF-8: re-encoding it as
-                # Latin-1 would change those bytes, so the input cannot round-trip.
+            if not self._fallback:
+                raise X12InputError(
+                    "input starts with a UTF-8 byte order mark but holds bytes that are "
+                    f"not UTF-8 ({exc.reason}): save it in one encoding"
+                ) from None
+            if self._multibyte_seen or not exc.object[: exc.start].isascii():
+                # Earlier text (in an earlier block, or in this one before the
+                # bad byte) is multi-byte UTF-8: decoded as Latin-1 it would not
+                # be the same text, so the input mixes encodings.
                 raise X12InputError(
                     "input mixes UTF-8 characters with bytes that are not UTF-8: "
                     "save it in one encoding"

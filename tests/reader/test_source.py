@@ -126,3 +126,22 @@ def test_ascii_then_non_utf8_byte_falls_back_to_latin1() -> None:
     text = "".join(source.chunks())
     assert source.encoding.codec == "latin-1"
     assert source.encoding.encode(text) == data
+
+
+@pytest.mark.parametrize("gap", [0, 10, 3 << 20], ids=["same-byte-run", "same-chunk", "later-chunk"])
+def test_mixed_encodings_are_refused_wherever_the_chunks_fall(gap: int) -> None:
+    """UTF-8 characters, then a byte that is not UTF-8: refused whether the
+    stray byte falls in the same read chunk as the UTF-8 text or a later one."""
+    data = "ISA*é ".encode() + b"x" * gap + b"\xe9 tail"
+    source = TextSource(io.BytesIO(data))
+    with pytest.raises(X12InputError, match="mixes UTF-8"):
+        "".join(source.chunks())
+
+
+def test_utf8_bom_then_non_utf8_byte_is_refused() -> None:
+    """A UTF-8 byte order mark declares UTF-8; a Latin-1 byte later is an
+    error naming the mark (not a fall-back that could not be written back)."""
+    data = b"\xef\xbb\xbf" + TEXT.encode().replace(b"ACME", b"AC\xc9ME", 1)
+    assert data != b"\xef\xbb\xbf" + TEXT.encode()
+    error = read_error(data)
+    assert "byte order mark" in str(error)
