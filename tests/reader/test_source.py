@@ -128,7 +128,7 @@ def test_ascii_then_non_utf8_byte_falls_back_to_latin1() -> None:
     assert source.encoding.encode(text) == data
 
 
-@pytest.mark.parametrize("gap", [0, 10, 3 << 20], ids=["same-byte-run", "same-chunk", "later-chunk"])
+@pytest.mark.parametrize("gap", [0, 10, 3 << 20], ids=["adjacent", "same-chunk", "later-chunk"])
 def test_mixed_encodings_are_refused_wherever_the_chunks_fall(gap: int) -> None:
     """UTF-8 characters, then a byte that is not UTF-8: refused whether the
     stray byte falls in the same read chunk as the UTF-8 text or a later one."""
