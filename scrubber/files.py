@@ -69,9 +69,9 @@ def scrub_to_files(
     each streamed to a temporary file and renamed into place together (see
     :class:`~scrubber.outputs.OutputSet`). With ``compact_json`` the report is
     also written as one JSON line to a temporary file (``compact_json`` of the
-    result; the caller deletes it). With ``jobs`` > 1 a large file without a
-    history store is scrubbed in that many processes (:mod:`scrubber.shards`;
-    the outputs are the same)."""
+    result; the caller deletes it). With ``jobs`` > 1 a large file is
+    scrubbed in that many processes (:mod:`scrubber.shards`; the outputs,
+    and what a history store records, are the same)."""
     clean_path = out_dir / f"{stem}.clean.x12"
     ack_path = out_dir / f"{stem}.277ca.x12"
     report_path = out_dir / f"{stem}.report.json"
@@ -128,10 +128,9 @@ def _sharded(
     run: _Run, clean: BinaryIO, ack: BinaryIO, renderer: EntryRenderer
 ) -> PipelineResult | None:
     """The scrub on ``run.jobs`` cores when the input is a file worth
-    splitting and no history store is used (see :mod:`scrubber.shards`),
-    else ``None`` (nothing written)."""
+    splitting (see :mod:`scrubber.shards`), else ``None`` (nothing written)."""
     path = run.source.path
-    if run.jobs < 2 or run.history is not None or path is None:
+    if run.jobs < 2 or path is None:
         return None
     ranges = plan_shards(path, run.jobs)
     if not ranges:
@@ -139,7 +138,7 @@ def _sharded(
     return run_sharded(
         path, run.source.name, ranges, run.engine,
         ack_settings=run.ack_settings, clean=clean, ack=ack, entries=renderer,
-        line_budget=run.line_budget, progress=run.progress,
+        line_budget=run.line_budget, history=run.history, progress=run.progress,
     )  # fmt: skip
 
 

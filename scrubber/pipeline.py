@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["PipelineResult", "ProgressFn", "ReplayableSource", "report_name", "run_pipeline"]
 
 ProgressFn = Callable[[str, int, int], None]
-_SecondPass = Callable[[CourseRegistry], tuple["PipelineResult", list[Any]]]
+SecondPass = Callable[[CourseRegistry], tuple["PipelineResult", list[Any]]]
 NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
 
 
@@ -88,7 +88,7 @@ def run_pipeline(
     """Scrub ``source`` in two passes (see the module docstring).
     ``on_encoding`` learns the input's encoding after pass 1, before the
     writers write anything."""
-    keep_batch = history is not None and not _is_facts(history)
+    keep_batch = keeps_batch_of(history)
     state, batch, encoding = _first_pass(source, keep_batch, progress)
     if on_encoding is not None:
         on_encoding(encoding)
@@ -99,7 +99,7 @@ def run_pipeline(
             clean_write, ack_write, on_entry, progress, line_budget, keep_batch,
         )  # fmt: skip
 
-    result = _with_history(history, batch, source.name, engine, state, second_pass)
+    result = with_history(history, batch, source.name, engine, state, second_pass)
     summary = result.report.summary()
     get_logger("scrubber.pipeline").info(
         "scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
@@ -155,19 +155,19 @@ def read_facts(
             progress("read", seq + 1, 0)
 
 
-def _with_history(
+def with_history(
     history: History,
     batch: list[BatchClaim],
     name: str,
     engine: Engine,
     state: CourseState,
-    second_pass: _SecondPass,
+    second_pass: SecondPass,
 ) -> PipelineResult:
     """Run pass 2 with ``history``: none, prior claims' facts, or a store (an
     open one, or a URL opened and closed here)."""
     if history is None:
         return second_pass(engine.registry)[0]
-    if _is_facts(history):
+    if not keeps_batch_of(history):
         state.add_history(history)  # type: ignore[arg-type]
         return second_pass(engine.registry)[0]
     # Imported here: SQLAlchemy is only loaded when a store is used.
@@ -186,7 +186,7 @@ def _with_store(
     name: str,
     engine: Engine,
     state: CourseState,
-    second_pass: _SecondPass,
+    second_pass: SecondPass,
 ) -> PipelineResult:
     """Decide with the store's history (as :mod:`scrubber.history.decide` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
@@ -319,10 +319,14 @@ def _changed(total: int) -> X12InputError:
     )
 
 
-def _is_facts(history: object) -> bool:
+def keeps_batch_of(history: History) -> bool:
+    """Whether ``history`` is a store (or its URL), which records the batch's
+    claims: pass 1 must then keep them."""
+    if history is None:
+        return False
     from scrubber.history import HistoryStore
 
-    return history is not None and not isinstance(history, str | HistoryStore)
+    return isinstance(history, str | HistoryStore)
 
 
 def report_name(name: str) -> str:

@@ -18,8 +18,11 @@ reader is told where a shard starts, so positions, ordinals and 277CA
 control numbers are the whole file's). Whenever that cannot be had cheaply
 (no ``fork``; a file too small to split; UTF-16 input or a whitespace
 segment terminator; shards that decode differently; any input error in
-pass 1) :func:`run_sharded` returns ``None`` before writing anything, and
-the caller runs the serial pipeline, which reports errors as always.
+pass 1) :func:`run_sharded` returns ``None`` before writing anything (and
+before a history store is opened), and the caller runs the serial
+pipeline, which reports errors as always. With a history store the file is
+one batch, as in a serial run: its claims are kept for the store and the
+workers return their decisions.
 Memory: each process holds the merged state (shared copy-on-write at
 first) and its shard's subjects in flight.
 """
@@ -39,7 +42,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 from scrubber.course_state import CourseState
 from scrubber.entries import EntryRenderer, PointedFinding
@@ -51,16 +54,24 @@ from scrubber.pipeline import (
     PipelineResult,
     ProgressFn,
     decide_claims,
+    keeps_batch_of,
     read_facts,
     subject_contexts,
+    with_history,
 )
 from scrubber.report import ReportBuilder
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
+from scrubber.rules.registry import CourseRegistry
 from scrubber.x12.ack277 import Ack277Writer, AckSettings, control_after
 from scrubber.x12.clean837 import Clean837Writer
 from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
+
+if TYPE_CHECKING:
+    from scrubber.findings import ClaimDecision
+    from scrubber.history.records import BatchClaim
+    from scrubber.pipeline import History
 
 #: Below this many bytes a shard's process start and merge cost more than
 #: splitting saves.
@@ -145,6 +156,7 @@ class _ShardRead:
     segments: int
     transactions: int
     envelopes: int  # 277CA interchanges + groups its claims open (control numbers used)
+    payer_numbers: list[str] = field(default_factory=list)  # REF*F8 a claim, for a store
     failed: bool = False
 
 
@@ -160,6 +172,7 @@ class _ShardWritten:
     builds: int
     entry_count: int
     first_findings: list[PointedFinding]
+    decisions: list[ClaimDecision]  # for a history store only
 
 
 @dataclass
@@ -174,8 +187,10 @@ class _Job:
     compact: bool
     line_budget: int
     ack_settings: AckSettings
+    keep_batch: bool = False  # a history store records the batch
     state: CourseState | None = None
     reads: list[_ShardRead] = field(default_factory=list)
+    registry: CourseRegistry | None = None
 
 
 _job: _Job | None = None
@@ -192,41 +207,78 @@ def run_sharded(
     ack: BinaryIO,
     entries: EntryRenderer,
     line_budget: int,
+    history: History = None,
     progress: ProgressFn | None = None,
 ) -> PipelineResult | None:
     """Scrub the file ``path`` in the shards ``ranges`` (see the module
     docstring): the cleaned 837 goes to ``clean`` (nothing when no claim is
-    kept), the 277CA to ``ack``, the report entries to ``entries``. ``None``
-    (and nothing written) when the serial pipeline must run instead."""
+    kept), the 277CA to ``ack``, the report entries to ``entries``; with a
+    ``history`` as :func:`scrubber.pipeline.run_pipeline` takes it (a store
+    locks, loads and records the whole file as one batch). ``None`` (and
+    nothing written) when the serial pipeline must run instead."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     global _job
     with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
-        compact = entries.compact
-        job = _Job(path, name, ranges, engine, Path(workdir), compact, line_budget, ack_settings)
+        job = _Job(
+            path, name, ranges, engine, Path(workdir), entries.compact, line_budget,
+            ack_settings, keep_batch=keeps_batch_of(history),
+        )  # fmt: skip
         _job = job
         try:
-            reads = list(_in_workers(len(ranges), _read_shard, progress, "read"))
-            merged = _merge(reads)
-            if merged is None:
+            reads = list(_in_workers(len(ranges), _read_shard))
+            _report_progress(progress, "read", reads, len(reads))
+            state = _merge(reads)
+            if state is None:
                 return None
-            job.state, job.reads = merged, reads
-            written = list(_in_workers(len(ranges), _write_shard, progress, "decide"))
+            batch = _batch_claims(state, reads) if job.keep_batch else []
+            job.state, job.reads = state, reads
+
+            def second_pass(registry: CourseRegistry) -> tuple[PipelineResult, list[Any]]:
+                job.registry = registry
+                written = []
+                for index, part in enumerate(_in_workers(len(ranges), _write_shard)):
+                    written.append(part)
+                    _report_progress(progress, "decide", reads, index + 1)
+                result = _join(job, reads, written, clean, ack, entries)
+                return result, [d for part in written for d in part.decisions]
+
+            return with_history(history, batch, name, engine, state, second_pass)
         finally:
             _job = None
-        return _join(job, reads, written, clean, ack, entries)
 
 
-def _in_workers(
-    count: int, work: Callable[[int], Any], progress: ProgressFn | None, stage: str
-) -> Iterator[Any]:
+def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
     """``work(0) ... work(count - 1)`` in ``count`` forked processes, in order."""
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(count, mp_context=context) as pool:
-        for index, result in enumerate(pool.map(work, range(count))):
-            if progress:
-                progress(stage, index + 1, count)
-            yield result
+        yield from pool.map(work, range(count))
+
+
+def _report_progress(
+    progress: ProgressFn | None, stage: str, reads: list[_ShardRead], shards_done: int
+) -> None:
+    if progress:
+        total = sum(read.claims for read in reads)
+        done = sum(read.claims for read in reads[:shards_done])
+        progress(stage, done, total if stage == "decide" else 0)
+
+
+def _batch_claims(state: CourseState, reads: list[_ShardRead]) -> list[BatchClaim]:
+    """The batch's claims in input order, as a history store records them:
+    facts (with the whole file's ``seq``) from the merged state."""
+    from scrubber.history.records import BatchClaim
+
+    by_seq: list[ClaimFacts | None] = [None] * state.batch_count
+    for subject in range(state.subject_count):
+        for seq, facts in state.facts_and_batch(subject)[1].items():
+            by_seq[seq] = facts
+    numbers = [number for read in reads for number in read.payer_numbers]
+    return [
+        BatchClaim(facts, number)
+        for facts, number in zip(by_seq, numbers, strict=True)
+        if facts is not None
+    ]
 
 
 def _merge(reads: list[_ShardRead]) -> CourseState | None:
@@ -271,26 +323,31 @@ def _read_shard(index: int) -> _ShardRead:
     job = _current_job()
     reader = X12Reader(_open_range(job.path, job.ranges[index]), job.name, keep_transactions=False)
     state = CourseState(part=index)
-    envelopes = _EnvelopeCounter()
+    envelopes = _EnvelopeCounter(job.keep_batch)
     try:
         read_facts(reader, state, envelopes.claim)
     except X12InputError:
         return _ShardRead(None, 0, Encoding(), 0, 0, 0, failed=True)
     return _ShardRead(
         state, state.batch_count, reader.encoding, reader.segment_count,
-        reader.transaction_count, envelopes.count,
+        reader.transaction_count, envelopes.count, envelopes.payer_numbers,
     )  # fmt: skip
 
 
 class _EnvelopeCounter:
-    """Counts the interchanges and groups that hold claims: the 277CA opens
-    one envelope (one control number) for each."""
+    """Counts the interchanges and groups that hold claims (the 277CA opens
+    one envelope, one control number, for each); with ``keep_batch`` keeps
+    each claim's REF*F8 (what a history store records besides the facts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_batch: bool) -> None:
         self.count = 0
+        self.payer_numbers: list[str] = []
+        self._keep_batch = keep_batch
         self._group: Group | None = None
 
     def claim(self, claim: Claim, facts: ClaimFacts) -> None:
+        if self._keep_batch:
+            self.payer_numbers.append(claim.payer_claim_number.strip())
         group = claim.transaction.group
         if group is self._group:
             return
@@ -334,14 +391,17 @@ def _write_shard(index: int) -> _ShardWritten:
             ack.add(outcome)
             entries.add(report.add(outcome))
 
-        contexts = subject_contexts(job.engine, job.state, job.engine.registry, job.line_budget)
+        registry = job.registry or job.engine.registry
+        contexts = subject_contexts(job.engine, job.state, registry, job.line_budget)
         claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
-        decide_claims(reader, job.state, contexts, write, claims=claims)
+        decisions = decide_claims(
+            reader, job.state, contexts, write, keep_decisions=job.keep_batch, claims=claims
+        )
         clean.close()
         ack.close()
     return _ShardWritten(
         report, reader.warnings, clean.kept, reader.trailer, reader.segment_count,
-        contexts.builds, entries.count, entries.first_findings,
+        contexts.builds, entries.count, entries.first_findings, decisions,
     )  # fmt: skip
 
 

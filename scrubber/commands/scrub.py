@@ -14,9 +14,10 @@ shards at interchange boundaries, scrubbed in N processes
 (:mod:`scrubber.shards`). Either way the outputs, standard output and
 standard error are those of a serial run, in input order (progress on a TTY
 is shown when inputs run one at a time).
-With ``--history``, inputs are scrubbed one after the other
-in the order given, so that each sees the batches of the inputs before it
-(exactly as a serial run or separate runs in that order would).
+With ``--history``, inputs are scrubbed one after the other in the order
+given, so that each sees the batches of the inputs before it (exactly as a
+serial run or separate runs in that order would); each large one is still
+split into N shards.
 
 Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline`):
 memory stays bounded however large the file; standard input is spooled to
@@ -95,7 +96,7 @@ def add_parser(subparsers: Any) -> None:
         default=None,
         metavar="N",
         help="processes (default: the CPU count): N inputs at a time, or one large "
-        "input split in N shards (with --history inputs are scrubbed in order, unsplit)",
+        "input split in N shards (with --history inputs are scrubbed one after the other)",
     )
     parser.set_defaults(run=run)
 
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     options = _Options(
         args.profile, as_of, policy, courses, out_dir,
         compact_json=args.format == "json" and len(args.inputs) > 1,
-        shard_jobs=cores if jobs == 1 and store is None else 1,
+        shard_jobs=cores if jobs == 1 else 1,
     )  # fmt: skip
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
     status = EXIT_OK

@@ -692,27 +692,49 @@ def test_a_value_that_mimics_an_interchange_end_falls_back(
 # 4. A Latin-1 byte in one shard only -----------------------------------------------------
 
 
-LATIN_1_FILES: dict[str, Callable[[int], str]] = {
-    "second-shard-only": lambda i: "JOS\xe9" if i == 10 else "DOE",
-    "utf-8-first-shard": lambda i: "M\xdcLLER" if i < 2 else ("JOS\xe9" if i == 10 else "DOE"),
-}
+def _latin_1_second_shard(tmp_path: Path, first_names: str) -> Path:
+    """The course file with a Latin-1 byte (a name ``JOS\xe9``) in the
+    second shard only; the first shard's names are ``first_names``."""
+    names = {"ascii": "DOE", "utf-8": "M\xdcLLER"}
 
+    def name(index: int) -> str:
+        return "JOS\xe9" if index == 10 else (names[first_names] if index < 2 else "DOE")
 
-@pytest.mark.parametrize("layout", sorted(LATIN_1_FILES))
-def test_latin_1_byte_in_the_second_shard_only(
-    tmp_path: Path, engine: Engine, small_shards: None, layout: str
-) -> None:
-    """A Latin-1 byte (a name ``JOS\\xe9``) in the second shard only (the
-    first all ASCII, or with UTF-8 names): the serial reader decodes the file
-    as Latin-1; the shards would decode differently, so the serial pipeline
-    runs and the outputs are its bytes (the byte kept as it was)."""
-    text = _course_text(name=LATIN_1_FILES[layout])
-    data = text.encode().replace("JOS\xe9".encode(), b"JOS\xe9")
+    data = _course_text(name=name).encode().replace("JOS\xe9".encode(), b"JOS\xe9")
     path = _write(tmp_path / "in.x12", data)
     ranges = plan_shards(str(path), 2)
     assert b"\xe9" not in data[: ranges[0].end] and b"\xe9" in data[ranges[1].start :]
+    return path
+
+
+def test_latin_1_byte_in_the_second_shard_only(
+    tmp_path: Path, engine: Engine, small_shards: None
+) -> None:
+    """After an all-ASCII first shard, a Latin-1 byte in the second: the
+    serial reader decodes the file as Latin-1; the shards would decode
+    differently, so the serial pipeline runs and the outputs are its bytes
+    (the byte kept as it was)."""
+    path = _latin_1_second_shard(tmp_path, "ascii")
     runs = _assert_jobs_agree(path, tmp_path, engine, jobs=(2,), sharded=False)
     assert b"NM1*IL*1*JOS\xe9*" in runs[1].files["clean.x12"]
+
+
+def test_utf_8_then_latin_1_is_refused_as_serially(
+    tmp_path: Path, engine: Engine, small_shards: None
+) -> None:
+    """UTF-8 names in the first shard and a Latin-1 byte in the second: the
+    file mixes encodings, refused alike by the serial run and with jobs=2
+    (nothing written)."""
+    path = _latin_1_second_shard(tmp_path, "utf-8")
+    errors = []
+    for jobs in (1, 2):
+        out = tmp_path / f"j{jobs}"
+        out.mkdir()
+        with ReplayableSource(str(path), str(path)) as source, pytest.raises(X12InputError) as info:
+            scrub_to_files(source, engine, out, "S", ack_settings=ACK, jobs=jobs)
+        errors.append(str(info.value))
+        assert list(out.iterdir()) == []
+    assert errors[0] == errors[1] and "mixes UTF-8" in errors[0]
 
 
 # 5. The command line ---------------------------------------------------------------------
