@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import time
 
 import pytest
 
-from scrubber import progress as progress_module
 from scrubber.progress import Progress
 
 
@@ -18,7 +18,7 @@ class _Terminal(io.StringIO):
 
 def test_draws_on_a_terminal_and_erases_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = itertools.count(start=100.0, step=1.0)  # each reading one second later
-    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
     terminal = _Terminal()
     progress = Progress(2, terminal, delay=0)
     progress.start_input("/a/very/long/directory/name/that/would/not/fit/batch-0001.x12")

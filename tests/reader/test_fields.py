@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.model import Attachment, ClaimKind, DateRange, Delimiters, Diagnosis, Person
+from scrubber.model import Attachment, Claim, ClaimKind, DateRange, Delimiters, Diagnosis, Person
 from scrubber.testing import ClaimSpec, EnvelopeSpec, LineSpec, PatientSpec, build_837
 from tests.corpus import require_corpus
 from tests.reader.helpers import read
@@ -54,7 +54,7 @@ FULL_CLAIM = ClaimSpec(
 
 
 @pytest.fixture(params=[ClaimKind.PROFESSIONAL, ClaimKind.INSTITUTIONAL])
-def full(request: pytest.FixtureRequest) -> tuple[ClaimKind, object]:
+def full(request: pytest.FixtureRequest) -> tuple[ClaimKind, Claim]:
     kind = request.param
     delimiters = Delimiters("|", ">", "!", "~")
     text = build_837([FULL_CLAIM], kind, EnvelopeSpec(delimiters=delimiters, newline=""))
@@ -64,7 +64,7 @@ def full(request: pytest.FixtureRequest) -> tuple[ClaimKind, object]:
     return kind, claim
 
 
-def test_claim_fields(full: tuple[ClaimKind, object]) -> None:
+def test_claim_fields(full: tuple[ClaimKind, Claim]) -> None:
     kind, claim = full
     professional = kind is ClaimKind.PROFESSIONAL
     assert claim.kind is kind
@@ -104,7 +104,7 @@ def test_claim_fields(full: tuple[ClaimKind, object]) -> None:
     assert claim.transaction.group.interchange.usage == "T"
 
 
-def test_line_fields(full: tuple[ClaimKind, object]) -> None:
+def test_line_fields(full: tuple[ClaimKind, Claim]) -> None:
     kind, claim = full
     professional = kind is ClaimKind.PROFESSIONAL
     first, second = claim.lines

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from scrubber.model import ClaimKind, Delimiters
-from scrubber.testing import EnvelopeSpec, GroupSpec, build_interchange
+from scrubber.testing import ClaimSpec, EnvelopeSpec, GroupSpec, build_interchange
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import TextSource
 from scrubber.x12.tokenizer import Tokenizer
@@ -187,7 +187,7 @@ def test_multiple_interchanges_groups_and_transactions() -> None:
     assert summary(claims[6:]) == [(f"Z{s[0]}", *s[1:]) for s in summary(claims_p)]
 
 
-def _specs(prefix: str = "") -> list[object]:
+def _specs(prefix: str = "") -> list[ClaimSpec]:
     return [replace(c, claim_id=prefix + c.claim_id) for c in course_claims()]
 
 

@@ -21,7 +21,7 @@ def weekly_claims(
             lines.append(line("77412", days[number - 1]))
             if number in ports:
                 lines.append(line("77417", days[number - 1]))
-        claims.append(P(f"{prefix}{start // 5 + 1}", *lines, **kw))  # type: ignore[arg-type]
+        claims.append(P(f"{prefix}{start // 5 + 1}", *lines, **kw))
     return claims
 
 
