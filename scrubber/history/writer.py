@@ -1,10 +1,16 @@
 """The bulk writer behind :meth:`HistoryBatch.record`.
 
-:meth:`Writer.write` decides, claim by claim in batch order, what changes:
-in memory, from the rows loaded under lock. A claim stored exactly so is left
-alone; a claim replaces the stored claims with its CLM01 or its REF*F8
-payer claim number; a void (CLM05-3 = 8) deletes them and stores nothing.
-:meth:`Writer.finish` then writes it all in a few bulk statements.
+:meth:`Writer.write` decides, claim by claim in batch order, what changes,
+from the rows loaded under lock. A claim stored exactly so is left alone; a
+claim replaces the stored claims with its CLM01 or its REF*F8 payer claim
+number; a void (CLM05-3 = 8) deletes them and stores nothing.
+
+Changes are written in bulk statements every :data:`CHUNK` new claims (and
+by :meth:`Writer.finish`): deletions first, then insertions, so a
+replacement never meets the row it replaces. Only the rows of the chunk in
+hand are held, so a batch of any size is recorded in bounded memory. A claim
+of this batch already written and replaced later in the same batch is
+deleted again. When nothing changes nothing is written, no batch row either.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from scrubber.history.rows import claim_digest, claim_values, line_values
 
 @dataclass(slots=True, eq=False)
 class Entry:
-    """A claim row of the batch's subjects: stored (``row_id``) or to insert."""
+    """A claim row of the batch's subjects: stored (``row_id``) or to insert
+    (``values`` and ``lines``, dropped once written)."""
 
     subject_id: int
     claim_id: str
@@ -59,7 +66,8 @@ class Writer:
         self._by_claim: dict[tuple[int, str], Entry] = {}
         self._by_pcn: dict[tuple[int, str], list[Entry]] = {}
         self._delete: list[int] = []
-        self._insert: list[Entry] = []
+        self._pending: list[Entry] = []  # new claims not yet written
+        self._seq = 0  # batch_seq of the last claim row written
         for claim in stored:
             self._index(
                 Entry(
@@ -95,22 +103,40 @@ class Writer:
             lines=rows,
         )
         self._index(entry)
-        self._insert.append(entry)
+        self._pending.append(entry)
         self.recorded += 1
         self.lines += len(rows)
+        if len(self._pending) >= CHUNK:
+            self._flush()
 
     def finish(self) -> None:
-        """Write what :meth:`write` decided: deletions, then insertions.
-        When nothing changed, nothing is written (no batch row either)."""
-        inserts = [entry for entry in self._insert if entry.alive]
+        """Write what is left, and the batch row's claim count."""
+        self._flush()
+        if self.batch_id is not None:
+            claims, batches = schema.claims, schema.batches
+            stored = (
+                sa.select(sa.func.count())
+                .select_from(claims)
+                .where(claims.c.batch_id == self.batch_id)
+                .scalar_subquery()
+            )
+            self.conn.execute(
+                batches.update().where(batches.c.id == self.batch_id).values(claims=stored)
+            )
+
+    def _flush(self) -> None:
+        """Deletions, then the pending claims (see the module docstring)."""
+        inserts = [entry for entry in self._pending if entry.alive]
+        self._pending = []
         if not self._delete and not inserts:
             return
         self._delete_claims()
-        self.batch_id = self.conn.execute(
-            schema.batches.insert()
-            .values(source=self.source, recorded_at=_now(), claims=len(inserts))
-            .returning(schema.batches.c.id)
-        ).scalar_one()
+        if self.batch_id is None:
+            self.batch_id = self.conn.execute(
+                schema.batches.insert()
+                .values(source=self.source, recorded_at=_now(), claims=0)
+                .returning(schema.batches.c.id)
+            ).scalar_one()
         if inserts:
             self._insert_claims(inserts, self.batch_id)
 
@@ -147,13 +173,15 @@ class Writer:
             chunk = self._delete[start : start + CHUNK]
             self.conn.execute(lines.delete().where(lines.c.claim_row.in_(chunk)))
             self.conn.execute(claims.delete().where(claims.c.id.in_(chunk)))
+        self._delete = []
 
     def _insert_claims(self, inserts: list[Entry], batch_id: int) -> None:
         claims = schema.claims
         params = [
             {**(entry.values or {}), "batch_id": batch_id, "batch_seq": seq}
-            for seq, entry in enumerate(inserts, start=1)
+            for seq, entry in enumerate(inserts, start=self._seq + 1)
         ]
+        self._seq += len(inserts)
         ids = (
             self.conn.execute(
                 claims.insert().returning(claims.c.id, sort_by_parameter_order=True), params
@@ -168,6 +196,8 @@ class Writer:
         ]
         if line_params:
             self.conn.execute(schema.lines.insert(), line_params)
+        for entry, claim_row in zip(inserts, ids, strict=True):
+            entry.row_id, entry.values, entry.lines = claim_row, None, None
 
 
 def _now() -> str:

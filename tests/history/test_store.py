@@ -14,6 +14,7 @@ from scrubber.history import HistoryKey, HistoryKeyError, HistoryStoreError, ope
 from scrubber.history import schema as history_schema
 from scrubber.history.decide import decide_with_history
 from scrubber.history.migrations import LATEST
+from scrubber.history.queries import CHUNK
 from scrubber.rules import Engine, facts_of
 from scrubber.rules.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec, LineSpec, PatientSpec
@@ -87,6 +88,58 @@ def test_replacement_replaces_what_the_original_contributed(store_url: str) -> N
     _, summary = scrub(store_url, [again])
     assert summary.replaced == 1
     assert _counts(store_url)["claims"] == counts["claims"]
+
+
+def _large_batch() -> list[ClaimSpec]:
+    """Whole courses of several patients: more claims than one bulk chunk."""
+    patients = CHUNK // 25 + 2
+    specs = [
+        claim
+        for number in range(patients)
+        for claim in course_specs(f"MBR{number:04d}", prefix=f"P{number}-")
+    ]
+    assert len(specs) > CHUNK
+    return specs
+
+
+def test_a_batch_larger_than_a_chunk_is_stored_once(store_url: str) -> None:
+    """Written chunk by chunk, every claim is stored, the batch row counts
+    them, and the same batch again changes nothing."""
+    specs = _large_batch()
+    _, summary = scrub(store_url, specs)
+    assert summary.recorded == len(specs)
+    rows = dump(store_url)
+    assert len(rows["claims"]) == len(specs)
+    [batch] = rows["batches"]
+    assert batch[list(history_schema.batches.c.keys()).index("claims")] == len(specs)
+    _, again = scrub(store_url, specs)
+    assert again.batch_id is None and again.unchanged == len(specs)
+    assert dump(store_url) == rows
+
+
+def test_replacement_and_void_after_a_chunk_was_written(store_url: str) -> None:
+    """An original early in a large batch and, after the first chunk was
+    written, its replacement (7) and a void (8) of another original (same
+    CLM01s): the written originals are deleted again, as if the batch had
+    been written at once; the batch row counts what is stored."""
+    specs = _large_batch()
+    replaced, voided = specs[1], specs[2]
+    tail = [
+        dataclasses.replace(replaced, frequency_code="7", lines=replaced.lines[:1]),
+        dataclasses.replace(voided, frequency_code="8"),
+    ]
+    _, summary = scrub(store_url, [*specs, *tail])
+    assert summary.replaced == 1 and summary.voided == 1
+    assert summary.recorded == len(specs) + 1
+    rows = dump(store_url)
+    assert len(rows["claims"]) == len(specs) - 1
+    [batch] = rows["batches"]
+    assert batch[list(history_schema.batches.c.keys()).index("claims")] == len(specs) - 1
+    claims = history_schema.claims.c
+    stored = {row[list(claims.keys()).index("claim_id")]: row for row in rows["claims"]}
+    assert voided.claim_id not in stored
+    frequency = list(claims.keys()).index("frequency_code")
+    assert stored[replaced.claim_id][frequency] == "7"
 
 
 def test_void_removes_what_the_original_contributed(store_url: str) -> None:
