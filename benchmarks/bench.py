@@ -8,7 +8,7 @@
    practices, five to ten lines a claim).
 2. ``scrubber scrub FILE`` end to end in a child process (both passes,
    the rules, all three outputs written) on all cores (``-j`` = CPU count:
-   the file is split in shards, see ``scrubber/shards.py``) and with
+   the file is split in shards, see ``scrubber/shards/``) and with
    ``-j 1``: claims/s, segments/s, MB/s, and the peak RSS of the largest
    process (``wait4`` rusage, which covers the workers it waited for).
 3. pyx12 ``X12ContextReader`` merely reading (2300 loop trees): it runs

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.shards
+import scrubber.shards.plan
 from scrubber.api import make_engine
 from scrubber.files import FilesResult, scrub_to_files
 from scrubber.history import open_store
@@ -33,7 +33,7 @@ def _key(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any file of two interchanges or more is worth splitting."""
-    monkeypatch.setattr(scrubber.shards, "MIN_SHARD_BYTES", 1)
+    monkeypatch.setattr(scrubber.shards.plan, "MIN_SHARD_BYTES", 1)
 
 
 def _courses() -> list[ClaimSpec]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.shards
+import scrubber.shards.plan
 from scrubber.api import make_engine
 from scrubber.course_state import CourseState
 from scrubber.errors import X12InputError
@@ -80,7 +80,7 @@ def engine() -> Engine:
 @pytest.fixture
 def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any file of two interchanges or more is worth splitting."""
-    monkeypatch.setattr(scrubber.shards, "MIN_SHARD_BYTES", 1)
+    monkeypatch.setattr(scrubber.shards.plan, "MIN_SHARD_BYTES", 1)
 
 
 # Inputs ----------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def test_plan_honours_min_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert len(plan_shards(str(path), 4, min_bytes=size // 2)) == 2
     assert len(plan_shards(str(path), 8, min_bytes=size // 3)) == 3
     assert plan_shards(str(path), 4) == []
-    monkeypatch.setattr(scrubber.shards, "MIN_SHARD_BYTES", size // 4)
+    monkeypatch.setattr(scrubber.shards.plan, "MIN_SHARD_BYTES", size // 4)
     assert len(plan_shards(str(path), 4)) == 4
     assert plan_shards(str(path), 1, min_bytes=1) == []
 
@@ -654,15 +654,22 @@ def test_input_errors_are_reported_as_serially(
     segment position) with jobs=2, and no output file is left."""
     path = _write(tmp_path / "in.x12", ERROR_FILES[layout]())
     assert len(plan_shards(str(path), 2)) == 2
+    serial, sharded = _errors(path, tmp_path, engine)
+    assert (str(sharded), sharded.position) == (str(serial), serial.position)
+
+
+def _errors(path: Path, tmp_path: Path, engine: Engine) -> tuple[X12InputError, X12InputError]:
+    """The X12InputError of a serial run of ``path`` and of one with jobs=2;
+    neither leaves a file in its output directory."""
     errors = []
     for jobs in (1, 2):
         out = tmp_path / f"j{jobs}"
         out.mkdir()
         with ReplayableSource(str(path), str(path)) as source, pytest.raises(X12InputError) as info:
             scrub_to_files(source, engine, out, "S", ack_settings=ACK, jobs=jobs)
-        errors.append((str(info.value), info.value.position))
+        errors.append(info.value)
         assert list(out.iterdir()) == []
-    assert errors[0] == errors[1]
+    return errors[0], errors[1]
 
 
 def test_a_value_that_mimics_an_interchange_end_falls_back(
@@ -726,15 +733,8 @@ def test_utf_8_then_latin_1_is_refused_as_serially(
     file mixes encodings, refused alike by the serial run and with jobs=2
     (nothing written)."""
     path = _latin_1_second_shard(tmp_path, "utf-8")
-    errors = []
-    for jobs in (1, 2):
-        out = tmp_path / f"j{jobs}"
-        out.mkdir()
-        with ReplayableSource(str(path), str(path)) as source, pytest.raises(X12InputError) as info:
-            scrub_to_files(source, engine, out, "S", ack_settings=ACK, jobs=jobs)
-        errors.append(str(info.value))
-        assert list(out.iterdir()) == []
-    assert errors[0] == errors[1] and "mixes UTF-8" in errors[0]
+    serial, sharded = _errors(path, tmp_path, engine)
+    assert str(sharded) == str(serial) and "mixes UTF-8" in str(serial)
 
 
 # 5. The command line ---------------------------------------------------------------------
@@ -745,7 +745,7 @@ def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The course file with 880 patients (about 5 MB): over two default shards."""
     path = tmp_path_factory.mktemp("large") / "large.x12"
     path.write_text(_course_text(880, per_transaction=100))
-    assert path.stat().st_size > 2 * scrubber.shards.MIN_SHARD_BYTES
+    assert path.stat().st_size > 2 * scrubber.shards.plan.MIN_SHARD_BYTES
     return path
 
 

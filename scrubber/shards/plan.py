@@ -1,0 +1,82 @@
+"""Where to cut a file into shards: byte ranges of whole interchanges (see
+:mod:`scrubber.shards`)."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import mmap
+import os
+import re
+from dataclasses import dataclass
+
+#: Below this many bytes a shard's process start and merge cost more than
+#: splitting saves.
+MIN_SHARD_BYTES = 2 << 20
+_WHITESPACE = b" \t\r\n"
+_ISA_LENGTH = 106
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    start: int
+    end: int
+
+
+def plan_shards(path: str, count: int, min_bytes: int | None = None) -> list[ByteRange]:
+    """Up to ``count`` byte ranges of whole interchanges covering the file
+    ``path``, each about the same size and at least ``min_bytes`` (default
+    :data:`MIN_SHARD_BYTES`; fewer ranges when cuts cannot be found); an
+    empty list when the file should not be split (see the module docstring)."""
+    size = os.path.getsize(path)
+    count = min(count, size // max(MIN_SHARD_BYTES if min_bytes is None else min_bytes, 1))
+    if count < 2:
+        return []
+    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        delimiters = _first_isa_delimiters(data)
+        if delimiters is None:
+            return []
+        cuts = _cuts(data, size, count, *delimiters)
+    bounds = [0, *cuts, size]
+    if len(bounds) < 3:
+        return []
+    return [ByteRange(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def _first_isa_delimiters(data: mmap.mmap) -> tuple[bytes, bytes] | None:
+    """The element separator and segment terminator of the file's first ISA,
+    or ``None`` when the file is not one to split (UTF-16, no ISA at the
+    start, a whitespace or alphanumeric terminator)."""
+    head = data[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in head[:64]:
+        return None
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :]
+    head = head.lstrip(_WHITESPACE)
+    if len(head) < _ISA_LENGTH or not head.startswith(b"ISA"):
+        return None
+    element, terminator = head[3:4], head[105:106]
+    if terminator in _WHITESPACE or terminator.isalnum() or element == terminator:
+        return None
+    return element, terminator
+
+
+def _cuts(data: mmap.mmap, size: int, count: int, element: bytes, terminator: bytes) -> list[int]:
+    """Offsets just after an IEA's terminator where the next interchange
+    starts, near ``size * i / count``."""
+    next_isa = re.compile(re.escape(terminator) + rb"[ \t\r\n]*ISA" + re.escape(element))
+    iea = b"IEA" + element
+    cuts: list[int] = []
+    for index in range(1, count):
+        match = next_isa.search(data, max(size * index // count, cuts[-1] if cuts else 0))
+        while match is not None:
+            previous = data.rfind(terminator, 0, match.start())
+            if data[previous + 1 : match.start()].lstrip(_WHITESPACE).startswith(iea):
+                break
+            match = next_isa.search(data, match.end())
+        if match is None:
+            break
+        cut = match.start() + 1
+        if not cuts or cut > cuts[-1]:
+            cuts.append(cut)
+    return cuts

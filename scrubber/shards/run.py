@@ -1,0 +1,205 @@
+"""Running a sharded scrub in the parent: the worker pools, the merge of the
+shards' states, and the join of their part files (see :mod:`scrubber.shards`)."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+from scrubber.course_state import CourseState
+from scrubber.entries import EntryRenderer
+from scrubber.errors import InputWarning
+from scrubber.logs import get_logger
+from scrubber.pipeline import PipelineResult, ProgressFn, keeps_batch_of, with_history
+from scrubber.report import ReportBuilder
+from scrubber.rules.engine import Engine
+from scrubber.rules.facts import ClaimFacts
+from scrubber.rules.registry import CourseRegistry
+from scrubber.shards.plan import ByteRange
+from scrubber.shards.workers import (
+    Job,
+    ShardRead,
+    ShardWritten,
+    installed,
+    part_paths,
+    read_shard,
+    write_shard,
+)
+from scrubber.x12.ack277 import AckSettings
+
+if TYPE_CHECKING:
+    from scrubber.history.records import BatchClaim
+    from scrubber.pipeline import History
+
+_READ_CHUNK = 1 << 20
+
+
+def run_sharded(
+    path: str,
+    name: str,
+    ranges: list[ByteRange],
+    engine: Engine,
+    *,
+    ack_settings: AckSettings,
+    clean: BinaryIO,
+    ack: BinaryIO,
+    entries: EntryRenderer,
+    line_budget: int,
+    history: History = None,
+    progress: ProgressFn | None = None,
+) -> PipelineResult | None:
+    """Scrub the file ``path`` in the shards ``ranges`` (see the module
+    docstring): the cleaned 837 goes to ``clean`` (nothing when no claim is
+    kept), the 277CA to ``ack``, the report entries to ``entries``; with a
+    ``history`` as :func:`scrubber.pipeline.run_pipeline` takes it (a store
+    locks, loads and records the whole file as one batch). ``None`` (and
+    nothing written) when the serial pipeline must run instead."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    keep_batch = keeps_batch_of(history)
+    with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
+        job = Job(path, name, ranges, engine, Path(workdir), entries.compact, line_budget,
+                  ack_settings, keep_batch=keep_batch)  # fmt: skip
+        with installed(job):
+            return _run(job, clean, ack, entries, history, progress)
+
+
+def _run(
+    job: Job,
+    clean: BinaryIO,
+    ack: BinaryIO,
+    entries: EntryRenderer,
+    history: History,
+    progress: ProgressFn | None,
+) -> PipelineResult | None:
+    """:func:`run_sharded` with its :class:`Job` installed for the workers."""
+    count = len(job.ranges)
+    reads = list(_in_workers(count, read_shard))
+    _report_progress(progress, "read", reads, count)
+    state = _merge(reads)
+    if state is None:
+        return None
+    batch = _batch_claims(state, reads) if job.keep_batch else []
+    job.state, job.reads = state, reads
+
+    def second_pass(registry: CourseRegistry) -> tuple[PipelineResult, list[Any]]:
+        job.registry = registry
+        written = []
+        for index, part in enumerate(_in_workers(count, write_shard)):
+            written.append(part)
+            _report_progress(progress, "decide", reads, index + 1)
+        result = _join(job, reads, written, clean, ack, entries)
+        return result, [d for part in written for d in part.decisions]
+
+    return with_history(history, batch, job.name, job.engine, state, second_pass)
+
+
+def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
+    """``work(0) ... work(count - 1)`` in ``count`` forked processes, in order."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+        yield from pool.map(work, range(count))
+
+
+def _report_progress(
+    progress: ProgressFn | None, stage: str, reads: list[ShardRead], shards_done: int
+) -> None:
+    if progress:
+        total = sum(read.claims for read in reads)
+        done = sum(read.claims for read in reads[:shards_done])
+        progress(stage, done, total if stage == "decide" else 0)
+
+
+def _batch_claims(state: CourseState, reads: list[ShardRead]) -> list[BatchClaim]:
+    """The batch's claims in input order, as a history store records them:
+    facts (with the whole file's ``seq``) from the merged state."""
+    from scrubber.history.records import BatchClaim
+
+    by_seq: list[ClaimFacts | None] = [None] * state.batch_count
+    for subject in range(state.subject_count):
+        for seq, facts in state.facts_and_batch(subject)[1].items():
+            by_seq[seq] = facts
+    numbers = [number for read in reads for number in read.payer_numbers]
+    return [
+        BatchClaim(facts, number)
+        for facts, number in zip(by_seq, numbers, strict=True)
+        if facts is not None
+    ]
+
+
+def _merge(reads: list[ShardRead]) -> CourseState | None:
+    """The shards' states as one, or ``None`` when the serial pipeline must
+    run (an input error, shards decoded differently, no claim at all)."""
+    if any(read.failed for read in reads):
+        return None
+    if len({read.encoding.codec for read in reads}) != 1:
+        return None
+    state = CourseState.merged([read.state for read in reads if read.state is not None])
+    for read in reads:
+        read.state = None  # the workers need not inherit the parts too
+    return state if state.batch_count else None
+
+
+# Joining the parts (in the parent) ---------------------------------------------------
+
+
+def _join(
+    job: Job,
+    reads: list[ShardRead],
+    written: list[ShardWritten],
+    clean: BinaryIO,
+    ack: BinaryIO,
+    entries: EntryRenderer,
+) -> PipelineResult:
+    encoding = reads[0].encoding
+    kept = sum(part.kept for part in written)
+    report = ReportBuilder()
+    warnings: list[InputWarning] = []
+    if kept:
+        clean.write(encoding.encode("") if encoding.bom else b"")
+    for index, part in enumerate(written):
+        clean_path, ack_path, entries_path, compact_path = part_paths(job.workdir, index)
+        if part.kept:
+            _copy(clean_path, clean)
+        _copy(ack_path, ack)
+        with (
+            open(entries_path, encoding="utf-8") as text,
+            _open_optional(compact_path, job.compact) as one_line,
+        ):
+            entries.append(part.entry_count, part.first_findings, text, one_line)
+        report.merge(part.report)
+        warnings.extend(part.warnings)
+    if kept:
+        clean.write(written[-1].trailer.encode(encoding.codec))
+    assert job.state is not None
+    state = job.state
+    get_logger("scrubber.shards").info(
+        "input.sharded", shards=len(written), claims=state.batch_count,
+        segments=written[-1].segments, subjects=state.subject_count,
+        state_bytes=state.stored_bytes,
+    )  # fmt: skip
+    return PipelineResult(
+        name=job.name,
+        encoding=encoding,
+        report=report,
+        warnings=warnings,
+        kept=kept,
+        segments=written[-1].segments,
+        subjects=state.subject_count,
+        subject_builds=sum(part.builds for part in written),
+    )
+
+
+def _copy(path: Path, out: BinaryIO) -> None:
+    with open(path, "rb") as stream:
+        while block := stream.read(_READ_CHUNK):
+            out.write(block)
+
+
+def _open_optional(path: Path, wanted: bool) -> contextlib.AbstractContextManager[IO[str] | None]:
+    return open(path, encoding="utf-8") if wanted else contextlib.nullcontext()

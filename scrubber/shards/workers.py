@@ -1,0 +1,240 @@
+"""What the shard worker processes run (see :mod:`scrubber.shards`): pass 1
+reads a shard into a :class:`~scrubber.course_state.CourseState` part, pass
+2 decides it against the merged state and writes its part files. Workers
+are forked: they find their :class:`Job` in this module, set by
+:func:`installed` in the parent just before the pool starts."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, cast
+
+from scrubber.course_state import CourseState
+from scrubber.entries import EntryRenderer, PointedFinding
+from scrubber.errors import InputWarning, X12InputError
+from scrubber.model import Claim, Group
+from scrubber.outcome import Outcome
+from scrubber.pipeline import decide_claims, read_facts, subject_contexts
+from scrubber.report import ReportBuilder
+from scrubber.rules.engine import Engine
+from scrubber.rules.facts import ClaimFacts
+from scrubber.rules.registry import CourseRegistry
+from scrubber.shards.plan import ByteRange
+from scrubber.x12.ack277 import Ack277Writer, AckSettings, control_after
+from scrubber.x12.clean837 import Clean837Writer
+from scrubber.x12.reader import ReadOffsets, X12Reader
+from scrubber.x12.source import Encoding
+
+if TYPE_CHECKING:
+    from scrubber.findings import ClaimDecision
+
+
+@dataclass
+class ShardRead:
+    """What pass 1 learnt of one shard."""
+
+    state: CourseState | None  # dropped once merged
+    claims: int
+    encoding: Encoding
+    segments: int
+    transactions: int
+    envelopes: int  # 277CA interchanges + groups its claims open (control numbers used)
+    payer_numbers: list[str] = field(default_factory=list)  # REF*F8 a claim, for a store
+    failed: bool = False
+
+
+@dataclass
+class ShardWritten:
+    """What pass 2 wrote for one shard (its part files are in the job's folder)."""
+
+    report: ReportBuilder
+    warnings: list[InputWarning]
+    kept: int
+    trailer: str
+    segments: int
+    builds: int
+    entry_count: int
+    first_findings: list[PointedFinding]
+    decisions: list[ClaimDecision]  # for a history store only
+
+
+@dataclass
+class Job:
+    """What the worker processes inherit (``fork``): set just before a pool starts."""
+
+    path: str
+    name: str
+    ranges: list[ByteRange]
+    engine: Engine
+    workdir: Path
+    compact: bool
+    line_budget: int
+    ack_settings: AckSettings
+    keep_batch: bool = False  # a history store records the batch
+    state: CourseState | None = None
+    reads: list[ShardRead] = field(default_factory=list)
+    registry: CourseRegistry | None = None
+
+
+_job: Job | None = None
+
+
+@contextlib.contextmanager
+def installed(job: Job) -> Iterator[Job]:
+    """``job`` is what workers forked inside the block find."""
+    global _job
+    _job = job
+    try:
+        yield job
+    finally:
+        _job = None
+
+
+def _open_range(path: str, span: ByteRange) -> BinaryIO:
+    return cast(BinaryIO, _RangeReader(path, span))
+
+
+class _RangeReader:
+    """A binary stream of the bytes ``span`` of a file (what the reader needs: ``read``)."""
+
+    def __init__(self, path: str, span: ByteRange) -> None:
+        self._stream = open(path, "rb")  # noqa: SIM115 (closed at the end of the range)
+        self._stream.seek(span.start)
+        self._left = span.end - span.start
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            self._stream.close()
+            return b""
+        wanted = self._left if size < 0 else min(size, self._left)
+        block = self._stream.read(wanted)
+        self._left = self._left - len(block) if block else 0
+        return block
+
+
+# Pass 1 (in a worker) ------------------------------------------------------------
+
+
+def read_shard(index: int) -> ShardRead:
+    job = _current_job()
+    reader = X12Reader(_open_range(job.path, job.ranges[index]), job.name, keep_transactions=False)
+    state = CourseState(part=index)
+    envelopes = _EnvelopeCounter(job.keep_batch)
+    try:
+        read_facts(reader, state, envelopes.claim)
+    except X12InputError:
+        return ShardRead(None, 0, Encoding(), 0, 0, 0, failed=True)
+    return ShardRead(
+        state, state.batch_count, reader.encoding, reader.segment_count,
+        reader.transaction_count, envelopes.count, envelopes.payer_numbers,
+    )  # fmt: skip
+
+
+class _EnvelopeCounter:
+    """Counts the interchanges and groups that hold claims (the 277CA opens
+    one envelope, one control number, for each); with ``keep_batch`` keeps
+    each claim's REF*F8 (what a history store records besides the facts)."""
+
+    def __init__(self, keep_batch: bool) -> None:
+        self.count = 0
+        self.payer_numbers: list[str] = []
+        self._keep_batch = keep_batch
+        self._group: Group | None = None
+
+    def claim(self, claim: Claim, facts: ClaimFacts) -> None:
+        if self._keep_batch:
+            self.payer_numbers.append(claim.payer_claim_number.strip())
+        group = claim.transaction.group
+        if group is self._group:
+            return
+        if self._group is None or group.interchange is not self._group.interchange:
+            self.count += 1
+        self.count += 1
+        self._group = group
+
+
+# Pass 2 (in a worker) ------------------------------------------------------------
+
+
+def write_shard(index: int) -> ShardWritten:
+    job = _current_job()
+    assert job.state is not None
+    before = job.reads[:index]
+    offsets = ReadOffsets(
+        segments=sum(read.segments for read in before),
+        claims=sum(read.claims for read in before),
+        transactions=sum(read.transactions for read in before),
+    )
+    settings = dataclasses.replace(
+        job.ack_settings,
+        control_start=control_after(
+            job.ack_settings.control_start, sum(read.envelopes for read in before)
+        ),
+    )
+    codec = job.reads[0].encoding.codec
+    span = job.ranges[index]
+    reader = X12Reader(
+        _open_range(job.path, span), job.name, keep_transactions=False, offsets=offsets
+    )
+    with _PartFiles(job.workdir, index, codec, job.compact) as files:
+        clean = Clean837Writer(files.clean.write)
+        ack = Ack277Writer(settings, files.ack.write, continued=offsets.claims > 0)
+        report = ReportBuilder()
+        entries = EntryRenderer(files.entries, files.compact)
+
+        def write(outcome: Outcome) -> None:
+            clean.add(outcome)
+            ack.add(outcome)
+            entries.add(report.add(outcome))
+
+        registry = job.registry or job.engine.registry
+        contexts = subject_contexts(job.engine, job.state, registry, job.line_budget)
+        claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
+        decisions = decide_claims(
+            reader, job.state, contexts, write, keep_decisions=job.keep_batch, claims=claims
+        )
+        clean.close()
+        ack.close()
+    return ShardWritten(
+        report, reader.warnings, clean.kept, reader.trailer, reader.segment_count,
+        contexts.builds, entries.count, entries.first_findings, decisions,
+    )  # fmt: skip
+
+
+class _PartFiles:
+    """One shard's part files: cleaned 837 and 277CA in the input's codec,
+    report entries (and their one-line form) in UTF-8."""
+
+    def __init__(self, workdir: Path, index: int, codec: str, compact: bool) -> None:
+        self.paths = part_paths(workdir, index)
+        self.clean = open(self.paths[0], "w", encoding=codec, newline="")  # noqa: SIM115
+        self.ack = open(self.paths[1], "w", encoding=codec, newline="")  # noqa: SIM115
+        self.entries = open(self.paths[2], "w", encoding="utf-8")  # noqa: SIM115
+        self.compact = open(self.paths[3], "w", encoding="utf-8") if compact else None  # noqa: SIM115
+
+    def __enter__(self) -> _PartFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for stream in (self.clean, self.ack, self.entries, self.compact):
+            if stream is not None:
+                stream.close()
+
+
+def part_paths(workdir: Path, index: int) -> tuple[Path, Path, Path, Path]:
+    stem = workdir / f"shard-{index:04d}"
+    return (
+        stem.with_suffix(".clean"),
+        stem.with_suffix(".ack"),
+        stem.with_suffix(".entries"),
+        stem.with_suffix(".compact"),
+    )
+
+
+def _current_job() -> Job:
+    assert _job is not None, "a shard worker runs only inside run_sharded"
+    return _job
