@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrubber.course_state import DEFAULT_LINE_BUDGET, CourseState, SubjectContexts
 from scrubber.errors import InputWarning, X12InputError
+from scrubber.findings import ClaimDecision
 from scrubber.logs import debug_enabled, get_logger
 from scrubber.model import Claim
 from scrubber.outcome import Outcome, checked_outcome
@@ -40,7 +41,7 @@ from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
-    from scrubber.history.store import BatchClaim
+    from scrubber.history.records import BatchClaim, BatchKey
 
     History = Iterable[ClaimFacts] | str | HistoryStore | None
 
@@ -48,7 +49,10 @@ if TYPE_CHECKING:
 __all__ = ["PipelineResult", "ProgressFn", "ReplayableSource", "report_name", "run_pipeline"]
 
 ProgressFn = Callable[[str, int, int], None]
-SecondPass = Callable[[CourseRegistry], tuple["PipelineResult", list[Any]]]
+#: Takes each batch claim and its decision, in batch order (a store's ``add``).
+Recorder = Callable[["BatchClaim", ClaimDecision], object]
+#: Pass 2, given the registry to decide with and, with a store, its recorder.
+SecondPass = Callable[[CourseRegistry, "Recorder | None"], "PipelineResult"]
 NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
 
 
@@ -93,10 +97,10 @@ def run_pipeline(
     if on_encoding is not None:
         on_encoding(encoding)
 
-    def second_pass(registry: CourseRegistry) -> tuple[PipelineResult, list[Any]]:
+    def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
         return _second_pass(
             source, engine, state, registry, encoding, ack_settings,
-            clean_write, ack_write, on_entry, progress, line_budget, keep_batch,
+            clean_write, ack_write, on_entry, progress, line_budget, record,
         )  # fmt: skip
 
     result = with_history(history, batch, source.name, engine, state, second_pass)
@@ -111,20 +115,21 @@ def run_pipeline(
 
 def _first_pass(
     source: ReplayableSource, keep_batch: bool, progress: ProgressFn | None
-) -> tuple[CourseState, list[BatchClaim], Encoding]:
+) -> tuple[CourseState, list[BatchKey], Encoding]:
     """Pass 1: every claim's facts into a :class:`CourseState` (and, when
-    ``keep_batch``, the claims a history store records); the input's encoding.
-    Raises :class:`X12InputError` when the input holds no claim."""
+    ``keep_batch``, the keys of the claims a history store locks and loads);
+    the input's encoding. Raises :class:`X12InputError` when the input holds
+    no claim."""
     log = get_logger("scrubber.pipeline")
     state = CourseState()
-    batch: list[BatchClaim] = []
+    batch: list[BatchKey] = []
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
     on_claim = None
     if keep_batch:
-        from scrubber.history.store import BatchClaim
+        from scrubber.history.records import BatchClaim, BatchKey
 
         def on_claim(claim: Claim, facts: ClaimFacts) -> None:
-            batch.append(BatchClaim.of(claim, facts))
+            batch.append(BatchKey.of(BatchClaim.of(claim, facts)))
 
     read_facts(reader, state, on_claim, progress)
     claims = state.batch_count
@@ -157,19 +162,20 @@ def read_facts(
 
 def with_history(
     history: History,
-    batch: list[BatchClaim],
+    batch: list[BatchKey],
     name: str,
     engine: Engine,
     state: CourseState,
     second_pass: SecondPass,
 ) -> PipelineResult:
     """Run pass 2 with ``history``: none, prior claims' facts, or a store (an
-    open one, or a URL opened and closed here)."""
+    open one, or a URL opened and closed here; ``batch``: the keys of the
+    batch's claims)."""
     if history is None:
-        return second_pass(engine.registry)[0]
+        return second_pass(engine.registry, None)
     if not keeps_batch_of(history):
         state.add_history(history)  # type: ignore[arg-type]
-        return second_pass(engine.registry)[0]
+        return second_pass(engine.registry, None)
     # Imported here: SQLAlchemy is only loaded when a store is used.
     from scrubber.history import HistoryStore, open_store
 
@@ -182,7 +188,7 @@ def with_history(
 
 def _with_store(
     store: HistoryStore,
-    batch: list[BatchClaim],
+    batch: list[BatchKey],
     name: str,
     engine: Engine,
     state: CourseState,
@@ -190,13 +196,12 @@ def _with_store(
 ) -> PipelineResult:
     """Decide with the store's history (as :mod:`scrubber.history.decide` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
-    decided and its facts and decisions recorded, in one store transaction.
-    The store takes the batch's facts and decisions at once, so with a store
-    they are held in memory (the outputs are still streamed)."""
+    decided and its facts and decisions recorded as they are decided, in one
+    store transaction (only the batch's keys are held for it)."""
     with store.batch(batch, source=name, registry=engine.registry) as hist:
         state.add_history(hist.facts)
-        result, decisions = second_pass(hist.registry)
-        hist.record(decisions)
+        result = second_pass(hist.registry, hist.add)
+        hist.finish()
     return result
 
 
@@ -212,10 +217,10 @@ def _second_pass(
     on_entry: Callable[[dict[str, Any]], object],
     progress: ProgressFn | None,
     line_budget: int,
-    keep_decisions: bool,
-) -> tuple[PipelineResult, list[Any]]:
+    record: Recorder | None,
+) -> PipelineResult:
     """Pass 2: decide every claim against its subject's context and hand its
-    outcome to the writers; the decisions too when ``keep_decisions``."""
+    outcome to the writers; each claim and decision to ``record`` (a store's)."""
     clean = Clean837Writer(clean_write)
     ack = Ack277Writer(ack_settings, ack_write)
     report = ReportBuilder()
@@ -230,7 +235,8 @@ def _second_pass(
         progress("decide", 0, total)
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
     contexts = subject_contexts(engine, state, registry, line_budget)
-    decisions = decide_claims(reader, state, contexts, write, progress, keep_decisions)
+    on_decision = None if record is None else recording(record)
+    decide_claims(reader, state, contexts, write, progress, on_decision)
     kept = clean.kept if clean.close(reader.trailer) else 0
     ack.close()
     if progress:
@@ -245,7 +251,7 @@ def _second_pass(
         subjects=state.subject_count,
         subject_builds=contexts.builds,
     )
-    return result, decisions
+    return result
 
 
 def subject_contexts(
@@ -266,15 +272,15 @@ def decide_claims(
     contexts: SubjectContexts,
     write: Callable[[Outcome], None],
     progress: ProgressFn | None = None,
-    keep_decisions: bool = False,
+    on_decision: Callable[[Claim, ClaimFacts, ClaimDecision], object] | None = None,
     claims: range | None = None,
-) -> list[Any]:
+) -> None:
     """Decide the claims ``reader`` reads, which must be the batch claims
     ``claims`` of ``state`` (by ``seq``; default: all of them) or
-    :class:`X12InputError`, and ``write`` each outcome."""
+    :class:`X12InputError`; ``write`` each outcome and tell ``on_decision``
+    each claim, its facts and its decision."""
     log = get_logger("scrubber.pipeline")
     debug = debug_enabled()
-    decisions = []
     expected = claims if claims is not None else range(state.batch_count)
     total = state.batch_count
     done = expected.start
@@ -288,8 +294,8 @@ def decide_claims(
             raise _changed(total) from None
         decision = decide_claim(facts, evaluation)
         contexts.done_with(state.subject(patient, entity), seq)
-        if keep_decisions:
-            decisions.append(decision)
+        if on_decision is not None:
+            on_decision(claim, facts, decision)
         outcome = checked_outcome(claim, decision)
         write(outcome)
         if debug:
@@ -299,7 +305,17 @@ def decide_claims(
             progress("decide", done, total)
     if done != expected.stop:
         raise _changed(total)
-    return decisions
+
+
+def recording(record: Recorder) -> Callable[[Claim, ClaimFacts, ClaimDecision], None]:
+    """An ``on_decision`` for :func:`decide_claims` that hands each claim (as
+    a history store records it) and its decision to ``record``."""
+    from scrubber.history.records import BatchClaim
+
+    def on_decision(claim: Claim, facts: ClaimFacts, decision: ClaimDecision) -> None:
+        record(BatchClaim.of(claim, facts), decision)
+
+    return on_decision
 
 
 def _log_decided(log: Any, claim: Claim, outcome: Outcome) -> None:

@@ -46,6 +46,7 @@ from scrubber.history.keys import ENV_KEY, ENV_KEY_FILE, HistoryKey
 if TYPE_CHECKING:
     from scrubber.history.store import (
         BatchClaim,
+        BatchKey,
         HistoryBatch,
         HistoryStore,
         LineOutcome,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "BatchClaim",
+    "BatchKey",
     "HistoryBatch",
     "HistoryStore",
     "LineOutcome",
@@ -91,6 +93,7 @@ __all__ = [
     "ENV_KEY",
     "ENV_KEY_FILE",
     "BatchClaim",
+    "BatchKey",
     "HistoryBatch",
     "HistoryError",
     "HistoryKey",

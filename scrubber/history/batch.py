@@ -1,14 +1,17 @@
 """One batch's transaction against the store: ``hist.facts`` and ``hist.record``.
 
 :meth:`HistoryStore.batch` opens the transaction and calls
-:meth:`HistoryBatch.lock_and_load`; the caller decides with ``hist.facts``
-and ``hist.registry``, then calls :meth:`HistoryBatch.record` once.
+:meth:`HistoryBatch.lock_and_load` with the batch's keys; the caller decides
+with ``hist.facts`` and ``hist.registry`` and hands each claim and its
+decision, in batch order, to :meth:`HistoryBatch.add` (as they are decided:
+the store writes them in chunks), then calls :meth:`HistoryBatch.finish`
+once; :meth:`HistoryBatch.record` does both for a batch decided at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +20,7 @@ import sqlalchemy as sa
 from scrubber.findings import ClaimDecision
 from scrubber.history import schema
 from scrubber.history.queries import load_claims, lock_subjects, select_in, upsert_registry
-from scrubber.history.records import BatchClaim, RecordSummary, StoredClaim
+from scrubber.history.records import BatchClaim, BatchKey, RecordSummary, StoredClaim
 from scrubber.history.rows import (
     ClearKeys,
     pseudonym,
@@ -38,21 +41,27 @@ Superseded = tuple[set[tuple[str, str]], set[tuple[str, str]]]
 
 
 class HistoryBatch:
-    """The history side of one batch's transaction (see :meth:`HistoryStore.batch`)."""
+    """The history side of one batch's transaction (see :meth:`HistoryStore.batch`).
+
+    ``facts`` (the stored facts of the batch's subjects) and ``registry`` are
+    set by :meth:`lock_and_load`; ``facts`` is let go when the first claim
+    is recorded (the caller has built its context from it by then)."""
 
     def __init__(
         self,
         store: HistoryStore,
         conn: sa.Connection,
-        claims: Sequence[BatchClaim],
+        claims: Sequence[BatchKey],
         source: str,
         registry: CourseRegistry,
     ) -> None:
         self._store = store
         self._conn = conn
-        self._claims = tuple(claims)
+        self._claims = claims
         self._source = Path(source).name if source else ""
         self._file_registry = registry
+        self._writer: Writer | None = None
+        self._added = 0
         self._recorded = False
         self._subject_ids: dict[str, int] = {}
         self._stored: list[StoredClaim] = []
@@ -71,10 +80,11 @@ class HistoryBatch:
         already serialises writers."""
         key = self._store.key
         batch_patients: dict[str, PatientKey] = {}
-        for claim in self._claims:
-            batch_patients[key.patient(claim.facts.patient)] = claim.facts.patient
+        subjects = {(claim.patient, claim.entity) for claim in self._claims}
+        for patient, _ in subjects:
+            batch_patients[key.patient(patient)] = patient
         subject_rows = lock_subjects(
-            self._conn, [subject_values(key, claim.facts) for claim in self._claims]
+            self._conn, [subject_values(key, patient, entity) for patient, entity in subjects]
         )
         self._subject_ids = {row.subject_hash: int(row.id) for row in subject_rows}
         sites = site_names(key, self._claims, self._file_registry)
@@ -89,19 +99,35 @@ class HistoryBatch:
         )
         self.registry = self._merged_registry(sites)
 
-    def record(self, decisions: Sequence[ClaimDecision]) -> RecordSummary:
-        """Write the batch's facts and decisions (``decisions[i]`` is that of
-        the batch's claim ``i``). Claims already stored exactly so are left
-        alone; replacements and voids delete what they replace."""
-        if len(decisions) != len(self._claims):
-            raise ValueError(f"{len(decisions)} decisions for {len(self._claims)} claims")
+    def record(self, decided: Iterable[tuple[BatchClaim, ClaimDecision]]) -> RecordSummary:
+        """:meth:`add` every (claim, decision) of the batch, then :meth:`finish`."""
+        for claim, decision in decided:
+            self.add(claim, decision)
+        return self.finish()
+
+    def add(self, claim: BatchClaim, decision: ClaimDecision) -> None:
+        """Record the batch's next claim (in batch order) and its decision.
+        A claim already stored exactly so is left alone; a replacement or
+        void deletes what it replaces."""
         if self._recorded:
             raise RuntimeError("this batch is already recorded")
+        if self._added >= len(self._claims):
+            raise ValueError(f"more claims recorded than the batch's {len(self._claims)}")
+        expected = self._claims[self._added]
+        if (claim.facts.patient, claim.facts.ref.claim_id) != (expected.patient, expected.claim_id):
+            raise ValueError(f"claim {self._added} recorded is not the batch's claim {self._added}")
+        self._writer_now().write(claim, decision)
+        self._added += 1
+
+    def finish(self) -> RecordSummary:
+        """Write what is left and the course registry; what the batch changed."""
+        if self._recorded:
+            raise RuntimeError("this batch is already recorded")
+        if self._added != len(self._claims):
+            raise ValueError(f"{self._added} decisions for {len(self._claims)} claims")
         self._recorded = True
         key = self._store.key
-        writer = Writer(self._conn, key, self._source, self._subject_ids, self._stored)
-        for claim, decision in zip(self._claims, decisions, strict=True):
-            writer.write(claim, decision)
+        writer = self._writer_now()
         writer.finish()
         registry_rows = upsert_registry(self._conn, key, self._file_registry)
         return RecordSummary(
@@ -114,22 +140,30 @@ class HistoryBatch:
             registry_rows=registry_rows,
         )
 
+    def _writer_now(self) -> Writer:
+        """The writer, made at the first claim recorded; the loaded claims
+        and ``facts`` are let go then (the writer keeps what it needs)."""
+        if self._writer is None:
+            self._writer = Writer(
+                self._conn, self._store.key, self._source, self._subject_ids, self._stored
+            )
+            self._stored, self.facts = [], ()
+        return self._writer
+
     def _superseded_keys(self) -> Superseded:
         key = self._store.key
         by_claim_id: set[tuple[str, str]] = set()
         by_payer_number: set[tuple[str, str]] = set()
         for claim in self._claims:
-            subject = key.subject(claim.facts.patient, claim.facts.entity)
-            by_claim_id.add((subject, claim.facts.ref.claim_id))
+            subject = key.subject(claim.patient, claim.entity)
+            by_claim_id.add((subject, claim.claim_id))
             if claim.payer_claim_number:
                 by_payer_number.add((subject, claim.payer_claim_number))
         return by_claim_id, by_payer_number
 
     def _merged_registry(self, sites: Mapping[str, str]) -> CourseRegistry:
         key = self._store.key
-        members = {
-            key.member(c.facts.patient.member_id): c.facts.patient.member_id for c in self._claims
-        }
+        members = {key.member(c.patient.member_id): c.patient.member_id for c in self._claims}
         rows = select_in(self._conn, schema.registry, schema.registry.c.member_hash, members)
         merged: dict[tuple[str, str, str, dt.date], RegisteredCourse] = {}
         for row in rows:

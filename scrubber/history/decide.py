@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scrubber.findings import ClaimDecision
-from scrubber.history.store import BatchClaim, HistoryStore, RecordSummary
+from scrubber.history.store import BatchClaim, BatchKey, HistoryStore, RecordSummary
 from scrubber.model import Claim
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
@@ -33,7 +33,8 @@ def decide_with_history(
     history, and what recording them changed in the store."""
     facts = [facts_of(claim, seq) for seq, claim in enumerate(claims)]
     batch = [BatchClaim.of(claim, f) for claim, f in zip(claims, facts, strict=True)]
-    with store.batch(batch, source=source, registry=engine.registry) as hist:
+    keys = [BatchKey.of(claim) for claim in batch]
+    with store.batch(keys, source=source, registry=engine.registry) as hist:
         context = build_context(
             [*hist.facts, *facts],
             engine.codes,
@@ -43,5 +44,5 @@ def decide_with_history(
         )
         evaluation = engine.evaluation(context)
         decisions = [decide_claim(claim_facts, evaluation) for claim_facts in facts]
-        summary = hist.record(decisions)
+        summary = hist.record(zip(batch, decisions, strict=True))
     return decisions, summary

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from scrubber.findings import ClaimDecision, ClaimStatus
 from scrubber.model import Claim
-from scrubber.rules.facts import ClaimFacts, LineFact
+from scrubber.rules.facts import ClaimFacts, LineFact, PatientKey
 from scrubber.rules.registry import CourseRegistry
 
 HISTORY_SOURCE = "history"  # ClaimRef.source of facts that come from the store
@@ -38,6 +38,30 @@ class BatchClaim:
     @classmethod
     def of(cls, claim: Claim, facts: ClaimFacts) -> BatchClaim:
         return cls(facts, claim.payer_claim_number.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class BatchKey:
+    """What locking and loading a batch needs of one of its claims (a small
+    fraction of its facts, so that a large batch's keys fit in memory while
+    its claims stream through)."""
+
+    patient: PatientKey
+    entity: str
+    claim_id: str
+    payer_claim_number: str
+    sites: frozenset[str]
+
+    @classmethod
+    def of(cls, claim: BatchClaim) -> BatchKey:
+        facts = claim.facts
+        return cls(
+            facts.patient,
+            facts.entity,
+            facts.ref.claim_id,
+            claim.payer_claim_number,
+            frozenset(line.site for line in facts.lines if line.site),
+        )
 
 
 @dataclass(frozen=True, slots=True)

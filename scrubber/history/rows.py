@@ -22,6 +22,7 @@ from scrubber.history.records import (
     HISTORY_SOURCE,
     PSEUDONYM_PREFIX,
     BatchClaim,
+    BatchKey,
     LineOutcome,
     StoredClaim,
     StoredLine,
@@ -48,15 +49,15 @@ class ClearKeys:
 # ------------------------------------------------------------------ facts -> rows
 
 
-def subject_values(key: HistoryKey, facts: ClaimFacts) -> dict[str, Any]:
-    """The ``subjects`` row of the patient + entity of ``facts``."""
+def subject_values(key: HistoryKey, patient: PatientKey, entity: str) -> dict[str, Any]:
+    """The ``subjects`` row of ``patient`` + ``entity``."""
     return {
-        "subject_hash": key.subject(facts.patient, facts.entity),
-        "patient_hash": key.patient(facts.patient),
-        "payer_id": facts.patient.payer_id,
-        "member_hash": key.member(facts.patient.member_id),
-        "person_hash": key.person(facts.patient),
-        "entity": facts.entity,
+        "subject_hash": key.subject(patient, entity),
+        "patient_hash": key.patient(patient),
+        "payer_id": patient.payer_id,
+        "member_hash": key.member(patient.member_id),
+        "person_hash": key.person(patient),
+        "entity": entity,
     }
 
 
@@ -141,14 +142,12 @@ def registry_values(key: HistoryKey, course: RegisteredCourse) -> dict[str, Any]
 
 
 def site_names(
-    key: HistoryKey, claims: Iterable[BatchClaim], registry: CourseRegistry
+    key: HistoryKey, claims: Iterable[BatchKey], registry: CourseRegistry
 ) -> dict[str, str]:
     """Clear site codes named by ``claims`` and ``registry``, by site hash."""
     names: dict[str, str] = {}
-    for claim in claims:
-        for fact in claim.facts.lines:
-            if fact.site:
-                names[key.site(fact.site)] = fact.site
+    for site in {site for claim in claims for site in claim.sites}:
+        names[key.site(site)] = site
     for courses in registry.by_key.values():
         for course in courses:
             names[key.site(course.site)] = course.site

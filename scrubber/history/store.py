@@ -14,9 +14,15 @@ One code path (SQLAlchemy Core) for both back ends:
 
 How a scrub uses it (see :meth:`HistoryStore.batch`)::
 
-    with store.batch(batch_claims, source="week1.x12", registry=registry) as hist:
-        decisions = decide(batch facts + hist.facts, registry=hist.registry)
-        hist.record(decisions)
+    with store.batch(batch_keys, source="week1.x12", registry=registry) as hist:
+        context = batch facts + hist.facts, registry=hist.registry
+        for claim in batch, in order:
+            hist.add(BatchClaim(claim facts, REF*F8), decide(claim, context))
+        hist.finish()
+
+``batch_keys`` are :class:`BatchKey` (what locking and loading needs of a
+claim), so the batch's claims and decisions need not be held at once: the
+store writes them in chunks as they are added.
 
 ``hist.facts`` are the stored :class:`ClaimFacts` of the batch's patients and
 entities, minus the claims this batch replaces (same CLM01, or REF*F8 naming
@@ -55,6 +61,7 @@ from scrubber.history.records import (
     PSEUDONYM_PREFIX,
     VOID_FREQUENCY,
     BatchClaim,
+    BatchKey,
     LineOutcome,
     RecordSummary,
     Snapshot,
@@ -73,6 +80,7 @@ __all__ = [
     "SQLITE_BUSY_SECONDS",
     "VOID_FREQUENCY",
     "BatchClaim",
+    "BatchKey",
     "HistoryBatch",
     "HistoryStore",
     "LineOutcome",
@@ -153,15 +161,16 @@ class HistoryStore:
     @contextmanager
     def batch(
         self,
-        claims: Sequence[BatchClaim],
+        claims: Sequence[BatchKey],
         *,
         source: str = "",
         registry: CourseRegistry = EMPTY_REGISTRY,
     ) -> Iterator[HistoryBatch]:
-        """One transaction around deciding ``claims``: the patients + entities
-        of ``claims`` are locked, their stored facts loaded; :meth:`HistoryBatch.record`
-        writes the decisions; leaving the block commits (an exception rolls
-        back, recording nothing)."""
+        """One transaction around deciding the batch ``claims`` (their keys, in
+        batch order): their patients + entities are locked, their stored facts
+        loaded; :meth:`HistoryBatch.add` and :meth:`HistoryBatch.finish` (or
+        :meth:`HistoryBatch.record`) write the claims and decisions; leaving
+        the block commits (an exception rolls back, recording nothing)."""
         with self._transaction() as conn:
             hist = HistoryBatch(self, conn, claims, source, registry)
             hist.lock_and_load()

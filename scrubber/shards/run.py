@@ -15,25 +15,30 @@ from scrubber.course_state import CourseState
 from scrubber.entries import EntryRenderer
 from scrubber.errors import InputWarning
 from scrubber.logs import get_logger
-from scrubber.pipeline import PipelineResult, ProgressFn, keeps_batch_of, with_history
+from scrubber.pipeline import (
+    PipelineResult,
+    ProgressFn,
+    Recorder,
+    keeps_batch_of,
+    with_history,
+)
 from scrubber.report import ReportBuilder
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.registry import CourseRegistry
 from scrubber.shards.plan import ByteRange
 from scrubber.shards.workers import (
     Job,
+    PartPaths,
     ShardRead,
     ShardWritten,
     installed,
-    part_paths,
     read_shard,
+    recorded,
     write_shard,
 )
 from scrubber.x12.ack277 import AckSettings
 
 if TYPE_CHECKING:
-    from scrubber.history.records import BatchClaim
     from scrubber.pipeline import History
 
 _READ_CHUNK = 1 << 20
@@ -84,19 +89,22 @@ def _run(
     state = _merge(reads)
     if state is None:
         return None
-    batch = _batch_claims(state, reads) if job.keep_batch else []
+    keys = [key for read in reads for key in read.keys]  # (only with a store)
     job.state, job.reads = state, reads
 
-    def second_pass(registry: CourseRegistry) -> tuple[PipelineResult, list[Any]]:
+    def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
         job.registry = registry
         written = []
         for index, part in enumerate(_in_workers(count, write_shard)):
             written.append(part)
             _report_progress(progress, "decide", reads, index + 1)
-        result = _join(job, reads, written, clean, ack, entries)
-        return result, [d for part in written for d in part.decisions]
+        if record is not None:
+            for index in range(count):
+                for claim, decision in recorded(PartPaths.of(job.workdir, index).decided):
+                    record(claim, decision)
+        return _join(job, reads, written, clean, ack, entries)
 
-    return with_history(history, batch, job.name, job.engine, state, second_pass)
+    return with_history(history, keys, job.name, job.engine, state, second_pass)
 
 
 def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
@@ -113,23 +121,6 @@ def _report_progress(
         total = sum(read.claims for read in reads)
         done = sum(read.claims for read in reads[:shards_done])
         progress(stage, done, total if stage == "decide" else 0)
-
-
-def _batch_claims(state: CourseState, reads: list[ShardRead]) -> list[BatchClaim]:
-    """The batch's claims in input order, as a history store records them:
-    facts (with the whole file's ``seq``) from the merged state."""
-    from scrubber.history.records import BatchClaim
-
-    by_seq: list[ClaimFacts | None] = [None] * state.batch_count
-    for subject in range(state.subject_count):
-        for seq, facts in state.facts_and_batch(subject)[1].items():
-            by_seq[seq] = facts
-    numbers = [number for read in reads for number in read.payer_numbers]
-    return [
-        BatchClaim(facts, number)
-        for facts, number in zip(by_seq, numbers, strict=True)
-        if facts is not None
-    ]
 
 
 def _merge(reads: list[ShardRead]) -> CourseState | None:
@@ -163,13 +154,13 @@ def _join(
     if kept:
         clean.write(encoding.encode("") if encoding.bom else b"")
     for index, part in enumerate(written):
-        clean_path, ack_path, entries_path, compact_path = part_paths(job.workdir, index)
+        paths = PartPaths.of(job.workdir, index)
         if part.kept:
-            _copy(clean_path, clean)
-        _copy(ack_path, ack)
+            _copy(paths.clean, clean)
+        _copy(paths.ack, ack)
         with (
-            open(entries_path, encoding="utf-8") as text,
-            _open_optional(compact_path, job.compact) as one_line,
+            open(paths.entries, encoding="utf-8") as text,
+            _open_optional(paths.compact, job.compact) as one_line,
         ):
             entries.append(part.entry_count, part.first_findings, text, one_line)
         report.merge(part.report)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 from scrubber.course_state import CourseState
 from scrubber.entries import EntryRenderer, PointedFinding
 from scrubber.errors import InputWarning, X12InputError
+from scrubber.history.records import BatchClaim, BatchKey
 from scrubber.model import Claim, Group
 from scrubber.outcome import Outcome
-from scrubber.pipeline import decide_claims, read_facts, subject_contexts
+from scrubber.pipeline import decide_claims, read_facts, recording, subject_contexts
 from scrubber.report import ReportBuilder
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
@@ -43,7 +45,7 @@ class ShardRead:
     segments: int
     transactions: int
     envelopes: int  # 277CA interchanges + groups its claims open (control numbers used)
-    payer_numbers: list[str] = field(default_factory=list)  # REF*F8 a claim, for a store
+    keys: list[BatchKey] = field(default_factory=list)  # what a history store locks
     failed: bool = False
 
 
@@ -59,7 +61,6 @@ class ShardWritten:
     builds: int
     entry_count: int
     first_findings: list[PointedFinding]
-    decisions: list[ClaimDecision]  # for a history store only
 
 
 @dataclass
@@ -130,24 +131,24 @@ def read_shard(index: int) -> ShardRead:
         return ShardRead(None, 0, Encoding(), 0, 0, 0, failed=True)
     return ShardRead(
         state, state.batch_count, reader.encoding, reader.segment_count,
-        reader.transaction_count, envelopes.count, envelopes.payer_numbers,
+        reader.transaction_count, envelopes.count, envelopes.keys,
     )  # fmt: skip
 
 
 class _EnvelopeCounter:
     """Counts the interchanges and groups that hold claims (the 277CA opens
     one envelope, one control number, for each); with ``keep_batch`` keeps
-    each claim's REF*F8 (what a history store records besides the facts)."""
+    each claim's :class:`BatchKey` (what a history store locks and loads)."""
 
     def __init__(self, keep_batch: bool) -> None:
         self.count = 0
-        self.payer_numbers: list[str] = []
+        self.keys: list[BatchKey] = []
         self._keep_batch = keep_batch
         self._group: Group | None = None
 
     def claim(self, claim: Claim, facts: ClaimFacts) -> None:
         if self._keep_batch:
-            self.payer_numbers.append(claim.payer_claim_number.strip())
+            self.keys.append(BatchKey.of(BatchClaim.of(claim, facts)))
         group = claim.transaction.group
         if group is self._group:
             return
@@ -180,7 +181,7 @@ def write_shard(index: int) -> ShardWritten:
     reader = X12Reader(
         _open_range(job.path, span), job.name, keep_transactions=False, offsets=offsets
     )
-    with _PartFiles(job.workdir, index, codec, job.compact) as files:
+    with _PartFiles(job, index, codec) as files:
         clean = Clean837Writer(files.clean.write)
         ack = Ack277Writer(settings, files.ack.write, continued=offsets.claims > 0)
         report = ReportBuilder()
@@ -194,45 +195,69 @@ def write_shard(index: int) -> ShardWritten:
         registry = job.registry or job.engine.registry
         contexts = subject_contexts(job.engine, job.state, registry, job.line_budget)
         claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
-        decisions = decide_claims(
-            reader, job.state, contexts, write, keep_decisions=job.keep_batch, claims=claims
-        )
+        on_decision = recording(files.record) if files.decided is not None else None
+        decide_claims(reader, job.state, contexts, write, None, on_decision, claims)
         clean.close()
         ack.close()
     return ShardWritten(
         report, reader.warnings, clean.kept, reader.trailer, reader.segment_count,
-        contexts.builds, entries.count, entries.first_findings, decisions,
+        contexts.builds, entries.count, entries.first_findings,
     )  # fmt: skip
 
 
 class _PartFiles:
-    """One shard's part files: cleaned 837 and 277CA in the input's codec,
-    report entries (and their one-line form) in UTF-8."""
+    """One shard's part files (:class:`PartPaths`): cleaned 837 and 277CA in
+    the input's codec, report entries (and their one-line form) in UTF-8,
+    and, for a history store, each claim and its decision (pickled)."""
 
-    def __init__(self, workdir: Path, index: int, codec: str, compact: bool) -> None:
-        self.paths = part_paths(workdir, index)
-        self.clean = open(self.paths[0], "w", encoding=codec, newline="")  # noqa: SIM115
-        self.ack = open(self.paths[1], "w", encoding=codec, newline="")  # noqa: SIM115
-        self.entries = open(self.paths[2], "w", encoding="utf-8")  # noqa: SIM115
-        self.compact = open(self.paths[3], "w", encoding="utf-8") if compact else None  # noqa: SIM115
+    def __init__(self, job: Job, index: int, codec: str) -> None:
+        paths = PartPaths.of(job.workdir, index)
+        self.clean = open(paths.clean, "w", encoding=codec, newline="")  # noqa: SIM115
+        self.ack = open(paths.ack, "w", encoding=codec, newline="")  # noqa: SIM115
+        self.entries = open(paths.entries, "w", encoding="utf-8")  # noqa: SIM115
+        self.compact = open(paths.compact, "w", encoding="utf-8") if job.compact else None  # noqa: SIM115
+        self.decided = open(paths.decided, "wb") if job.keep_batch else None  # noqa: SIM115
+
+    def record(self, claim: BatchClaim, decision: ClaimDecision) -> None:
+        assert self.decided is not None
+        pickle.dump((claim, decision), self.decided, pickle.HIGHEST_PROTOCOL)
 
     def __enter__(self) -> _PartFiles:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for stream in (self.clean, self.ack, self.entries, self.compact):
+        for stream in (self.clean, self.ack, self.entries, self.compact, self.decided):
             if stream is not None:
                 stream.close()
 
 
-def part_paths(workdir: Path, index: int) -> tuple[Path, Path, Path, Path]:
-    stem = workdir / f"shard-{index:04d}"
-    return (
-        stem.with_suffix(".clean"),
-        stem.with_suffix(".ack"),
-        stem.with_suffix(".entries"),
-        stem.with_suffix(".compact"),
-    )
+@dataclass(frozen=True)
+class PartPaths:
+    """Where one shard's part files are."""
+
+    clean: Path
+    ack: Path
+    entries: Path
+    compact: Path
+    decided: Path
+
+    @classmethod
+    def of(cls, workdir: Path, index: int) -> PartPaths:
+        stem = workdir / f"shard-{index:04d}"
+        return cls(*(stem.with_suffix(f".{part}") for part in _PARTS))
+
+
+_PARTS = ("clean", "ack", "entries", "compact", "decided")
+
+
+def recorded(path: Path) -> Iterator[tuple[BatchClaim, ClaimDecision]]:
+    """The (claim, decision) pairs a shard wrote to ``path``, in order."""
+    with open(path, "rb") as stream:
+        while True:
+            try:
+                yield pickle.load(stream)
+            except EOFError:
+                return
 
 
 def _current_job() -> Job:

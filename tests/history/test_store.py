@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from scrubber.history import HistoryKey, HistoryKeyError, HistoryStoreError, open_store
+from scrubber.history import (
+    BatchClaim,
+    BatchKey,
+    HistoryKey,
+    HistoryKeyError,
+    HistoryStoreError,
+    open_store,
+)
 from scrubber.history import schema as history_schema
 from scrubber.history.decide import decide_with_history
 from scrubber.history.migrations import LATEST
@@ -337,3 +344,31 @@ def test_sqlite_writer_waits_then_fails_with_one_line(
             other.close()
         decide_with_history(Engine(as_of=AS_OF), claims_of(spec), store)  # free again
         assert store.counts()["claims"] == len(spec)
+
+
+def test_claims_are_recorded_one_by_one_in_batch_order(sqlite_url: str) -> None:
+    """``add`` takes the batch's claims in batch order, as they are decided;
+    a claim out of order, one too many, or ``finish`` before every claim is
+    refused (nothing is committed); in order they are stored like
+    ``record`` stores them."""
+    specs = course_specs(fractions=5)
+    engine = Engine(as_of=AS_OF)
+    claims = claims_of(specs)
+    batch = [BatchClaim.of(claim, facts_of(claim, seq)) for seq, claim in enumerate(claims)]
+    decisions = engine.decide_batch(claims)
+    keys = [BatchKey.of(claim) for claim in batch]
+    with open_store(sqlite_url, TEST_KEY) as store:
+        with pytest.raises(ValueError, match="not the batch's claim 0"), store.batch(keys) as hist:
+            hist.add(batch[1], decisions[1])
+        with pytest.raises(ValueError, match="decisions for"), store.batch(keys) as hist:
+            hist.add(batch[0], decisions[0])
+            hist.finish()
+        assert store.counts()["claims"] == 0
+        with store.batch(keys) as hist:
+            for claim, decision in zip(batch, decisions, strict=True):
+                hist.add(claim, decision)
+            with pytest.raises(ValueError, match="more claims"):
+                hist.add(batch[0], decisions[0])
+            summary = hist.finish()
+        assert summary.recorded == len(specs)
+        assert store.counts()["claims"] == len(specs)
