@@ -21,9 +21,9 @@ split into N shards.
 
 Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline`):
 memory stays bounded however large the file; standard input is spooled to
-a temporary file first. (With ``--history`` the store records the batch's
-facts and decisions in one transaction, so those are held in memory; the
-outputs are still streamed.)
+a temporary file first. With ``--history`` the store records each claim as
+it is decided, in one transaction per input; it holds a small key per claim
+of the input until then.
 
 Exit status: 0 every claim of every input accepted; 1 some claim corrected
 or rejected; 2 an input was unusable (one line on standard error naming the
