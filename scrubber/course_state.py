@@ -11,33 +11,25 @@ facts only (``build_context`` is a pure function of its facts).
 :class:`CourseState` keeps, per subject, the facts of every claim as one
 pickled record of interned small values (about 40 bytes a line instead of
 the ~300 a :class:`~scrubber.rules.facts.LineFact` with its index entries
-costs), never a :class:`~scrubber.model.Claim`. :class:`SubjectContexts`
-rebuilds a subject's facts, context and :class:`~scrubber.rules.evaluation.Evaluation`
-when pass two first needs them, keeps them while the subject has claims
-left in the batch (least recently used first out past a budget of lines),
-and drops them after its last claim, so pass two's memory follows the
-subjects in flight, not the file.
+costs), never a :class:`~scrubber.model.Claim`.
+:func:`scrubber.decisions.decide_subjects` rebuilds one subject's facts and
+context at a time from it and decides that subject's claims.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import pickle
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from scrubber.model import ClaimKind, DateRange
-from scrubber.rules.context import Context
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey, Setting
 
 SubjectKey = tuple[PatientKey, str]  # patient, entity
-#: Materialised subjects kept in pass two, counted in lines (~1 KB each with memo).
-DEFAULT_LINE_BUDGET = 100_000
 
 _KINDS = tuple(ClaimKind)
 _COMPONENTS = tuple(Component)
@@ -80,6 +72,7 @@ class CourseState:
         self._records: list[bytearray] = []
         self._lines: list[int] = []  # lines stored per subject
         self._last_seq: list[int] = []  # last batch claim (source "") per subject
+        self._batch_subjects = array("l")  # subject of each batch claim, by seq
         self._values = _Interned()
         # Per part: its interned values and the seq of its first batch claim.
         self._part = part
@@ -98,13 +91,15 @@ class CourseState:
             if part._part != index or len(part._parts) != 1:
                 raise ValueError(f"merge part {index} must be a fresh CourseState(part={index})")
             state._parts[index] = (part._values.values, base)
+            targets = {}
             for key, subject in part._subjects.items():
-                target = state._subject_id(key)
+                target = targets[subject] = state._subject_id(key)
                 state._records[target] += part._records[subject]
                 state._lines[target] += part._lines[subject]
                 last = part._last_seq[subject]
                 if last >= 0:
                     state._last_seq[target] = max(state._last_seq[target], last + base)
+            state._batch_subjects.extend(targets[subject] for subject in part._batch_subjects)
             state.claim_count += part.claim_count
             state.batch_count += part.batch_count
             base += part.batch_count
@@ -135,6 +130,7 @@ class CourseState:
         if batch:
             self.batch_count += 1
             self._last_seq[subject] = max(self._last_seq[subject], facts.ref.seq)
+            self._batch_subjects.append(subject)
 
     def _subject_id(self, key: SubjectKey) -> int:
         subject = self._subjects.get(key)
@@ -152,6 +148,11 @@ class CourseState:
 
     def subject_of(self, facts: ClaimFacts) -> int:
         return self._subjects[(facts.patient, facts.entity)]
+
+    def batch_subject(self, seq: int) -> int:
+        """The subject of batch claim ``seq`` (batch claims are added in
+        ``seq`` order)."""
+        return self._batch_subjects[seq]
 
     def subject(self, patient: PatientKey, entity: str) -> int:
         """The subject id of ``patient`` + ``entity`` (KeyError when never added)."""
@@ -265,68 +266,3 @@ def _decode(
             DateRange(fromordinal(span[0]), fromordinal(span[1])) if span is not None else None
         ),
     )
-
-
-class SubjectContexts:
-    """Pass two's view of a :class:`CourseState`: the evaluation to decide a
-    claim with (see the module docstring).
-
-    ``build`` is the engine's ``build_context`` (any facts -> Context);
-    ``evaluation`` binds a context to the rules (``Engine.evaluation``).
-    """
-
-    def __init__(
-        self,
-        state: CourseState,
-        build: Callable[[list[ClaimFacts]], Context],
-        evaluation: Callable[[Context], Evaluation],
-        line_budget: int = DEFAULT_LINE_BUDGET,
-    ) -> None:
-        self._state = state
-        self._build = build
-        self._evaluation = evaluation
-        self._budget = line_budget
-        self._cache: OrderedDict[int, tuple[Evaluation, dict[int, ClaimFacts]]] = OrderedDict()
-        self._cached_lines = 0
-        self.builds = 0  # subjects materialised (more than subject_count: evictions)
-
-    def evaluation_for(self, facts: ClaimFacts) -> Evaluation:
-        """The evaluation to decide ``facts`` (a batch claim) with."""
-        return self._materialized(self._state.subject_of(facts))[0]
-
-    def claim(self, patient: PatientKey, entity: str, seq: int) -> tuple[ClaimFacts, Evaluation]:
-        """The facts of batch claim ``seq`` (of ``patient`` + ``entity``), as
-        stored in pass 1, and the evaluation to decide it with: pass 2 need
-        not extract facts again."""
-        evaluation, batch = self._materialized(self._state.subject(patient, entity))
-        return batch[seq], evaluation
-
-    def _materialized(self, subject: int) -> tuple[Evaluation, dict[int, ClaimFacts]]:
-        cached = self._cache.get(subject)
-        if cached is not None:
-            self._cache.move_to_end(subject)
-            return cached
-        facts, batch = self._state.facts_and_batch(subject)
-        context = self._build(facts)
-        context = dataclasses.replace(context, claim_count=self._state.claim_count)
-        cached = (self._evaluation(context), batch)
-        self.builds += 1
-        self._cache[subject] = cached
-        self._cached_lines += self._state.line_count(subject)
-        while self._cached_lines > self._budget and len(self._cache) > 1:
-            evicted, _ = self._cache.popitem(last=False)
-            self._cached_lines -= self._state.line_count(evicted)
-        return cached
-
-    def done(self, facts: ClaimFacts) -> None:
-        """``facts`` (a batch claim) is decided: drop its subject after its last claim."""
-        self.done_with(self._state.subject_of(facts), facts.ref.seq)
-
-    def done_with(self, subject: int, seq: int) -> None:
-        if self._state.last_seq(subject) == seq and subject in self._cache:
-            del self._cache[subject]
-            self._cached_lines -= self._state.line_count(subject)
-
-    @property
-    def cached_subjects(self) -> int:
-        return len(self._cache)

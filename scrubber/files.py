@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from scrubber.course_state import DEFAULT_LINE_BUDGET
 from scrubber.entries import CHANGING_ACTIONS, FIRST_FINDINGS, EntryRenderer, PointedFinding
 from scrubber.gc_tuning import long_lived_gc
 from scrubber.outputs import OutputSet
@@ -48,7 +47,7 @@ class FilesResult:
     compact_json: str | None = None  # a temporary file holding the report as one line
     segments: int = 0
     subjects: int = 0
-    subject_builds: int = 0
+    decisions_kept: int = 0
     first_findings: tuple[PointedFinding, ...] = ()
 
 
@@ -62,7 +61,6 @@ def scrub_to_files(
     history: History = None,
     progress: ProgressFn | None = None,
     compact_json: bool = False,
-    line_budget: int = DEFAULT_LINE_BUDGET,
     jobs: int = 1,
 ) -> FilesResult:
     """Scrub ``source`` into ``out_dir``/``stem``.{clean.x12,277ca.x12,report.json},
@@ -75,7 +73,7 @@ def scrub_to_files(
     clean_path = out_dir / f"{stem}.clean.x12"
     ack_path = out_dir / f"{stem}.277ca.x12"
     report_path = out_dir / f"{stem}.report.json"
-    run = _Run(source, engine, ack_settings, history, progress, line_budget, jobs)
+    run = _Run(source, engine, ack_settings, history, progress, jobs)
     with (
         long_lived_gc(),
         OutputSet() as outputs,
@@ -106,7 +104,7 @@ def scrub_to_files(
         compact_json=line,
         segments=result.segments,
         subjects=result.subjects,
-        subject_builds=result.subject_builds,
+        decisions_kept=result.decisions_kept,
         first_findings=tuple(renderer.first_findings),
     )
 
@@ -120,7 +118,6 @@ class _Run:
     ack_settings: AckSettings
     history: History
     progress: ProgressFn | None
-    line_budget: int
     jobs: int
 
 
@@ -138,7 +135,7 @@ def _sharded(
     return run_sharded(
         path, run.source.name, ranges, run.engine,
         ack_settings=run.ack_settings, clean=clean, ack=ack, entries=renderer,
-        line_budget=run.line_budget, history=run.history, progress=run.progress,
+        history=run.history, progress=run.progress,
     )  # fmt: skip
 
 
@@ -163,7 +160,6 @@ def _serial(
         on_entry=renderer.add,
         history=run.history,
         progress=run.progress,
-        line_budget=run.line_budget,
         on_encoding=on_encoding,
     )
     clean.close()

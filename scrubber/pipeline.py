@@ -22,15 +22,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scrubber.course_state import DEFAULT_LINE_BUDGET, CourseState, SubjectContexts
+from scrubber.course_state import CourseState
+from scrubber.decisions import Decisions, decide_subjects
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.findings import ClaimDecision
 from scrubber.logs import debug_enabled, get_logger
 from scrubber.model import Claim
 from scrubber.outcome import Outcome, checked_outcome
 from scrubber.report import ReportBuilder
-from scrubber.rules.context import build_context
-from scrubber.rules.engine import Engine, decide_claim
+from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, facts_of, patient_key
 from scrubber.rules.registry import CourseRegistry
 from scrubber.spool import ReplayableSource
@@ -67,7 +67,7 @@ class PipelineResult:
     kept: int  # claims in the cleaned 837 (0: no cleaned 837)
     segments: int
     subjects: int = 0
-    subject_builds: int = 0
+    decisions_kept: int = 0  # decisions other than a plain accept (held in memory)
     stats: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -86,7 +86,6 @@ def run_pipeline(
     on_entry: Callable[[dict[str, Any]], object],
     history: History = None,
     progress: ProgressFn | None = None,
-    line_budget: int = DEFAULT_LINE_BUDGET,
     on_encoding: Callable[[Encoding], object] | None = None,
 ) -> PipelineResult:
     """Scrub ``source`` in two passes (see the module docstring).
@@ -100,7 +99,7 @@ def run_pipeline(
     def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
         return _second_pass(
             source, engine, state, registry, encoding, ack_settings,
-            clean_write, ack_write, on_entry, progress, line_budget, record,
+            clean_write, ack_write, on_entry, progress, record,
         )  # fmt: skip
 
     result = with_history(history, batch, source.name, engine, state, second_pass)
@@ -108,7 +107,7 @@ def run_pipeline(
     get_logger("scrubber.pipeline").info(
         "scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
         corrected=summary["corrected"], rejected=summary["rejected"],
-        subject_builds=result.subject_builds,
+        decisions_kept=result.decisions_kept,
     )  # fmt: skip
     return result
 
@@ -216,11 +215,11 @@ def _second_pass(
     ack_write: Callable[[str], object],
     on_entry: Callable[[dict[str, Any]], object],
     progress: ProgressFn | None,
-    line_budget: int,
     record: Recorder | None,
 ) -> PipelineResult:
-    """Pass 2: decide every claim against its subject's context and hand its
-    outcome to the writers; each claim and decision to ``record`` (a store's)."""
+    """Decide every claim, subject by subject; then pass 2: read the claims
+    again and hand each with its decision to the writers (and to ``record``,
+    a store's)."""
     clean = Clean837Writer(clean_write)
     ack = Ack277Writer(ack_settings, ack_write)
     report = ReportBuilder()
@@ -231,17 +230,14 @@ def _second_pass(
         on_entry(report.add(outcome))
 
     total = state.batch_count
-    if progress:
-        progress("decide", 0, total)
+    on_decided = (lambda done: progress("decide", done, total)) if progress else None
+    decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
-    contexts = subject_contexts(engine, state, registry, line_budget)
     on_decision = None if record is None else recording(record)
-    decide_claims(reader, state, contexts, write, progress, on_decision)
+    write_claims(reader, state, decisions, write, progress, on_decision)
     kept = clean.kept if clean.close(reader.trailer) else 0
     ack.close()
-    if progress:
-        progress("write", total, total)
-    result = PipelineResult(
+    return PipelineResult(
         name=source.name,
         encoding=encoding,
         report=report,
@@ -249,71 +245,61 @@ def _second_pass(
         kept=kept,
         segments=reader.segment_count,
         subjects=state.subject_count,
-        subject_builds=contexts.builds,
+        decisions_kept=decisions.kept,
     )
-    return result
 
 
-def subject_contexts(
-    engine: Engine, state: CourseState, registry: CourseRegistry, line_budget: int
-) -> SubjectContexts:
-    """Pass 2's contexts: built per subject from ``state`` with ``engine``'s rules."""
-    codes, as_of, gap_days = engine.codes, engine.as_of, engine.gap_days
-
-    def build(facts: list[ClaimFacts]) -> Any:
-        return build_context(facts, codes, as_of=as_of, gap_days=gap_days, registry=registry)
-
-    return SubjectContexts(state, build, engine.evaluation, line_budget)
-
-
-def decide_claims(
+def write_claims(
     reader: X12Reader,
     state: CourseState,
-    contexts: SubjectContexts,
+    decisions: Decisions,
     write: Callable[[Outcome], None],
     progress: ProgressFn | None = None,
-    on_decision: Callable[[Claim, ClaimFacts, ClaimDecision], object] | None = None,
+    on_decision: Callable[[Claim, int, ClaimDecision], object] | None = None,
     claims: range | None = None,
 ) -> None:
-    """Decide the claims ``reader`` reads, which must be the batch claims
-    ``claims`` of ``state`` (by ``seq``; default: all of them) or
-    :class:`X12InputError`; ``write`` each outcome and tell ``on_decision``
-    each claim, its facts and its decision."""
+    """Pass 2: ``write`` the outcome of each claim ``reader`` reads, which
+    must be the batch claims ``claims`` of ``state`` (by ``seq``; default:
+    all of them) or :class:`X12InputError`; tell ``on_decision`` each claim,
+    its ``seq`` and its decision."""
     log = get_logger("scrubber.pipeline")
     debug = debug_enabled()
     expected = claims if claims is not None else range(state.batch_count)
     total = state.batch_count
     done = expected.start
     for seq, claim in enumerate(reader.claims(), expected.start):
-        if seq >= expected.stop:
+        if seq >= expected.stop or not _same_subject(state, seq, claim):
             raise _changed(total)
-        patient, entity = patient_key(claim), claim.billing_npi.strip()
-        try:
-            facts, evaluation = contexts.claim(patient, entity, seq)
-        except KeyError:
-            raise _changed(total) from None
-        decision = decide_claim(facts, evaluation)
-        contexts.done_with(state.subject(patient, entity), seq)
+        decision = decisions.get(seq)
         if on_decision is not None:
-            on_decision(claim, facts, decision)
+            on_decision(claim, seq, decision)
         outcome = checked_outcome(claim, decision)
         write(outcome)
         if debug:
             _log_decided(log, claim, outcome)
         done = seq + 1
         if progress and done % 200 == 0:
-            progress("decide", done, total)
+            progress("write", done, total)
     if done != expected.stop:
         raise _changed(total)
 
 
-def recording(record: Recorder) -> Callable[[Claim, ClaimFacts, ClaimDecision], None]:
-    """An ``on_decision`` for :func:`decide_claims` that hands each claim (as
+def _same_subject(state: CourseState, seq: int, claim: Claim) -> bool:
+    """Whether pass 1 read claim ``seq`` as a claim of ``claim``'s subject."""
+    try:
+        subject = state.subject(patient_key(claim), claim.billing_npi.strip())
+    except KeyError:
+        return False
+    return state.batch_subject(seq) == subject
+
+
+def recording(record: Recorder) -> Callable[[Claim, int, ClaimDecision], None]:
+    """An ``on_decision`` for :func:`write_claims` that hands each claim (as
     a history store records it) and its decision to ``record``."""
     from scrubber.history.records import BatchClaim
 
-    def on_decision(claim: Claim, facts: ClaimFacts, decision: ClaimDecision) -> None:
-        record(BatchClaim.of(claim, facts), decision)
+    def on_decision(claim: Claim, seq: int, decision: ClaimDecision) -> None:
+        record(BatchClaim.of(claim, facts_of(claim, seq)), decision)
 
     return on_decision
 

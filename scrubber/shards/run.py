@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from scrubber.course_state import CourseState
+from scrubber.decisions import Decisions
 from scrubber.entries import EntryRenderer
 from scrubber.errors import InputWarning
 from scrubber.logs import get_logger
@@ -31,6 +32,7 @@ from scrubber.shards.workers import (
     PartPaths,
     ShardRead,
     ShardWritten,
+    decide_share,
     installed,
     read_shard,
     recorded,
@@ -54,7 +56,6 @@ def run_sharded(
     clean: BinaryIO,
     ack: BinaryIO,
     entries: EntryRenderer,
-    line_budget: int,
     history: History = None,
     progress: ProgressFn | None = None,
 ) -> PipelineResult | None:
@@ -68,8 +69,8 @@ def run_sharded(
         return None
     keep_batch = keeps_batch_of(history)
     with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
-        job = Job(path, name, ranges, engine, Path(workdir), entries.compact, line_budget,
-                  ack_settings, keep_batch=keep_batch)  # fmt: skip
+        job = Job(path, name, ranges, engine, Path(workdir), entries.compact, ack_settings,
+                  keep_batch=keep_batch)  # fmt: skip
         with installed(job):
             return _run(job, clean, ack, entries, history, progress)
 
@@ -94,10 +95,14 @@ def _run(
 
     def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
         job.registry = registry
+        job.decisions = Decisions()
+        for share in _in_workers(count, decide_share):
+            job.decisions.update(share)
+        _report_progress(progress, "decide", reads, count)
         written = []
         for index, part in enumerate(_in_workers(count, write_shard)):
             written.append(part)
-            _report_progress(progress, "decide", reads, index + 1)
+            _report_progress(progress, "write", reads, index + 1)
         if record is not None:
             for index in range(count):
                 for claim, decision in recorded(PartPaths.of(job.workdir, index).decided):
@@ -120,7 +125,7 @@ def _report_progress(
     if progress:
         total = sum(read.claims for read in reads)
         done = sum(read.claims for read in reads[:shards_done])
-        progress(stage, done, total if stage == "decide" else 0)
+        progress(stage, done, 0 if stage == "read" else total)
 
 
 def _merge(reads: list[ShardRead]) -> CourseState | None:
@@ -182,7 +187,7 @@ def _join(
         kept=kept,
         segments=written[-1].segments,
         subjects=state.subject_count,
-        subject_builds=sum(part.builds for part in written),
+        decisions_kept=job.decisions.kept if job.decisions else 0,
     )
 
 

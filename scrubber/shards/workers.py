@@ -1,8 +1,9 @@
 """What the shard worker processes run (see :mod:`scrubber.shards`): pass 1
-reads a shard into a :class:`~scrubber.course_state.CourseState` part, pass
-2 decides it against the merged state and writes its part files. Workers
-are forked: they find their :class:`Job` in this module, set by
-:func:`installed` in the parent just before the pool starts."""
+reads a shard into a :class:`~scrubber.course_state.CourseState` part; the
+decisions are made by subject, a share of the subjects a worker; pass 2
+reads a shard again and writes its part files. Workers are forked: they
+find their :class:`Job` in this module, set by :func:`installed` in the
+parent just before the pool starts."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from scrubber.course_state import CourseState
+from scrubber.decisions import Decisions, decide_subjects
 from scrubber.entries import EntryRenderer, PointedFinding
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.records import BatchClaim, BatchKey
 from scrubber.model import Claim, Group
 from scrubber.outcome import Outcome
-from scrubber.pipeline import decide_claims, read_facts, recording, subject_contexts
+from scrubber.pipeline import read_facts, recording, write_claims
 from scrubber.report import ReportBuilder
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
@@ -58,7 +60,6 @@ class ShardWritten:
     kept: int
     trailer: str
     segments: int
-    builds: int
     entry_count: int
     first_findings: list[PointedFinding]
 
@@ -73,12 +74,12 @@ class Job:
     engine: Engine
     workdir: Path
     compact: bool
-    line_budget: int
     ack_settings: AckSettings
     keep_batch: bool = False  # a history store records the batch
     state: CourseState | None = None
     reads: list[ShardRead] = field(default_factory=list)
     registry: CourseRegistry | None = None
+    decisions: Decisions | None = None
 
 
 _job: Job | None = None
@@ -158,6 +159,19 @@ class _EnvelopeCounter:
         self._group = group
 
 
+# Deciding (in a worker) ------------------------------------------------------------
+
+
+def decide_share(index: int) -> Decisions:
+    """The decisions of the subjects ``index``, ``index + N``, ... (N: the
+    shards), against the merged state."""
+    job = _current_job()
+    assert job.state is not None
+    registry = job.registry or job.engine.registry
+    subjects = range(index, job.state.subject_count, len(job.ranges))
+    return decide_subjects(job.engine, job.state, registry, subjects)
+
+
 # Pass 2 (in a worker) ------------------------------------------------------------
 
 
@@ -192,16 +206,15 @@ def write_shard(index: int) -> ShardWritten:
             ack.add(outcome)
             entries.add(report.add(outcome))
 
-        registry = job.registry or job.engine.registry
-        contexts = subject_contexts(job.engine, job.state, registry, job.line_budget)
+        assert job.decisions is not None
         claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
         on_decision = recording(files.record) if files.decided is not None else None
-        decide_claims(reader, job.state, contexts, write, None, on_decision, claims)
+        write_claims(reader, job.state, job.decisions, write, None, on_decision, claims)
         clean.close()
         ack.close()
     return ShardWritten(
         report, reader.warnings, clean.kept, reader.trailer, reader.segment_count,
-        contexts.builds, entries.count, entries.first_findings,
+        entries.count, entries.first_findings,
     )  # fmt: skip
 
 

@@ -13,11 +13,11 @@ import pytest
 from scrubber import scrub
 from scrubber.api import make_engine
 from scrubber.cli import main
-from scrubber.course_state import CourseState, SubjectContexts
-from scrubber.findings import ClaimDecision
+from scrubber.course_state import CourseState
+from scrubber.decisions import Decisions, decide_subjects
+from scrubber.findings import ClaimStatus
 from scrubber.model import Claim, ClaimKind, Segment
 from scrubber.pipeline import ReplayableSource, run_pipeline
-from scrubber.rules.engine import decide_claim
 from scrubber.rules.facts import ClaimFacts, LineFact, facts_of
 from scrubber.testing import ClaimSpec, LineSpec, build_837
 from scrubber.x12.ack277 import AckSettings
@@ -90,29 +90,28 @@ def test_course_state_round_trips_facts_and_holds_no_claims(batch_text: str) -> 
     assert state.stored_bytes < 100 * lines
 
 
-def test_subject_contexts_decide_exactly_like_one_batch_context(batch_text: str) -> None:
-    """Per-subject contexts (with a tiny budget: constant eviction and
-    rebuilding) give the decisions of the one-context engine."""
+@pytest.mark.parametrize("shares", [1, 3])
+def test_decisions_by_subject_are_those_of_one_batch_context(
+    batch_text: str, shares: int
+) -> None:
+    """Deciding subject by subject (one context at a time, the subjects
+    split in ``shares`` as the shard workers split them) gives the decisions
+    of the one-context engine; only the decisions that are not a plain
+    accept are held."""
     engine = make_engine("clean", AS_OF, None, None)
     claims = list(read_claims(batch_text))
     expected = engine.decide_batch(claims)
     state = CourseState()
-    facts = [facts_of(claim, seq) for seq, claim in enumerate(claims)]
-    for claim_facts in facts:
-        state.add(claim_facts)
-
-    def build(subject_facts: list[ClaimFacts]):  # type: ignore[no-untyped-def]
-        return engine.build_context(subject_facts)
-
-    contexts = SubjectContexts(state, build, engine.evaluation, line_budget=1)
-    decided: list[ClaimDecision] = []
-    for claim_facts in facts:
-        decided.append(decide_claim(claim_facts, contexts.evaluation_for(claim_facts)))
-        contexts.done(claim_facts)
-    assert decided == expected
-    assert contexts.builds > state.subject_count  # evictions happened
-    assert contexts.cached_subjects <= 1
-    assert any(d.findings for d in decided)
+    for seq, claim in enumerate(claims):
+        state.add(facts_of(claim, seq))
+    decisions = Decisions()
+    for share in range(shares):
+        subjects = range(share, state.subject_count, shares)
+        decisions.update(decide_subjects(engine, state, engine.registry, subjects))
+    assert decisions.count == len(claims)
+    assert [decisions.get(seq) for seq in range(len(claims))] == expected
+    plain = sum(1 for d in expected if not d.findings and d.status is ClaimStatus.ACCEPTED)
+    assert 0 < decisions.kept == len(claims) - plain
 
 
 # Two passes over a file and over stdin -------------------------------------------
