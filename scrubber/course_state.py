@@ -69,7 +69,8 @@ class CourseState:
         self.batch_count = 0
         self._subjects: dict[SubjectKey, int] = {}
         self._keys: list[SubjectKey] = []
-        self._records: list[bytearray] = []
+        self._records: list[bytearray] = []  # per subject: the claims added here
+        self._merged: dict[int, list[bytearray]] = {}  # per subject: the parts' records
         self._lines: list[int] = []  # lines stored per subject
         self._last_seq: list[int] = []  # last batch claim (source "") per subject
         self._batch_subjects = array("l")  # subject of each batch claim, by seq
@@ -94,7 +95,8 @@ class CourseState:
             targets = {}
             for key, subject in part._subjects.items():
                 target = targets[subject] = state._subject_id(key)
-                state._records[target] += part._records[subject]
+                # The part's record itself, not a copy: a merge costs no memory.
+                state._merged.setdefault(target, []).append(part._records[subject])
                 state._lines[target] += part._lines[subject]
                 last = part._last_seq[subject]
                 if last >= 0:
@@ -114,7 +116,8 @@ class CourseState:
 
     @property
     def stored_bytes(self) -> int:
-        return sum(len(record) for record in self._records)
+        merged = sum(len(record) for records in self._merged.values() for record in records)
+        return merged + sum(len(record) for record in self._records)
 
     def add(self, facts: ClaimFacts, batch: bool = True) -> None:
         """Remember ``facts``: a claim of the batch (decided in pass two, in
@@ -171,18 +174,19 @@ class CourseState:
     def facts_and_batch(self, subject: int) -> tuple[list[ClaimFacts], dict[int, ClaimFacts]]:
         """The stored facts of ``subject``, and its batch claims' facts by ``seq``."""
         patient, entity = self._keys[subject]
-        stream = io.BytesIO(self._records[subject])
         parts = self._parts
         claims = []
         batch = {}
-        end = len(self._records[subject])
-        while stream.tell() < end:
-            part, *record, in_batch = pickle.load(stream)
-            values, base = parts[part]
-            facts = _decode(tuple(record), patient, entity, values, base)
-            claims.append(facts)
-            if in_batch:
-                batch[facts.ref.seq] = facts
+        for records in (*self._merged.get(subject, ()), self._records[subject]):
+            stream = io.BytesIO(records)
+            end = len(records)
+            while stream.tell() < end:
+                part, *record, in_batch = pickle.load(stream)
+                values, base = parts[part]
+                facts = _decode(tuple(record), patient, entity, values, base)
+                claims.append(facts)
+                if in_batch:
+                    batch[facts.ref.seq] = facts
         return claims, batch
 
     def _encode(self, facts: ClaimFacts, key: SubjectKey) -> tuple[Any, ...]:

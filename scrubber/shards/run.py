@@ -15,6 +15,7 @@ from scrubber.course_state import CourseState
 from scrubber.decisions import Decisions
 from scrubber.entries import EntryRenderer
 from scrubber.errors import InputWarning
+from scrubber.gc_tuning import before_fork
 from scrubber.logs import get_logger
 from scrubber.pipeline import (
     PipelineResult,
@@ -95,9 +96,9 @@ def _run(
 
     def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
         job.registry = registry
-        job.decisions = Decisions()
-        for share in _in_workers(count, decide_share):
-            job.decisions.update(share)
+        job.decisions = Decisions(state.batch_count)
+        for path in list(_in_workers(count, decide_share)):  # (the workers are gone then)
+            job.decisions.update(Decisions.load(path, state.batch_count))
         _report_progress(progress, "decide", reads, count)
         written = []
         for index, part in enumerate(_in_workers(count, write_shard)):
@@ -114,6 +115,7 @@ def _run(
 
 def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
     """``work(0) ... work(count - 1)`` in ``count`` forked processes, in order."""
+    before_fork()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(count, mp_context=context) as pool:
         yield from pool.map(work, range(count))

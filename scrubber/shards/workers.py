@@ -162,14 +162,17 @@ class _EnvelopeCounter:
 # Deciding (in a worker) ------------------------------------------------------------
 
 
-def decide_share(index: int) -> Decisions:
-    """The decisions of the subjects ``index``, ``index + N``, ... (N: the
-    shards), against the merged state."""
+def decide_share(index: int) -> Path:
+    """Decide the subjects ``index``, ``index + N``, ... (N: the shards)
+    against the merged state; the decisions go to a file (returned), which
+    the parent loads once the workers are gone (no second copy in flight)."""
     job = _current_job()
     assert job.state is not None
     registry = job.registry or job.engine.registry
     subjects = range(index, job.state.subject_count, len(job.ranges))
-    return decide_subjects(job.engine, job.state, registry, subjects)
+    path = job.workdir / f"decisions-{index:04d}"
+    decide_subjects(job.engine, job.state, registry, subjects).save(path)
+    return path
 
 
 # Pass 2 (in a worker) ------------------------------------------------------------

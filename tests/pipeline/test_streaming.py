@@ -92,22 +92,25 @@ def test_course_state_round_trips_facts_and_holds_no_claims(batch_text: str) -> 
 
 @pytest.mark.parametrize("shares", [1, 3])
 def test_decisions_by_subject_are_those_of_one_batch_context(
-    batch_text: str, shares: int
+    batch_text: str, shares: int, tmp_path: Path
 ) -> None:
     """Deciding subject by subject (one context at a time, the subjects
-    split in ``shares`` as the shard workers split them) gives the decisions
-    of the one-context engine; only the decisions that are not a plain
-    accept are held."""
+    split in ``shares`` as the shard workers split them, each share saved to
+    a file and loaded back as they hand it over) gives the decisions of the
+    one-context engine; only the decisions that are not a plain accept are
+    held."""
     engine = make_engine("clean", AS_OF, None, None)
     claims = list(read_claims(batch_text))
     expected = engine.decide_batch(claims)
     state = CourseState()
     for seq, claim in enumerate(claims):
         state.add(facts_of(claim, seq))
-    decisions = Decisions()
+    decisions = Decisions(len(claims))
     for share in range(shares):
         subjects = range(share, state.subject_count, shares)
-        decisions.update(decide_subjects(engine, state, engine.registry, subjects))
+        path = tmp_path / f"share-{share}"
+        decide_subjects(engine, state, engine.registry, subjects).save(path)
+        decisions.update(Decisions.load(path, len(claims)))
     assert decisions.count == len(claims)
     assert [decisions.get(seq) for seq in range(len(claims))] == expected
     plain = sum(1 for d in expected if not d.findings and d.status is ClaimStatus.ACCEPTED)
