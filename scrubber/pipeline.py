@@ -2,11 +2,12 @@
 
 Pass 1 reads the input claim by claim and keeps only each claim's facts,
 compactly, by patient + entity (:class:`~scrubber.course_state.CourseState`);
-no claim is kept. Pass 2 reads the input again and, claim by claim, decides
-it against its subject's context and hands the outcome to the writers
-(cleaned 837, 277CA, report entries), which emit text as soon as each ST-SE
-is complete. Memory is bounded by the compact facts, the subjects in flight
-and the largest transaction, not by the file.
+no claim is kept. Then every claim is decided, subject by subject, one
+subject's context at a time (:mod:`scrubber.decisions`). Pass 2 reads the
+input again and hands each claim with its decision to the writers (cleaned
+837, 277CA, report entries), which emit text as soon as each ST-SE is
+complete. Memory is bounded by the compact facts, the decisions that are
+not a plain accept and the largest transaction, not by the file.
 
 The input must therefore be readable twice
 (:class:`~scrubber.spool.ReplayableSource`).

@@ -9,9 +9,10 @@ delimiters. :func:`run_sharded` then runs the two passes of
 1. each shard's claims are read into its own
    :class:`~scrubber.course_state.CourseState` part, and the parts are
    merged (a patient's course may span the whole file);
-2. each shard is decided against the merged state (the workers inherit it
-   by ``fork``) and written to part files: cleaned 837, 277CA and report
-   entries, which are then joined in input order.
+2. the subjects are decided, a share of them in each process, against the
+   merged state (the workers inherit it by ``fork``);
+3. each shard is read again and written to part files: cleaned 837, 277CA
+   and report entries, which are then joined in input order.
 
 Contract: the outputs are byte-for-byte those of the serial pipeline (the
 reader is told where a shard starts, so positions, ordinals and 277CA
@@ -21,10 +22,10 @@ segment terminator; shards that decode differently; any input error in
 pass 1) :func:`run_sharded` returns ``None`` before writing anything (and
 before a history store is opened), and the caller runs the serial
 pipeline, which reports errors as always. With a history store the file is
-one batch, as in a serial run: its claims are kept for the store and the
-workers return their decisions.
-Memory: each process holds the merged state (shared copy-on-write at
-first) and its shard's subjects in flight.
+one batch, as in a serial run: the parent holds the claims' keys for the
+store and records the claims and decisions the workers wrote, in order.
+Memory: the merged state and the decisions are shared copy-on-write by the
+workers; each holds one subject's context or one transaction at a time.
 """
 
 from scrubber.shards.plan import MIN_SHARD_BYTES, ByteRange, plan_shards
