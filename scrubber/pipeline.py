@@ -32,7 +32,7 @@ from scrubber.model import Claim
 from scrubber.outcome import Outcome, checked_outcome
 from scrubber.report import ReportBuilder
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts, facts_of, patient_key
+from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of, patient_key
 from scrubber.rules.registry import CourseRegistry
 from scrubber.spool import ReplayableSource
 from scrubber.x12.ack277 import Ack277Writer, AckSettings
@@ -128,8 +128,10 @@ def _first_pass(
     if keep_batch:
         from scrubber.history.records import BatchClaim, BatchKey
 
+        patients: dict[PatientKey, PatientKey] = {}
+
         def on_claim(claim: Claim, facts: ClaimFacts) -> None:
-            batch.append(BatchKey.of(BatchClaim.of(claim, facts)))
+            batch.append(BatchKey.of(BatchClaim.of(claim, facts), patients))
 
     read_facts(reader, state, on_claim, progress)
     claims = state.batch_count

@@ -25,7 +25,7 @@ from scrubber.outcome import Outcome
 from scrubber.pipeline import read_facts, recording, write_claims
 from scrubber.report import ReportBuilder
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts
+from scrubber.rules.facts import ClaimFacts, PatientKey
 from scrubber.rules.registry import CourseRegistry
 from scrubber.shards.plan import ByteRange
 from scrubber.x12.ack277 import Ack277Writer, AckSettings, control_after
@@ -144,12 +144,13 @@ class _EnvelopeCounter:
     def __init__(self, keep_batch: bool) -> None:
         self.count = 0
         self.keys: list[BatchKey] = []
+        self._patients: dict[PatientKey, PatientKey] = {}
         self._keep_batch = keep_batch
         self._group: Group | None = None
 
     def claim(self, claim: Claim, facts: ClaimFacts) -> None:
         if self._keep_batch:
-            self.keys.append(BatchKey.of(BatchClaim.of(claim, facts)))
+            self.keys.append(BatchKey.of(BatchClaim.of(claim, facts), self._patients))
         group = claim.transaction.group
         if group is self._group:
             return
