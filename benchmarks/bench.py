@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import write_realistic  # noqa: E402
-from read_speed import pyx12_read  # noqa: E402
+from read_speed import prefix, pyx12_read  # noqa: E402
 
 from scrubber.model import ClaimKind  # noqa: E402
 from scrubber.x12.source import TextSource  # noqa: E402
@@ -133,22 +133,6 @@ def split_floor(path: Path) -> float:
             for piece in pieces:
                 piece.strip().split("*")
     return time.perf_counter() - started
-
-
-def prefix(path: Path, segments: int, out: Path) -> int:
-    """Write the whole interchanges of ``path`` that fit in ``segments``."""
-    written = 0
-    pending: list[str] = []
-    with out.open("w", encoding="ascii", newline="") as target:
-        for segment in Tokenizer(TextSource(path).chunks(), []).segments():
-            pending.append(segment.raw)
-            if segment.elements[0] == "IEA":
-                if written + len(pending) > segments and written:
-                    break
-                target.write("".join(pending))
-                written += len(pending)
-                pending = []
-    return written
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,7 +72,6 @@ class CourseState:
         self._records: list[bytearray] = []  # per subject: the claims added here
         self._merged: dict[int, list[bytearray]] = {}  # per subject: the parts' records
         self._lines: list[int] = []  # lines stored per subject
-        self._last_seq: list[int] = []  # last batch claim (source "") per subject
         self._batch_subjects = array("l")  # subject of each batch claim, by seq
         self._values = _Interned()
         # Per part: its interned values and the seq of its first batch claim.
@@ -98,9 +97,6 @@ class CourseState:
                 # The part's record itself, not a copy: a merge costs no memory.
                 state._merged.setdefault(target, []).append(part._records[subject])
                 state._lines[target] += part._lines[subject]
-                last = part._last_seq[subject]
-                if last >= 0:
-                    state._last_seq[target] = max(state._last_seq[target], last + base)
             state._batch_subjects.extend(targets[subject] for subject in part._batch_subjects)
             state.claim_count += part.claim_count
             state.batch_count += part.batch_count
@@ -132,7 +128,6 @@ class CourseState:
         self._lines[subject] += len(facts.lines)
         if batch:
             self.batch_count += 1
-            self._last_seq[subject] = max(self._last_seq[subject], facts.ref.seq)
             self._batch_subjects.append(subject)
 
     def _subject_id(self, key: SubjectKey) -> int:
@@ -142,7 +137,6 @@ class CourseState:
             self._keys.append(key)
             self._records.append(bytearray())
             self._lines.append(0)
-            self._last_seq.append(-1)
         return subject
 
     def add_history(self, facts: Iterable[ClaimFacts]) -> None:
@@ -162,7 +156,9 @@ class CourseState:
         return self._subjects[(patient, entity)]
 
     def last_seq(self, subject: int) -> int:
-        return self._last_seq[subject]
+        """The ``seq`` of ``subject``'s last batch claim (-1: none)."""
+        claims = self._batch_subjects
+        return max((seq for seq in range(len(claims)) if claims[seq] == subject), default=-1)
 
     def line_count(self, subject: int) -> int:
         return self._lines[subject]

@@ -20,7 +20,7 @@ scrub`` command: every output streamed to a file).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrubber.course_state import CourseState
@@ -69,7 +69,6 @@ class PipelineResult:
     segments: int
     subjects: int = 0
     decisions_kept: int = 0  # decisions other than a plain accept (held in memory)
-    stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def exit_status(self) -> int:
