@@ -6,7 +6,7 @@ bytes, and a test checks that the committed files are up to date::
     python edi_samples/generate.py            # rewrite the samples
     python edi_samples/generate.py --check    # exit 1 if a committed file differs
 
-Every file is built with :mod:`scrubber.testing` and validates cleanly with
+Every file is built with :mod:`scrubber.testing.samples` and validates cleanly with
 pyx12. Each file reads like one practice's batch: most claims are billed
 correctly for their era (2025 / 2026 code sets) and setting, and a few carry a
 deliberate, realistic mistake (the ``Slip`` values below). README.md lists every

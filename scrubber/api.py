@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrubber.pipeline import report_name, run_pipeline
+from scrubber.outputs.ack277 import AckSettings, default_control_start
+from scrubber.pipeline.passes import report_name, run_pipeline
+from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.policy import Policy, Profile, load_policy
-from scrubber.rules.registry import CourseRegistry, load_registry
-from scrubber.spool import ReplayableSource
-from scrubber.x12.ack277 import AckSettings, default_control_start
+from scrubber.rules.radonc.registry import CourseRegistry, load_registry
 from scrubber.x12.source import Encoding, Source
 
 if TYPE_CHECKING:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from scrubber.findings import ClaimDecision
 from scrubber.history import schema
 from scrubber.history.queries import load_claims, lock_subjects, select_in, upsert_registry
 from scrubber.history.records import BatchClaim, BatchKey, RecordSummary, StoredClaim
@@ -31,7 +30,8 @@ from scrubber.history.rows import (
 )
 from scrubber.history.writer import Writer
 from scrubber.rules.facts import ClaimFacts, PatientKey
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.findings import ClaimDecision
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 
 if TYPE_CHECKING:
     from scrubber.history.store import HistoryStore

@@ -15,7 +15,7 @@ from scrubber.history import schema
 from scrubber.history.keys import HistoryKey
 from scrubber.history.records import StoredClaim
 from scrubber.history.rows import ClearKeys, registry_values, stored_claim
-from scrubber.rules.registry import CourseRegistry
+from scrubber.rules.radonc.registry import CourseRegistry
 
 CHUNK = 500  # values per IN (...) list and per bulk statement
 

@@ -10,10 +10,10 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scrubber.findings import ClaimDecision, ClaimStatus
 from scrubber.model import Claim
 from scrubber.rules.facts import ClaimFacts, LineFact, PatientKey
-from scrubber.rules.registry import CourseRegistry
+from scrubber.rules.findings import ClaimDecision, ClaimStatus
+from scrubber.rules.radonc.registry import CourseRegistry
 
 HISTORY_SOURCE = "history"  # ClaimRef.source of facts that come from the store
 PSEUDONYM_PREFIX = "#"  # a hashed value the caller cannot name in clear

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from scrubber.findings import Action, ClaimDecision, Finding
 from scrubber.history.store import HistoryStore, LineOutcome, StoredClaim, StoredLine, line_outcome
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
-from scrubber.rules.registry import CourseRegistry
+from scrubber.rules.findings import Action, ClaimDecision, Finding
+from scrubber.rules.radonc.registry import CourseRegistry
 
 SUBJECTS_PER_CONTEXT = 200
 PROVISIONAL = "IG407"

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from scrubber.findings import ClaimDecision, ClaimStatus
 from scrubber.history.keys import HistoryKey
 from scrubber.history.records import (
     HISTORY_SOURCE,
@@ -31,7 +30,8 @@ from scrubber.history.records import (
 from scrubber.model import ClaimKind, DateRange
 from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey
 from scrubber.rules.facts import Setting as LineSetting
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.findings import ClaimDecision, ClaimStatus
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 
 
 @dataclass(frozen=True, slots=True)

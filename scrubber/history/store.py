@@ -70,7 +70,7 @@ from scrubber.history.records import (
     line_outcome,
 )
 from scrubber.history.rows import ClearKeys, pseudonym, pseudonymous_patient, registered_course
-from scrubber.rules.registry import EMPTY_REGISTRY, CourseRegistry
+from scrubber.rules.radonc.registry import EMPTY_REGISTRY, CourseRegistry
 
 SQLITE_BUSY_SECONDS = 120  # how long an SQLite writer waits for another
 

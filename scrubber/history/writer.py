@@ -22,12 +22,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from scrubber.findings import ClaimDecision
 from scrubber.history import schema
 from scrubber.history.keys import HistoryKey
 from scrubber.history.queries import CHUNK
 from scrubber.history.records import VOID_FREQUENCY, BatchClaim, StoredClaim
 from scrubber.history.rows import claim_digest, claim_values, line_values
+from scrubber.rules.findings import ClaimDecision
 
 
 @dataclass(slots=True, eq=False)

@@ -14,7 +14,12 @@ from scrubber.rules.context import Context, build_context
 from scrubber.rules.engine import Engine, decide_claim
 from scrubber.rules.facts import ClaimFacts, LineFact, facts_of
 from scrubber.rules.policy import Policy, PolicyError, Profile, load_policy, parse_policy
-from scrubber.rules.registry import CourseRegistry, RegistryError, load_registry, parse_registry
+from scrubber.rules.radonc.registry import (
+    CourseRegistry,
+    RegistryError,
+    load_registry,
+    parse_registry,
+)
 from scrubber.rules.rule import Hit, Pack, Rule, RulePack, Stage
 
 __all__ = [

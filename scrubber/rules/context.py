@@ -16,8 +16,9 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from scrubber.model import DateRange
-from scrubber.rules.codeset import CodeTable
-from scrubber.rules.courses import (
+from scrubber.rules.facts import ClaimFacts, LineFact, PatientKey
+from scrubber.rules.radonc.codeset import CodeTable
+from scrubber.rules.radonc.courses import (
     Course,
     CourseKey,
     CourseSettings,
@@ -25,8 +26,7 @@ from scrubber.rules.courses import (
     course_on,
     fraction_units,
 )
-from scrubber.rules.facts import ClaimFacts, LineFact, PatientKey
-from scrubber.rules.registry import EMPTY_REGISTRY, CourseRegistry
+from scrubber.rules.radonc.registry import EMPTY_REGISTRY, CourseRegistry
 
 DEFAULT_GAP_DAYS = 30
 _K = TypeVar("_K")

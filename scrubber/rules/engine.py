@@ -11,7 +11,7 @@ Two passes, so that context can come from anywhere facts come from:
    context and the engine's configuration.
 
 :meth:`Engine.decide_batch` does all three for a batch, in input order. The
-writers need nothing but the returned :class:`~scrubber.findings.ClaimDecision`
+writers need nothing but the returned :class:`~scrubber.rules.findings.ClaimDecision`
 objects and :attr:`Engine.rule_set`.
 """
 
@@ -21,15 +21,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from scrubber.findings import Action, ClaimDecision, ClaimStatus, Finding
 from scrubber.model import Claim
-from scrubber.rules.codeset import CodeTable, load_packaged_code_table
 from scrubber.rules.context import DEFAULT_GAP_DAYS, Context, build_context
 from scrubber.rules.discovery import discover_packs
 from scrubber.rules.evaluation import ActiveRule, Evaluation, RuleSelections
 from scrubber.rules.facts import ClaimFacts, facts_of
+from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
 from scrubber.rules.policy import NO_POLICY, Policy, Profile
-from scrubber.rules.registry import EMPTY_REGISTRY, CourseRegistry
+from scrubber.rules.radonc.codeset import CodeTable, load_packaged_code_table
+from scrubber.rules.radonc.registry import EMPTY_REGISTRY, CourseRegistry
 from scrubber.rules.rule import ClaimOutcome, Rule, RulePack, rule_set_of
 
 

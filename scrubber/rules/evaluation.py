@@ -14,12 +14,12 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from scrubber.findings import Action, Finding
-from scrubber.rules.codeset import CodeTable
 from scrubber.rules.context import Context
-from scrubber.rules.eras import Era, era_of
 from scrubber.rules.facts import LineFact
+from scrubber.rules.findings import Action, Finding
 from scrubber.rules.policy import Policy, Profile, apply_profile
+from scrubber.rules.radonc.codeset import CodeTable
+from scrubber.rules.radonc.eras import Era, era_of
 from scrubber.rules.rule import Hit, Rule, Stage
 
 # STC01 for a rule that has none of its own but a policy made it reject.

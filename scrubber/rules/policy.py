@@ -37,7 +37,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from scrubber.findings import Action
+from scrubber.rules.findings import Action
 
 
 class Profile(StrEnum):

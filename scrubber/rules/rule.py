@@ -4,7 +4,7 @@ A :class:`Rule` is catalogue metadata plus one pure check function. Checks
 receive facts and an :class:`~scrubber.rules.evaluation.Evaluation` (the
 read-only context, the code table, and for count rules the survival of other
 lines) and return :class:`Hit` values; they do no I/O and keep no state. The
-engine turns hits into :class:`~scrubber.findings.Finding` objects, applying
+engine turns hits into :class:`~scrubber.rules.findings.Finding` objects, applying
 the profile and the policy.
 
 A pack is anything with ``name``, ``version`` and ``rules``
@@ -24,9 +24,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from scrubber.findings import Action
-from scrubber.rules.eras import Era
 from scrubber.rules.facts import ClaimFacts, LineFact
+from scrubber.rules.findings import Action
+from scrubber.rules.radonc.eras import Era
 
 if TYPE_CHECKING:
     from scrubber.rules.evaluation import Evaluation

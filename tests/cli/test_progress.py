@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from scrubber.progress import Progress
+from scrubber.cli.progress import Progress
 
 
 class _Terminal(io.StringIO):

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from scrubber.history import open_store
 from scrubber.history import schema as history_schema
-from scrubber.history.decide import decide_with_history
 from scrubber.history.migrations import LATEST
 from scrubber.rules import Engine
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec, build_837
+from scrubber.testing.oracles import decide_with_history
 from scrubber.x12.reader import read_claims
 from tests.history.builders import COURSE_START, course_specs, weekly
 from tests.history.conftest import TEST_KEY

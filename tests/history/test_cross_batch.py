@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from scrubber.findings import ClaimDecision
 from scrubber.history import open_store
-from scrubber.history.decide import decide_with_history
 from scrubber.rules import Engine
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.findings import ClaimDecision
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec
+from scrubber.testing.oracles import decide_with_history
 from tests.history.builders import (
     COURSE_START,
     claims_of,

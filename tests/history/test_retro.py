@@ -11,12 +11,12 @@ import pytest
 
 from scrubber import cli
 from scrubber.history import LineOutcome, open_store
-from scrubber.history.decide import decide_with_history
 from scrubber.history.retro import ChangeKind, find_reversals
 from scrubber.model import ClaimKind
 from scrubber.rules import Engine
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec, LineSpec, build_837
+from scrubber.testing.oracles import decide_with_history
 from scrubber.x12.reader import read_claims
 from tests.history.builders import COURSE_START, claims_of, course_specs, last_dos, weekly
 from tests.history.conftest import TEST_KEY

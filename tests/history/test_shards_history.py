@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.shards.plan
+import scrubber.pipeline.shards.plan
 from scrubber.api import make_engine
-from scrubber.files import FilesResult, scrub_to_files
 from scrubber.history import open_store
-from scrubber.shards import plan_shards
-from scrubber.spool import ReplayableSource
+from scrubber.outputs.ack277 import AckSettings
+from scrubber.pipeline.files import FilesResult, scrub_to_files
+from scrubber.pipeline.shards import plan_shards
+from scrubber.pipeline.spool import ReplayableSource
 from scrubber.testing import ClaimSpec, EnvelopeSpec, GroupSpec, build_interchange
-from scrubber.x12.ack277 import AckSettings
 from tests.history.builders import course_specs, last_dos, weekly
 from tests.history.conftest import TEST_KEY
 
@@ -33,7 +33,7 @@ def _key(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any file of two interchanges or more is worth splitting."""
-    monkeypatch.setattr(scrubber.shards.plan, "MIN_SHARD_BYTES", 1)
+    monkeypatch.setattr(scrubber.pipeline.shards.plan, "MIN_SHARD_BYTES", 1)
 
 
 def _courses() -> list[ClaimSpec]:

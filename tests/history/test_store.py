@@ -19,12 +19,12 @@ from scrubber.history import (
     open_store,
 )
 from scrubber.history import schema as history_schema
-from scrubber.history.decide import decide_with_history
 from scrubber.history.migrations import LATEST
 from scrubber.history.queries import CHUNK
 from scrubber.rules import Engine, facts_of
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 from scrubber.testing import ClaimSpec, LineSpec, PatientSpec
+from scrubber.testing.oracles import decide_with_history
 from tests.history.builders import COURSE_START, claims_of, course_specs, weekly
 from tests.history.conftest import TEST_KEY
 from tests.history.test_cross_batch import verdicts

@@ -1,4 +1,4 @@
-"""Scrubbing one file in shards (:mod:`scrubber.shards`, ``scrub_to_files(...,
+"""Scrubbing one file in shards (:mod:`scrubber.pipeline.shards`, ``scrub_to_files(...,
 jobs=N)``, ``scrubber scrub FILE -j N``): where a file is cut, and that every
 output is byte-for-byte what the serial pipeline writes, whatever the layout
 of the file, and whichever shard holds a patient's other claims.
@@ -28,17 +28,18 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.shards.plan
+import scrubber.pipeline.shards.plan
 from scrubber.api import make_engine
-from scrubber.course_state import CourseState
 from scrubber.errors import X12InputError
-from scrubber.files import FilesResult, scrub_to_files
 from scrubber.logs import configure_logging
 from scrubber.model import ClaimKind, Delimiters
+from scrubber.outputs.ack277 import AckSettings, control_after
+from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.files import FilesResult, scrub_to_files
+from scrubber.pipeline.shards import ByteRange, plan_shards
+from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, facts_of
-from scrubber.shards import ByteRange, plan_shards
-from scrubber.spool import ReplayableSource
 from scrubber.testing import (
     ClaimSpec,
     EnvelopeSpec,
@@ -49,7 +50,6 @@ from scrubber.testing import (
     build_interchange,
     weekdays,
 )
-from scrubber.x12.ack277 import AckSettings, control_after
 from scrubber.x12.reader import read_claims
 from tests.writers.support import assert_conforms
 
@@ -80,7 +80,7 @@ def engine() -> Engine:
 @pytest.fixture
 def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any file of two interchanges or more is worth splitting."""
-    monkeypatch.setattr(scrubber.shards.plan, "MIN_SHARD_BYTES", 1)
+    monkeypatch.setattr(scrubber.pipeline.shards.plan, "MIN_SHARD_BYTES", 1)
 
 
 # Inputs ----------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def test_plan_honours_min_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert len(plan_shards(str(path), 4, min_bytes=size // 2)) == 2
     assert len(plan_shards(str(path), 8, min_bytes=size // 3)) == 3
     assert plan_shards(str(path), 4) == []
-    monkeypatch.setattr(scrubber.shards.plan, "MIN_SHARD_BYTES", size // 4)
+    monkeypatch.setattr(scrubber.pipeline.shards.plan, "MIN_SHARD_BYTES", size // 4)
     assert len(plan_shards(str(path), 4)) == 4
     assert plan_shards(str(path), 1, min_bytes=1) == []
 
@@ -745,7 +745,7 @@ def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The course file with 880 patients (about 5 MB): over two default shards."""
     path = tmp_path_factory.mktemp("large") / "large.x12"
     path.write_text(_course_text(880, per_transaction=100))
-    assert path.stat().st_size > 2 * scrubber.shards.plan.MIN_SHARD_BYTES
+    assert path.stat().st_size > 2 * scrubber.pipeline.shards.plan.MIN_SHARD_BYTES
     return path
 
 

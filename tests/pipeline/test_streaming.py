@@ -13,14 +13,14 @@ import pytest
 from scrubber import scrub
 from scrubber.api import make_engine
 from scrubber.cli import main
-from scrubber.course_state import CourseState
-from scrubber.decisions import Decisions, decide_subjects
-from scrubber.findings import ClaimStatus
 from scrubber.model import Claim, ClaimKind, Segment
-from scrubber.pipeline import ReplayableSource, run_pipeline
+from scrubber.outputs.ack277 import AckSettings
+from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.passes import ReplayableSource, run_pipeline
 from scrubber.rules.facts import ClaimFacts, LineFact, facts_of
+from scrubber.rules.findings import ClaimStatus
 from scrubber.testing import ClaimSpec, LineSpec, build_837
-from scrubber.x12.ack277 import AckSettings
 from scrubber.x12.reader import read_claims
 
 SAMPLES = Path(__file__).resolve().parents[2] / "edi_samples"

@@ -1,6 +1,6 @@
 """Build real 837 text for rule tests, read it back through the reader, decide.
 
-Claims are written with :mod:`scrubber.testing`, read with
+Claims are written with :mod:`scrubber.testing.samples`, read with
 :func:`scrubber.x12.reader.read_claims` and decided by the engine, so every
 rule test exercises the same path production input takes.
 """
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from scrubber.findings import Action, ClaimDecision, Finding
 from scrubber.model import Claim, ClaimKind
 from scrubber.rules import Engine
+from scrubber.rules.findings import Action, ClaimDecision, Finding
 from scrubber.testing import (
     ClaimSpec,
     EnvelopeSpec,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scrubber.findings import Action, ClaimStatus
 from scrubber.rules import parse_registry
+from scrubber.rules.findings import Action, ClaimStatus
 from scrubber.testing import LineSpec, weekdays
 from tests.rules.rulekit import D, Entry, I, P, decide, line
 

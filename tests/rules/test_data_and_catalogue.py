@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.commands import rules as rules_command
+from scrubber.cli.commands import rules as rules_command
 from scrubber.rules import RegistryError, load_registry, parse_policy, parse_registry
-from scrubber.rules.codeset import CodeTableError, load_packaged_code_table, parse_code_table
 from scrubber.rules.discovery import discover_packs
 from scrubber.rules.image_guidance import pack
+from scrubber.rules.radonc.codeset import CodeTableError, load_packaged_code_table, parse_code_table
 from scrubber.rules.rule import RulePack
 
 EXPECTED_CODES = [
@@ -126,7 +126,7 @@ def test_pack_is_registered_as_an_entry_point() -> None:
 
 
 def test_example_policy_file_parses() -> None:
-    path = Path(__file__).resolve().parents[2] / "scrubber/rules/data/policy.example.toml"
+    path = Path(__file__).resolve().parents[2] / "scrubber/rules/radonc/data/policy.example.toml"
     policy = parse_policy(path.read_text("utf-8"))
     assert policy.payers["87726"].disabled == {"IG407"}
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.findings import Action, ClaimStatus
 from scrubber.rules import Engine, PolicyError, parse_policy
 from scrubber.rules.engine import decide_claim
+from scrubber.rules.findings import Action, ClaimStatus
 from scrubber.rules.image_guidance import pack
 from scrubber.rules.rule import Hit, Pack, Rule, Stage
 from tests.rules.rulekit import AS_OF, D, I, P, decide, line, read

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from scrubber.findings import Action
+from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance import pack
 from tests.rules.rulekit import AS_OF, FIRST_B, LAST_A, D, Entry, I, P, decide, line
 

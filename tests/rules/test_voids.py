@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrubber.findings import ClaimStatus
+from scrubber.rules.findings import ClaimStatus
 from tests.rules.rulekit import D, P, decide, line
 
 

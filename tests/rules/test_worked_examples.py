@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scrubber.findings import Action, ClaimStatus
+from scrubber.rules.findings import Action, ClaimStatus
 from scrubber.testing import weekdays
 from tests.rules.rulekit import D, I, P, decide, line
 

@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from scrubber.findings import Action, ClaimDecision, ClaimStatus, Finding
 from scrubber.model import Claim
-from scrubber.outcome import Outcome, pair_outcomes
+from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
+from scrubber.rules.outcome import Outcome, pair_outcomes
 from scrubber.x12.conformance import check_conformance
 from scrubber.x12.reader import X12Reader
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.findings import Action
 from scrubber.model import ClaimKind, Delimiters
+from scrubber.outputs.ack277 import AckSettings, write_277ca
+from scrubber.rules.findings import Action
 from scrubber.testing import ClaimSpec, EnvelopeSpec, LineSpec, PatientSpec, build_837
-from scrubber.x12.ack277 import AckSettings, write_277ca
 
 from .support import NOW, accepted, assert_conforms, corrected, finding, outcomes, read, rejected
 

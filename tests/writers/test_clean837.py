@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from scrubber.model import ClaimKind, Delimiters
+from scrubber.outputs.clean837 import write_clean_837
 from scrubber.testing import ClaimSpec, EnvelopeSpec, LineSpec, PatientSpec, build_837
-from scrubber.x12.clean837 import write_clean_837
 
 from .support import accepted, assert_conforms, corrected, outcomes, read, rejected
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from scrubber import X12InputError, scrub
-from scrubber.findings import Action
 from scrubber.logs import configure_logging
-from scrubber.outputs import OutputSet, write_atomic
-from scrubber.report import build_report
+from scrubber.outputs.atomic import OutputSet, write_atomic
+from scrubber.outputs.report import build_report
+from scrubber.rules.findings import Action
 from scrubber.testing import ClaimSpec, LineSpec, PatientSpec, build_837
 
 from .support import accepted, corrected, finding, outcomes, read, rejected
@@ -164,7 +164,7 @@ def test_logs_carry_no_phi() -> None:
 def test_report_entries_render_as_json_dumps_does(entry: dict[str, object]) -> None:
     """The report's claim entries are rendered without json's pure-Python
     indenting encoder: the text must be what it renders."""
-    from scrubber.report_json import render_entry
+    from scrubber.outputs.report_json import render_entry
 
     expected = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    ")
     assert render_entry(entry) == "    " + expected

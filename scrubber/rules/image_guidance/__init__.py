@@ -7,8 +7,8 @@ from the shipped code-set table, so rules and data are versioned together.
 
 from __future__ import annotations
 
-from scrubber.rules.codeset import CodeTable, load_packaged_code_table
 from scrubber.rules.image_guidance import ct, general, igrt, mri, ports
+from scrubber.rules.radonc.codeset import CodeTable, load_packaged_code_table
 from scrubber.rules.rule import Pack, Rule
 
 RULES: tuple[Rule, ...] = (*general.RULES, *igrt.RULES, *ct.RULES, *mri.RULES, *ports.RULES)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from scrubber.rules.codeset import CodeTable
-from scrubber.rules.eras import Era
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
+from scrubber.rules.radonc.codeset import CodeTable
+from scrubber.rules.radonc.eras import Era
 from scrubber.rules.rule import Hit
 
 ERA_A = frozenset({Era.A})

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.findings import Action
 from scrubber.model import ClaimKind
-from scrubber.rules import codeset
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import Component, LineFact
+from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERA_A,
     STANDARD,
@@ -16,6 +15,7 @@ from scrubber.rules.image_guidance.common import (
     same_day_conflict,
     subject,
 )
+from scrubber.rules.radonc import codeset
 from scrubber.rules.rule import Hit, Rule, Stage
 
 CT_SECTION = f"{STANDARD}: CT for Planning Purposes (CPT 77014)"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.findings import Action
-from scrubber.rules.eras import ERA_A_START, Era, era_of
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
+from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     CATALOGUE,
     ERAS_AB,
@@ -16,6 +15,7 @@ from scrubber.rules.image_guidance.common import (
     STANDARD,
     subject,
 )
+from scrubber.rules.radonc.eras import ERA_A_START, Era, era_of
 from scrubber.rules.rule import ClaimOutcome, Hit, Rule, Stage
 
 IG000_MESSAGE = "{subject}: {reason}; no rule version covers it, so it was not evaluated."

@@ -7,13 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from scrubber.findings import Action
 from scrubber.model import ClaimKind
-from scrubber.rules import codeset
-from scrubber.rules.courses import Course, Modality
-from scrubber.rules.eras import Era, era_of
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import Component, LineFact, Setting
+from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERA_A,
     ERA_B,
@@ -24,6 +21,9 @@ from scrubber.rules.image_guidance.common import (
     same_day_conflict,
     subject,
 )
+from scrubber.rules.radonc import codeset
+from scrubber.rules.radonc.courses import Course, Modality
+from scrubber.rules.radonc.eras import Era, era_of
 from scrubber.rules.rule import Hit, Rule, Stage
 
 IGRT_SECTION = f"{STANDARD}: Image Guided Radiation Therapy, IGRT (CPT 77387)"

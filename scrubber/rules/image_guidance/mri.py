@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.findings import Action
-from scrubber.rules import codeset
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
+from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERAS_AB,
     STANDARD,
     same_day_conflict,
     subject,
 )
+from scrubber.rules.radonc import codeset
 from scrubber.rules.rule import Hit, Rule, Stage
 
 MRI_SECTION = f"{STANDARD}: Unlisted MRI Procedure (CPT 76498)"

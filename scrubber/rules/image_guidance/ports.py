@@ -6,11 +6,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from scrubber.findings import Action
-from scrubber.rules import codeset
-from scrubber.rules.courses import BLOCK_SIZE, Course
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
+from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERAS_AB,
     STANDARD,
@@ -19,6 +17,8 @@ from scrubber.rules.image_guidance.common import (
     same_day_conflict,
     subject,
 )
+from scrubber.rules.radonc import codeset
+from scrubber.rules.radonc.courses import BLOCK_SIZE, Course
 from scrubber.rules.rule import Hit, Rule, Stage
 
 PORT_SECTION = f"{STANDARD}: Port Images (CPT 77417)"

@@ -18,7 +18,7 @@ from typing import Any
 
 from scrubber.errors import X12InputError
 from scrubber.logs import configure_logging, get_logger
-from scrubber.outputs import write_atomic
+from scrubber.outputs.atomic import write_atomic
 from scrubber.x12.conformance import check_conformance
 from scrubber.x12.source import TextSource
 

@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from scrubber.errors import InputWarning
-from scrubber.findings import Action, ClaimStatus, Finding
-from scrubber.outcome import ZERO, Outcome
+from scrubber.rules.findings import Action, ClaimStatus, Finding
+from scrubber.rules.outcome import ZERO, Outcome
 from scrubber.x12.segment_text import format_amount
 
 SCHEMA = "scrubber-report/1"

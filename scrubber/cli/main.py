@@ -1,4 +1,4 @@
-"""The ``scrubber`` console script: a thin dispatcher over scrubber.commands.
+"""The ``scrubber`` console script: a thin dispatcher over scrubber.cli.commands.
 
 Exit status: 0 all claims accepted, 1 some claim corrected or rejected,
 2 unusable input or usage error (one line on standard error, no traceback).
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"scrubber.commands.{name}")
+        module = importlib.import_module(f"scrubber.cli.commands.{name}")
         module.add_parser(subparsers)
     return parser
 

@@ -141,8 +141,8 @@ def parse_code_table(text: str) -> CodeTable:
 
 
 def load_packaged_code_table() -> CodeTable:
-    """The table shipped with the package (``scrubber/rules/data/codes.csv``)."""
-    text = resources.files("scrubber.rules").joinpath("data/codes.csv").read_text("utf-8")
+    """The table shipped with the package (``scrubber/rules/radonc/data/codes.csv``)."""
+    text = resources.files("scrubber.rules.radonc").joinpath("data/codes.csv").read_text("utf-8")
     return parse_code_table(text)
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scrubber.findings import ClaimDecision
 from scrubber.history.store import BatchClaim, BatchKey, HistoryStore, RecordSummary
 from scrubber.model import Claim
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
 from scrubber.rules.facts import facts_of
+from scrubber.rules.findings import ClaimDecision
 
 
 def decide_with_history(

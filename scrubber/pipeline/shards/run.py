@@ -1,5 +1,5 @@
 """Running a sharded scrub in the parent: the worker pools, the merge of the
-shards' states, and the join of their part files (see :mod:`scrubber.shards`)."""
+shards' states, and the join of their part files (see :mod:`scrubber.pipeline.shards`)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,23 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from scrubber.course_state import CourseState
-from scrubber.decisions import Decisions
-from scrubber.entries import EntryRenderer
 from scrubber.errors import InputWarning
-from scrubber.gc_tuning import before_fork
 from scrubber.logs import get_logger
-from scrubber.pipeline import (
+from scrubber.outputs.ack277 import AckSettings
+from scrubber.outputs.entries import EntryRenderer
+from scrubber.outputs.report import ReportBuilder
+from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decisions import Decisions
+from scrubber.pipeline.gc_tuning import before_fork
+from scrubber.pipeline.passes import (
     PipelineResult,
     ProgressFn,
     Recorder,
     keeps_batch_of,
     with_history,
 )
-from scrubber.report import ReportBuilder
-from scrubber.rules.engine import Engine
-from scrubber.rules.registry import CourseRegistry
-from scrubber.shards.plan import ByteRange
-from scrubber.shards.workers import (
+from scrubber.pipeline.shards.plan import ByteRange
+from scrubber.pipeline.shards.workers import (
     Job,
     PartPaths,
     ShardRead,
@@ -39,10 +38,11 @@ from scrubber.shards.workers import (
     recorded,
     write_shard,
 )
-from scrubber.x12.ack277 import AckSettings
+from scrubber.rules.engine import Engine
+from scrubber.rules.radonc.registry import CourseRegistry
 
 if TYPE_CHECKING:
-    from scrubber.pipeline import History
+    from scrubber.pipeline.passes import History
 
 _READ_CHUNK = 1 << 20
 
@@ -63,7 +63,7 @@ def run_sharded(
     """Scrub the file ``path`` in the shards ``ranges`` (see the module
     docstring): the cleaned 837 goes to ``clean`` (nothing when no claim is
     kept), the 277CA to ``ack``, the report entries to ``entries``; with a
-    ``history`` as :func:`scrubber.pipeline.run_pipeline` takes it (a store
+    ``history`` as :func:`scrubber.pipeline.passes.run_pipeline` takes it (a store
     locks, loads and records the whole file as one batch). ``None`` (and
     nothing written) when the serial pipeline must run instead."""
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -176,7 +176,7 @@ def _join(
         clean.write(written[-1].trailer.encode(encoding.codec))
     assert job.state is not None
     state = job.state
-    get_logger("scrubber.shards").info(
+    get_logger("scrubber.pipeline.shards").info(
         "input.sharded", shards=len(written), claims=state.batch_count,
         segments=written[-1].segments, subjects=state.subject_count,
         state_bytes=state.stored_bytes,

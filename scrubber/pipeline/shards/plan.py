@@ -1,5 +1,5 @@
 """Where to cut a file into shards: byte ranges of whole interchanges (see
-:mod:`scrubber.shards`)."""
+:mod:`scrubber.pipeline.shards`)."""
 
 from __future__ import annotations
 

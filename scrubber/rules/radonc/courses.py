@@ -20,11 +20,11 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from scrubber.model import DateRange
-from scrubber.rules import codeset
-from scrubber.rules.codeset import CodeTable
-from scrubber.rules.eras import ERA_B_START
 from scrubber.rules.facts import LineFact, PatientKey
-from scrubber.rules.registry import CourseRegistry, RegisteredCourse
+from scrubber.rules.radonc import codeset
+from scrubber.rules.radonc.codeset import CodeTable
+from scrubber.rules.radonc.eras import ERA_B_START
+from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 
 BLOCK_SIZE = 5  # port images: once per five fractions
 LAST_FRACTIONS = 3  # port images: not during the last three fractions

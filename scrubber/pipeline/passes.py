@@ -1,19 +1,19 @@
 """The scrub pipeline, streaming: two passes over the input, bounded memory.
 
 Pass 1 reads the input claim by claim and keeps only each claim's facts,
-compactly, by patient + entity (:class:`~scrubber.course_state.CourseState`);
+compactly, by patient + entity (:class:`~scrubber.pipeline.course_state.CourseState`);
 no claim is kept. Then every claim is decided, subject by subject, one
-subject's context at a time (:mod:`scrubber.decisions`). Pass 2 reads the
+subject's context at a time (:mod:`scrubber.pipeline.decisions`). Pass 2 reads the
 input again and hands each claim with its decision to the writers (cleaned
 837, 277CA, report entries), which emit text as soon as each ST-SE is
 complete. Memory is bounded by the compact facts, the decisions that are
 not a plain accept and the largest transaction, not by the file.
 
 The input must therefore be readable twice
-(:class:`~scrubber.spool.ReplayableSource`).
+(:class:`~scrubber.pipeline.spool.ReplayableSource`).
 
 :func:`run_pipeline` is shared by :func:`scrubber.api.scrub` (strings, for
-small batches) and :func:`scrubber.files.scrub_to_files` (the ``scrubber
+small batches) and :func:`scrubber.pipeline.files.scrub_to_files` (the ``scrubber
 scrub`` command: every output streamed to a file).
 """
 
@@ -23,20 +23,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scrubber.course_state import CourseState
-from scrubber.decisions import Decisions, decide_subjects
 from scrubber.errors import InputWarning, X12InputError
-from scrubber.findings import ClaimDecision
 from scrubber.logs import debug_enabled, get_logger
 from scrubber.model import Claim
-from scrubber.outcome import Outcome, checked_outcome
-from scrubber.report import ReportBuilder
+from scrubber.outputs.ack277 import Ack277Writer, AckSettings
+from scrubber.outputs.clean837 import Clean837Writer
+from scrubber.outputs.report import ReportBuilder
+from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of, patient_key
-from scrubber.rules.registry import CourseRegistry
-from scrubber.spool import ReplayableSource
-from scrubber.x12.ack277 import Ack277Writer, AckSettings
-from scrubber.x12.clean837 import Clean837Writer
+from scrubber.rules.findings import ClaimDecision
+from scrubber.rules.outcome import Outcome, checked_outcome
+from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import Encoding
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     History = Iterable[ClaimFacts] | str | HistoryStore | None
 
-# ReplayableSource lives in scrubber.spool; the streaming tests import it from here.
+# ReplayableSource lives in scrubber.pipeline.spool; the streaming tests import it from here.
 __all__ = ["PipelineResult", "ProgressFn", "ReplayableSource", "report_name", "run_pipeline"]
 
 ProgressFn = Callable[[str, int, int], None]
@@ -104,7 +104,7 @@ def run_pipeline(
 
     result = with_history(history, batch, source.name, engine, state, second_pass)
     summary = result.report.summary()
-    get_logger("scrubber.pipeline").info(
+    get_logger("scrubber.pipeline.passes").info(
         "scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
         corrected=summary["corrected"], rejected=summary["rejected"],
         decisions_kept=result.decisions_kept,
@@ -119,7 +119,7 @@ def _first_pass(
     ``keep_batch``, the keys of the claims a history store locks and loads);
     the input's encoding. Raises :class:`X12InputError` when the input holds
     no claim."""
-    log = get_logger("scrubber.pipeline")
+    log = get_logger("scrubber.pipeline.passes")
     state = CourseState()
     batch: list[BatchKey] = []
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
@@ -195,7 +195,7 @@ def _with_store(
     state: CourseState,
     second_pass: SecondPass,
 ) -> PipelineResult:
-    """Decide with the store's history (as :mod:`scrubber.history.decide` does):
+    """Decide with the store's history (as :mod:`scrubber.testing.oracles` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
     decided and its facts and decisions recorded as they are decided, in one
     store transaction (only the batch's keys are held for it)."""
@@ -264,7 +264,7 @@ def write_claims(
     must be the batch claims ``claims`` of ``state`` (by ``seq``; default:
     all of them) or :class:`X12InputError`; tell ``on_decision`` each claim,
     its ``seq`` and its decision."""
-    log = get_logger("scrubber.pipeline")
+    log = get_logger("scrubber.pipeline.passes")
     debug = debug_enabled()
     expected = claims if claims is not None else range(state.batch_count)
     total = state.batch_count

@@ -1,5 +1,5 @@
-"""What the shard worker processes run (see :mod:`scrubber.shards`): pass 1
-reads a shard into a :class:`~scrubber.course_state.CourseState` part; the
+"""What the shard worker processes run (see :mod:`scrubber.pipeline.shards`): pass 1
+reads a shard into a :class:`~scrubber.pipeline.course_state.CourseState` part; the
 decisions are made by subject, a share of the subjects a worker; pass 2
 reads a shard again and writes its part files. Workers are forked: they
 find their :class:`Job` in this module, set by :func:`installed` in the
@@ -15,26 +15,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
-from scrubber.course_state import CourseState
-from scrubber.decisions import Decisions, decide_subjects
-from scrubber.entries import EntryRenderer, PointedFinding
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.records import BatchClaim, BatchKey
 from scrubber.model import Claim, Group
-from scrubber.outcome import Outcome
-from scrubber.pipeline import read_facts, recording, write_claims
-from scrubber.report import ReportBuilder
+from scrubber.outputs.ack277 import Ack277Writer, AckSettings, control_after
+from scrubber.outputs.clean837 import Clean837Writer
+from scrubber.outputs.entries import EntryRenderer, PointedFinding
+from scrubber.outputs.report import ReportBuilder
+from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.passes import read_facts, recording, write_claims
+from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey
-from scrubber.rules.registry import CourseRegistry
-from scrubber.shards.plan import ByteRange
-from scrubber.x12.ack277 import Ack277Writer, AckSettings, control_after
-from scrubber.x12.clean837 import Clean837Writer
+from scrubber.rules.outcome import Outcome
+from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
-    from scrubber.findings import ClaimDecision
+    from scrubber.rules.findings import ClaimDecision
 
 
 @dataclass

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from typing import IO, Any
 
-from scrubber.report_json import render_entry
+from scrubber.outputs.report_json import render_entry
 
 FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
 CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists

@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scrubber.findings import Action, ClaimStatus, Finding
 from scrubber.model import (
     Claim,
     ClaimKind,
@@ -44,7 +43,8 @@ from scrubber.model import (
     ServiceLine,
     Transaction,
 )
-from scrubber.outcome import ZERO, Outcome, runs_by
+from scrubber.rules.findings import Action, ClaimStatus, Finding
+from scrubber.rules.outcome import ZERO, Outcome, runs_by
 from scrubber.x12.segment_text import format_amount, format_quantity, prefix_of, sanitize_text
 
 VERSION = "005010X214"

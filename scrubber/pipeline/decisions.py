@@ -1,11 +1,11 @@
 """Every batch claim's decision, made subject by subject between the two passes.
 
-After pass 1 the :class:`~scrubber.course_state.CourseState` holds the facts
+After pass 1 the :class:`~scrubber.pipeline.course_state.CourseState` holds the facts
 of every claim, by subject (patient + entity). Every question the rules ask
 stays within a subject, so :func:`decide_subjects` builds each subject's
 context once, decides that subject's batch claims against it and lets the
 context go: memory holds one subject's context at a time, and subjects can
-be split between processes (:mod:`scrubber.shards`).
+be split between processes (:mod:`scrubber.pipeline.shards`).
 
 :class:`Decisions` keeps the outcome by claim ``seq``, compactly: a claim
 accepted with no finding (most claims) costs nothing; any other decision is
@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from scrubber.course_state import CourseState
-from scrubber.findings import Action, ClaimDecision, ClaimStatus, Finding
+from scrubber.pipeline.course_state import CourseState
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
-from scrubber.rules.registry import CourseRegistry
+from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
+from scrubber.rules.radonc.registry import CourseRegistry
 
 #: Told the number of claims decided so far (for a progress display).
 DecidedFn = Callable[[int], object]

@@ -25,7 +25,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from scrubber.commands.options import (
+from scrubber.cli.commands.options import (
     UsageError,
     add_as_of,
     load_policy_and_courses,

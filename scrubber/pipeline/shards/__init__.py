@@ -4,10 +4,10 @@
 interchanges: a cut is made only right after an ``IEA`` segment, before the
 whitespace and ``ISA`` that follow it, with the first interchange's
 delimiters. :func:`run_sharded` then runs the two passes of
-:mod:`scrubber.pipeline` with one process per shard:
+:mod:`scrubber.pipeline.passes` with one process per shard:
 
 1. each shard's claims are read into its own
-   :class:`~scrubber.course_state.CourseState` part, and the parts are
+   :class:`~scrubber.pipeline.course_state.CourseState` part, and the parts are
    merged (a patient's course may span the whole file);
 2. the subjects are decided, a share of them in each process, against the
    merged state (the workers inherit it by ``fork``);
@@ -28,7 +28,7 @@ Memory: the merged state and the decisions are shared copy-on-write by the
 workers; each holds one subject's context or one transaction at a time.
 """
 
-from scrubber.shards.plan import MIN_SHARD_BYTES, ByteRange, plan_shards
-from scrubber.shards.run import run_sharded
+from scrubber.pipeline.shards.plan import MIN_SHARD_BYTES, ByteRange, plan_shards
+from scrubber.pipeline.shards.run import run_sharded
 
 __all__ = ["MIN_SHARD_BYTES", "ByteRange", "plan_shards", "run_sharded"]

@@ -1,6 +1,6 @@
 """A scrub written into a directory: ``S.clean.x12``, ``S.277ca.x12`` and
 ``S.report.json``, each streamed to a temporary file and renamed into place
-together (:class:`~scrubber.outputs.OutputSet`); this is what the ``scrubber
+together (:class:`~scrubber.outputs.atomic.OutputSet`); this is what the ``scrubber
 scrub`` command runs. Also keeps the first findings that change a claim, for
 the command's text summary.
 """
@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from scrubber.entries import CHANGING_ACTIONS, FIRST_FINDINGS, EntryRenderer, PointedFinding
-from scrubber.gc_tuning import long_lived_gc
-from scrubber.outputs import OutputSet
-from scrubber.pipeline import PipelineResult, ProgressFn, report_name, run_pipeline
-from scrubber.report_json import write_compact_report, write_report_json
+from scrubber.outputs.ack277 import AckSettings
+from scrubber.outputs.atomic import OutputSet
+from scrubber.outputs.entries import CHANGING_ACTIONS, FIRST_FINDINGS, EntryRenderer, PointedFinding
+from scrubber.outputs.report_json import write_compact_report, write_report_json
+from scrubber.pipeline.gc_tuning import long_lived_gc
+from scrubber.pipeline.passes import PipelineResult, ProgressFn, report_name, run_pipeline
+from scrubber.pipeline.shards import plan_shards, run_sharded
+from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
-from scrubber.shards import plan_shards, run_sharded
-from scrubber.spool import ReplayableSource
-from scrubber.x12.ack277 import AckSettings
 from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
-    from scrubber.pipeline import History
+    from scrubber.pipeline.passes import History
 
 __all__ = [
     "CHANGING_ACTIONS",
@@ -65,10 +65,10 @@ def scrub_to_files(
 ) -> FilesResult:
     """Scrub ``source`` into ``out_dir``/``stem``.{clean.x12,277ca.x12,report.json},
     each streamed to a temporary file and renamed into place together (see
-    :class:`~scrubber.outputs.OutputSet`). With ``compact_json`` the report is
+    :class:`~scrubber.outputs.atomic.OutputSet`). With ``compact_json`` the report is
     also written as one JSON line to a temporary file (``compact_json`` of the
     result; the caller deletes it). With ``jobs`` > 1 a large file is
-    scrubbed in that many processes (:mod:`scrubber.shards`; the outputs,
+    scrubbed in that many processes (:mod:`scrubber.pipeline.shards`; the outputs,
     and what a history store records, are the same)."""
     clean_path = out_dir / f"{stem}.clean.x12"
     ack_path = out_dir / f"{stem}.277ca.x12"
@@ -125,7 +125,7 @@ def _sharded(
     run: _Run, clean: BinaryIO, ack: BinaryIO, renderer: EntryRenderer
 ) -> PipelineResult | None:
     """The scrub on ``run.jobs`` cores when the input is a file worth
-    splitting (see :mod:`scrubber.shards`), else ``None`` (nothing written)."""
+    splitting (see :mod:`scrubber.pipeline.shards`), else ``None`` (nothing written)."""
     path = run.source.path
     if run.jobs < 2 or path is None:
         return None

@@ -34,7 +34,7 @@ from scrubber.model import (
     Segment,
     Transaction,
 )
-from scrubber.outcome import Outcome
+from scrubber.rules.outcome import Outcome
 from scrubber.x12.segment_text import (
     format_amount,
     format_quantity,

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from scrubber.rules.policy import Policy, PolicyError, load_policy
-from scrubber.rules.registry import CourseRegistry, RegistryError, load_registry
+from scrubber.rules.radonc.registry import CourseRegistry, RegistryError, load_registry
 
 EXIT_UNUSABLE = 2
 

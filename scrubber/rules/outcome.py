@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from scrubber.findings import ClaimDecision, ClaimStatus
 from scrubber.model import Claim, ServiceLine
+from scrubber.rules.findings import ClaimDecision, ClaimStatus
 
 ZERO = Decimal("0.00")
 K = TypeVar("K")

@@ -11,7 +11,7 @@ compact document per line for several). ``--quiet`` prints nothing there.
 ``-j N`` uses N processes (default: the CPU count): several inputs are
 scrubbed N at a time; a single input that is a large file is split into N
 shards at interchange boundaries, scrubbed in N processes
-(:mod:`scrubber.shards`). Either way the outputs, standard output and
+(:mod:`scrubber.pipeline.shards`). Either way the outputs, standard output and
 standard error are those of a serial run, in input order (progress on a TTY
 is shown when inputs run one at a time).
 With ``--history``, inputs are scrubbed one after the other in the order
@@ -19,7 +19,7 @@ given, so that each sees the batches of the inputs before it (exactly as a
 serial run or separate runs in that order would); each large one is still
 split into N shards.
 
-Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline`):
+Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline.passes`):
 memory stays bounded however large the file; standard input is spooled to
 a temporary file first. With ``--history`` the store records each claim as
 it is decided, in one transaction per input; it holds a small key per claim
@@ -49,22 +49,22 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from scrubber.api import ProgressFn, default_now, make_engine
-from scrubber.commands.options import (
+from scrubber.cli.commands.options import (
     EXIT_UNUSABLE,
     UsageError,
     add_as_of,
     load_policy_and_courses,
     usage,
 )
+from scrubber.cli.progress import Progress
 from scrubber.errors import X12InputError
-from scrubber.files import CHANGING_ACTIONS, FilesResult, PointedFinding, scrub_to_files
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
-from scrubber.progress import Progress
+from scrubber.outputs.ack277 import AckSettings, default_control_start
+from scrubber.pipeline.files import CHANGING_ACTIONS, FilesResult, PointedFinding, scrub_to_files
+from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.policy import Policy
-from scrubber.rules.registry import CourseRegistry
-from scrubber.spool import ReplayableSource
-from scrubber.x12.ack277 import AckSettings, default_control_start
+from scrubber.rules.radonc.registry import CourseRegistry
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
@@ -175,7 +175,7 @@ class _Options:
     courses: CourseRegistry | None
     out_dir: Path
     compact_json: bool
-    shard_jobs: int = 1  # processes for one input (scrubber.shards)
+    shard_jobs: int = 1  # processes for one input (scrubber.pipeline.shards)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ facts only (``build_context`` is a pure function of its facts).
 pickled record of interned small values (about 40 bytes a line instead of
 the ~300 a :class:`~scrubber.rules.facts.LineFact` with its index entries
 costs), never a :class:`~scrubber.model.Claim`.
-:func:`scrubber.decisions.decide_subjects` rebuilds one subject's facts and
+:func:`scrubber.pipeline.decisions.decide_subjects` rebuilds one subject's facts and
 context at a time from it and decides that subject's claims.
 """
 
@@ -59,7 +59,7 @@ class CourseState:
     """The facts of a batch (and of its history), compact, by subject.
 
     A state built in parts (one per shard of a file, see
-    :mod:`scrubber.shards`) is joined by :meth:`merged`: each part keeps its
+    :mod:`scrubber.pipeline.shards`) is joined by :meth:`merged`: each part keeps its
     own interned values and numbers its claims from 0; the merged state
     shifts a part's ``seq`` by the batch claims of the parts before it.
     """

@@ -1,0 +1,6 @@
+"""Entry point layer: the ``scrubber`` console script (:func:`main`), its
+subcommands (:mod:`scrubber.cli.commands`) and the progress display."""
+
+from scrubber.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,29 @@
+"""Helpers for testing with the scrubber: sample 837 builders
+(:mod:`scrubber.testing.samples`) and the in-memory reference deciders the
+streaming pipeline is checked against (:mod:`scrubber.testing.oracles`).
+
+Pipelines that call the scrubber can use the builders to test their own
+integration without hand-writing EDI.
+"""
+
+from scrubber.testing.samples import (
+    ClaimSpec,
+    EnvelopeSpec,
+    GroupSpec,
+    LineSpec,
+    PatientSpec,
+    build_837,
+    build_interchange,
+    weekdays,
+)
+
+__all__ = [
+    "ClaimSpec",
+    "EnvelopeSpec",
+    "GroupSpec",
+    "LineSpec",
+    "PatientSpec",
+    "build_837",
+    "build_interchange",
+    "weekdays",
+]
