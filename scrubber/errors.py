@@ -7,18 +7,19 @@ base it had before the tree existed (second base, in brackets below), so
 ``except ValueError`` and the like still catch what they caught::
 
     ScrubberError
-    ├── InputError                 the input cannot be scrubbed
-    │   └── X12InputError          [ValueError] not a usable 837P/837I: segment position and problem
-    ├── ConfigurationError         a file or plugin the scrub is configured with is unusable
-    │   ├── PolicyError            [ValueError] the policy file (key and problem)
-    │   ├── RegistryError          [ValueError] the course registry (row and column)
-    │   ├── CodeTableError         [ValueError] the code-set table (row and problem)
-    │   └── RulePackError          [ImportError] a ``scrubber.rules`` entry point
-    ├── DecisionError              [ValueError] a rule pack decided what does not fit its claim
-    ├── HistoryError               [RuntimeError] the course history store cannot be used
-    │   ├── HistoryKeyError        no usable hashing key, or the store has another key
-    │   └── HistoryStoreError      bad URL, unsupported or newer schema, unreachable database
-    └── UsageError                 [ValueError] a bad option or argument value (CLI and Python API)
+    ├── InputError                                  the input cannot be scrubbed
+    │   └── X12InputError            [ValueError]   not a usable 837P/837I (segment, problem)
+    ├── ConfigurationError                          a file or plugin the scrub is configured with
+    │   ├── PolicyError              [ValueError]   the policy file (key and problem)
+    │   ├── RegistryError            [ValueError]   the course registry (row and column)
+    │   ├── CodeTableError           [ValueError]   the code-set table (row and problem)
+    │   └── RulePackError            [ImportError]  a scrubber.rules entry point is not a pack
+    │       └── RuleDefinitionError  [ValueError]   a rule defined wrongly, a code twice
+    ├── DecisionError                [ValueError]   a pack's decision does not fit its claim
+    ├── HistoryError                 [RuntimeError] the course history store cannot be used
+    │   ├── HistoryKeyError                         no usable hashing key, or another key
+    │   └── HistoryStoreError                       bad URL or schema, unreachable database
+    └── UsageError                   [ValueError]   a bad option or argument value
 
 The classes are also importable where they were raised before (e.g.
 ``scrubber.rules.policy.PolicyError``, ``scrubber.history.HistoryError``,
@@ -45,6 +46,7 @@ __all__ = [
     "InputWarning",
     "PolicyError",
     "RegistryError",
+    "RuleDefinitionError",
     "RulePackError",
     "ScrubberError",
     "UsageError",
@@ -102,6 +104,10 @@ class CodeTableError(ConfigurationError, ValueError):
 
 class RulePackError(ConfigurationError, ImportError):
     """An entry point of ``scrubber.rules`` does not load a rule pack."""
+
+
+class RuleDefinitionError(RulePackError, ValueError):
+    """A rule pack defines a rule wrongly, or two packs define the same rule code."""
 
 
 class DecisionError(ScrubberError, ValueError):

@@ -28,6 +28,7 @@ TREE = {
     errors.RegistryError: (errors.ConfigurationError, ValueError),
     errors.CodeTableError: (errors.ConfigurationError, ValueError),
     errors.RulePackError: (errors.ConfigurationError, ImportError),
+    errors.RuleDefinitionError: (errors.RulePackError, ValueError),
     errors.DecisionError: (errors.ScrubberError, ValueError),
     errors.HistoryError: (errors.ScrubberError, RuntimeError),
     errors.HistoryKeyError: (errors.HistoryError, RuntimeError),

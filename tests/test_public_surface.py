@@ -26,6 +26,7 @@ PUBLIC_NAMES = {
     "InputError",
     "PolicyError",
     "RegistryError",
+    "RuleDefinitionError",
     "RulePackError",
     "ScrubResult",
     "ScrubberError",
