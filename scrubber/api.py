@@ -3,10 +3,13 @@
 For pipelines that never touch files: the input may be a path, ``bytes``,
 X12 text (``str``) or a binary file object; the result carries the report
 (the ``S.report.json`` document as a dict), the cleaned 837 text (``None``
-when no claim is accepted) and the 277CA text. Unusable input raises
-:class:`~scrubber.errors.X12InputError` (its message names the segment
-position and the problem); a bad policy or course registry raises the rules'
-``PolicyError`` / ``RegistryError`` (both ``ValueError``).
+when no claim is accepted) and the 277CA text. Every error raised is a
+:class:`~scrubber.errors.ScrubberError` (see the tree in :mod:`scrubber.errors`):
+unusable input raises :class:`~scrubber.errors.X12InputError` (its message
+names the segment position and the problem); a bad policy or course registry
+``PolicyError`` / ``RegistryError``, a bad ``as_of`` ``UsageError`` (all
+three also ``ValueError``); an unusable history store ``HistoryError``. A
+policy or registry file that cannot be read raises the ``OSError``.
 
 Run-dependent values of the 277CA (dates, control numbers) come from ``now``
 (default: ``SOURCE_DATE_EPOCH`` when set, for reproducible output, else the
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrubber.errors import UsageError
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.pipeline.passes import report_name, run_pipeline
 from scrubber.pipeline.spool import ReplayableSource
@@ -29,6 +33,7 @@ from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.policy import Policy, Profile, load_policy
 from scrubber.rules.radonc.registry import CourseRegistry, load_registry
+from scrubber.status import ExitStatus
 from scrubber.x12.source import Encoding, Source
 
 if TYPE_CHECKING:
@@ -49,10 +54,11 @@ class ScrubResult:
     encoding: Encoding
 
     @property
-    def exit_status(self) -> int:
-        """0 when every claim is accepted, 1 when any is corrected or rejected."""
+    def exit_status(self) -> ExitStatus:
+        """``OK`` (0) when every claim is accepted, ``FINDINGS`` (1) when any is
+        corrected or rejected."""
         summary = self.report["summary"]
-        return 0 if summary["corrected"] == 0 and summary["rejected"] == 0 else 1
+        return ExitStatus.of_scrub(summary["corrected"], summary["rejected"])
 
     def clean_bytes(self) -> bytes | None:
         return None if self.clean_x12 is None else self.encoding.encode(self.clean_x12)
@@ -149,7 +155,7 @@ def _as_of(value: dt.date | str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"as_of {value!r} is not a date (YYYY-MM-DD)") from None
+        raise UsageError(f"as_of {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _policy(value: Policy | str | os.PathLike[str] | None) -> Policy | None:
