@@ -266,7 +266,7 @@ def _print(result: FilesResult, args: argparse.Namespace, path: str) -> None:
         _copy_out(Path(result.compact_json))
         _discard(result.compact_json)
     else:
-        _copy_out(result.written[-1])  # the report file: json.dump(indent=2) + newline
+        _copy_out(result.outputs["report"])  # the report file: json.dump(indent=2) + newline
 
 
 def _copy_out(path: Path) -> None:
