@@ -20,6 +20,18 @@ from scrubber.outputs.sink import Part, RunEnd, RunInfo, Sink, Target
 from scrubber.rules.outcome import Outcome
 
 
+@dataclass(frozen=True)
+class Outputs:
+    """The outputs of one scrub: which kinds (:func:`~scrubber.outputs.registry.kinds`),
+    the target of each (by name), and the options of the :class:`RunInfo`
+    the sinks are made with."""
+
+    kinds: Sequence[OutputKind]
+    targets: Mapping[str, Target]
+    ack: AckSettings
+    compact_json: bool = False
+
+
 def make_sinks(
     kinds: Sequence[OutputKind], run: RunInfo, targets: Mapping[str, Target]
 ) -> dict[str, Sink]:
@@ -64,15 +76,3 @@ def join(
     for name, sink in sinks.items():
         sink.join([shard[name] for shard in parts], end)
     return sinks
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """The outputs of one scrub: which kinds (:func:`~scrubber.outputs.registry.kinds`),
-    the target of each (by name), and the options of the :class:`RunInfo`
-    the sinks are made with."""
-
-    kinds: Sequence[OutputKind]
-    targets: Mapping[str, Target]
-    ack: AckSettings
-    compact_json: bool = False

@@ -176,6 +176,7 @@ class _Options:
     out_dir: Path
     compact_json: bool
     shard_jobs: int = 1  # processes for one input (scrubber.pipeline.shards)
+    wanted: tuple[str, ...] = ()  # optional output kinds (scrubber.outputs.registry)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ def _scrub_one(
                 progress=progress,
                 compact_json=options.compact_json,
                 jobs=options.shard_jobs,
+                wanted=options.wanted,
             )
     except X12InputError as error:
         return _Unusable(str(error), error.position)
