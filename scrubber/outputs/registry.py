@@ -1,6 +1,8 @@
 """The kinds of output a scrub writes, in ONE place: name -> file suffix ->
 sink factory. The pipeline, the shard join, ``scrub_to_files`` and the Python
-API iterate over :func:`kinds`; none names an output.
+API make, close, join and commit whatever :func:`kinds` lists; only what
+they hand back about one output names it (the API's ``report`` dict, the
+``scrub`` command's summary taken from the report sink).
 
 Adding an output is one module in ``scrubber/outputs/`` with a class that
 follows :class:`~scrubber.outputs.sink.Sink` and one :func:`register` line

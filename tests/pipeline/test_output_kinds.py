@@ -15,6 +15,7 @@ optional one.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import scrubber.outputs
 import scrubber.pipeline.shards.plan
 from scrubber import scrub
 from scrubber.api import make_engine
@@ -160,3 +162,19 @@ def test_kinds_clash_by_name_or_suffix() -> None:
         register(OutputKind("report", ".other.json", CountsSink))
     with pytest.raises(ValueError, match="clashes"):
         register(OutputKind("other", ".report.json", CountsSink))
+
+
+def test_outputs_import_no_higher_layer() -> None:
+    """``scrubber/outputs`` is below the pipeline: none of its modules imports
+    ``scrubber.pipeline``, ``scrubber.api`` or ``scrubber.cli`` (even lazily)."""
+    higher = ("scrubber.pipeline", "scrubber.api", "scrubber.cli")
+    outputs = Path(scrubber.outputs.__file__).parent
+    found = []
+    for module in sorted(outputs.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            found += [f"{module.name}: {n}" for n in names if n.startswith(higher)]
+    assert len(list(outputs.glob("*.py"))) > 10
+    assert found == []

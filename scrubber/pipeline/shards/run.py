@@ -32,6 +32,7 @@ from scrubber.pipeline.shards.workers import (
     ShardRead,
     ShardWritten,
     decide_share,
+    decided_path,
     installed,
     part_path,
     read_shard,
@@ -93,7 +94,7 @@ def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineRes
             _report_progress(progress, "write", reads, index + 1)
         if record is not None:
             for index in range(count):
-                for claim, decision in recorded(part_path(job.workdir, index, "decided")):
+                for claim, decision in recorded(decided_path(job.workdir, index)):
                     record(claim, decision)
         return _join(job, reads, written)
 

@@ -202,7 +202,7 @@ def write_shard(index: int) -> ShardWritten:
     }
     fanout = Fanout.of(outputs.kinds, run, targets)
     claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
-    with _Decided(part_path(job.workdir, index, "decided"), job.keep_batch) as decided:
+    with _Decided(decided_path(job.workdir, index), job.keep_batch) as decided:
         on_decision = recording(decided.record) if decided.stream is not None else None
         write_claims(reader, job.state, job.decisions, fanout.add, None, on_decision, claims)
     done = fanout.close("", reader.warnings)
@@ -231,8 +231,13 @@ class _Decided:
 
 
 def part_path(workdir: Path, index: int, name: str) -> Path:
-    """Shard ``index``'s part file of the output ``name`` (or ``"decided"``)."""
-    return workdir / f"shard-{index:04d}.{name}"
+    """Shard ``index``'s part file of the output kind ``name``."""
+    return workdir / f"shard-{index:04d}.{name}.part"
+
+
+def decided_path(workdir: Path, index: int) -> Path:
+    """Shard ``index``'s claims and decisions for a history store."""
+    return workdir / f"shard-{index:04d}.decided"
 
 
 def recorded(path: Path) -> Iterator[tuple[BatchClaim, ClaimDecision]]:
