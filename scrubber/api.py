@@ -3,7 +3,10 @@
 For pipelines that never touch files: the input may be a path, ``bytes``,
 X12 text (``str``) or a binary file object; the result carries the report
 (the ``S.report.json`` document as a dict), the cleaned 837 text (``None``
-when no claim is accepted) and the 277CA text. Every error raised is a
+when no claim is accepted) and the 277CA text: every output's sink writes
+to memory (:class:`~scrubber.outputs.targets.MemoryTarget`), and
+:attr:`ScrubResult.outputs` holds each output's text by kind name
+(:mod:`scrubber.outputs.registry`). Every error raised is a
 :class:`~scrubber.errors.ScrubberError` (see the tree in :mod:`scrubber.errors`):
 unusable input raises :class:`~scrubber.errors.X12InputError` (its message
 names the segment position and the problem); a bad policy or course registry
@@ -19,15 +22,19 @@ current time) and ``control_start`` (default: derived from ``now``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import UsageError
 from scrubber.outputs.ack277 import AckSettings, default_control_start
-from scrubber.pipeline.passes import report_name, run_pipeline
+from scrubber.outputs.fanout import Outputs
+from scrubber.outputs.registry import kinds
+from scrubber.outputs.targets import MemoryTarget
+from scrubber.pipeline.passes import run_pipeline
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
@@ -46,12 +53,14 @@ ProgressFn = Callable[[str, int, int], None]
 @dataclass(frozen=True)
 class ScrubResult:
     """What one scrub produced. ``encoding`` is the input's (the cleaned 837 is
-    meant to be written back the same way: see :meth:`clean_bytes`)."""
+    meant to be written back the same way: see :meth:`clean_bytes`).
+    ``outputs``: every output's text by kind name (``None``: not written)."""
 
     report: dict[str, Any]
     clean_x12: str | None
     ack_277ca: str
     encoding: Encoding
+    outputs: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -79,6 +88,7 @@ def scrub(
     now: dt.datetime | None = None,
     control_start: int | None = None,
     progress: ProgressFn | None = None,
+    outputs: Iterable[str] = (),
 ) -> ScrubResult:
     """Scrub one 837 input (see the module docstring).
 
@@ -88,39 +98,32 @@ def scrub(
     and the batch is recorded; or facts of earlier batches (an iterable of
     :class:`~scrubber.rules.facts.ClaimFacts`), added to the context only.
     ``as_of`` decides whether a course has ended (default today). ``name`` is
-    the input's display name in the report.
+    the input's display name in the report. ``outputs``: the optional
+    output kinds wanted besides the others.
     """
     profile = Profile(profile).value
     engine = make_engine(profile, as_of, policy, courses)
     moment = now or default_now()
     settings = AckSettings(moment, control_start or default_control_start(moment))
-    clean: list[str] = []
-    ack: list[str] = []
-    entries: list[dict[str, Any]] = []
+    chosen = kinds(outputs)
+    targets = {kind.name: MemoryTarget() for kind in chosen}
     with ReplayableSource(source, name) as replayable:
         result = run_pipeline(
             replayable,
             engine,
-            ack_settings=settings,
-            clean_write=clean.append,
-            ack_write=ack.append,
-            on_entry=entries.append,
+            Outputs(chosen, targets, settings),
             history=history,
             progress=progress,
         )
-    report = result.report.head(
-        input_name=report_name(result.name),
-        profile=profile,
-        as_of=engine.as_of,
-        rule_set=engine.rule_set,
-    )
-    report["claims"] = entries
-    report["warnings"] = result.report.warnings(result.warnings)
+    texts = {name: target.value for name, target in targets.items()}
+    report, ack = texts["report"], texts["ack"]
+    assert report is not None and ack is not None
     return ScrubResult(
-        report=report,
-        clean_x12="".join(clean) if result.kept else None,
-        ack_277ca="".join(ack),
+        report=json.loads(report),
+        clean_x12=texts["clean"],
+        ack_277ca=ack,
         encoding=result.encoding,
+        outputs=texts,
     )
 
 

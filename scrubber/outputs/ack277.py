@@ -43,6 +43,8 @@ from scrubber.model import (
     ServiceLine,
     Transaction,
 )
+from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
+from scrubber.outputs.targets import copy_part
 from scrubber.rules.findings import Action, ClaimStatus, Finding
 from scrubber.rules.outcome import ZERO, Outcome, runs_by
 from scrubber.x12.segment_text import format_amount, format_quantity, prefix_of, sanitize_text
@@ -164,6 +166,27 @@ class Ack277Writer:
         self._writer.flush()
         self._interchange = None
         self._groups = 0
+
+
+class Ack277Sink:
+    """The 277CA as a :class:`~scrubber.outputs.sink.Sink`, in the input's
+    codec. A part's control numbers start where the earlier parts' end
+    (``run.ack``, set by the caller), so the join concatenates the parts."""
+
+    def __init__(self, run: RunInfo, target: Target) -> None:
+        self._codec = run.encoding.codec
+        self._out = target.open(self._codec)
+        self._writer = Ack277Writer(run.ack, self._out.write, continued=run.continued)
+
+    def add(self, outcome: Outcome) -> None:
+        self._writer.add(outcome)
+
+    def close(self, end: RunEnd) -> None:
+        self._writer.close()
+
+    def join(self, parts: Sequence[Part], end: RunEnd) -> None:
+        for part in parts:
+            copy_part(part.path, self._codec, self._out)
 
 
 class _Writer:

@@ -34,6 +34,8 @@ from scrubber.model import (
     Segment,
     Transaction,
 )
+from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
+from scrubber.outputs.targets import copy_part
 from scrubber.rules.outcome import Outcome
 from scrubber.x12.segment_text import (
     format_amount,
@@ -245,3 +247,38 @@ def _claim(outcome: Outcome, delimiters: Delimiters) -> Iterator[str]:
 
 def _with_units(segment: Segment, index: int, units: str, delimiters: Delimiters) -> str:
     return rewrite(segment, replace_element(segment.elements, index, units), delimiters)
+
+
+class Clean837Sink:
+    """The cleaned 837 as a :class:`~scrubber.outputs.sink.Sink`: in the input's
+    codec (with its byte order mark), dropped when no claim is kept. A part
+    holds its claims' envelopes only: the join adds the mark and the input's
+    trailer; its ``close`` returns the claims it kept."""
+
+    def __init__(self, run: RunInfo, target: Target) -> None:
+        self._part = run.part
+        self._codec = run.encoding.codec
+        self._target = target
+        self._out = target.open(self._codec, bom=run.encoding.bom and not run.part)
+        self._writer = Clean837Writer(self._out.write)
+
+    def add(self, outcome: Outcome) -> None:
+        self._writer.add(outcome)
+
+    def close(self, end: RunEnd) -> int:
+        kept = self._writer.close("" if self._part else end.trailer)
+        if not kept and not self._part:
+            self._target.drop()
+        return self._writer.kept
+
+    def join(self, parts: Sequence[Part], end: RunEnd) -> None:
+        kept = 0
+        for part in parts:
+            assert isinstance(part.done, int)
+            if part.done:
+                copy_part(part.path, self._codec, self._out)
+                kept += part.done
+        if kept:
+            self._out.write(end.trailer)
+        else:
+            self._target.drop()

@@ -47,7 +47,8 @@ def build_report(
 
 class ReportBuilder:
     """The report, one outcome at a time: :meth:`add` returns the claim's entry
-    (for the caller to stream out) and keeps only the running summary; the
+    (for the caller to stream out) and keeps only the running summary
+    (:meth:`count` keeps the summary alone: the tally of a scrub); the
     document is :meth:`head` + the entries (``"claims"``) + :meth:`warnings`,
     in that key order."""
 
@@ -67,6 +68,12 @@ class ReportBuilder:
         self.rule_names: dict[str, str] = {}
 
     def add(self, outcome: Outcome) -> dict[str, Any]:
+        """Tally ``outcome`` (:meth:`count`) and return its claim entry."""
+        self.count(outcome)
+        return claim_entry(outcome)
+
+    def count(self, outcome: Outcome) -> None:
+        """Tally ``outcome`` into the running summary (no entry is built)."""
         self.claims += 1
         self._statuses[outcome.status] += 1
         findings = outcome.decision.findings
@@ -94,7 +101,6 @@ class ReportBuilder:
         warning = charge_warning(outcome)
         if warning is not None:
             self._charge_warnings.append(warning)
-        return claim_entry(outcome)
 
     def merge(self, later: ReportBuilder) -> None:
         """Take in ``later``, the builder of the claims that follow this one's

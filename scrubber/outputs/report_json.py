@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 _CLAIMS_MARK = "\x00claims\x00"
 _COPY_CHUNK = 1 << 20
@@ -61,10 +62,10 @@ def write_report_json(
     entries: IO[str],
     count: int,
     warnings: list[dict[str, Any]],
-    out: BinaryIO,
+    out: IO[str],
 ) -> None:
-    """The report document, byte-identical to ``json.dumps(report, indent=2,
-    ensure_ascii=False) + "\\n"``, with the claim entries copied from ``entries``."""
+    """The report document (text for UTF-8), identical to ``json.dumps(report,
+    indent=2, ensure_ascii=False) + "\\n"``, with the claim entries copied from ``entries``."""
     document = json.dumps(
         {**head, "claims": [_CLAIMS_MARK] if count else [], "warnings": warnings},
         indent=2,
@@ -72,10 +73,11 @@ def write_report_json(
     )
     if count:
         before, after = document.split("    " + json.dumps(_CLAIMS_MARK), 1)
-        out.write(before.encode("utf-8"))
-        _copy(entries, out)
+        out.write(before)
+        entries.seek(0)
+        shutil.copyfileobj(entries, out, _COPY_CHUNK)
         document = after
-    out.write((document + "\n").encode("utf-8"))
+    out.write(document + "\n")
 
 
 def write_compact_report(head: dict[str, Any], entries: IO[str], warnings: list[Any]) -> str:

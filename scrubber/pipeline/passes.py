@@ -4,17 +4,18 @@ Pass 1 reads the input claim by claim and keeps only each claim's facts,
 compactly, by patient + entity (:class:`~scrubber.pipeline.course_state.CourseState`);
 no claim is kept. Then every claim is decided, subject by subject, one
 subject's context at a time (:mod:`scrubber.pipeline.decisions`). Pass 2 reads the
-input again and hands each claim with its decision to the writers (cleaned
-837, 277CA, report entries), which emit text as soon as each ST-SE is
-complete. Memory is bounded by the compact facts, the decisions that are
+input again and hands each claim with its decision to every output's sink
+through the one :class:`~scrubber.outputs.fanout.Fanout` (cleaned 837, 277CA,
+report, and any other registered kind), which emit text as soon as each
+ST-SE is complete. Memory is bounded by the compact facts, the decisions that are
 not a plain accept and the largest transaction, not by the file.
 
 The input must therefore be readable twice
 (:class:`~scrubber.pipeline.spool.ReplayableSource`).
 
-:func:`run_pipeline` is shared by :func:`scrubber.api.scrub` (strings, for
-small batches) and :func:`scrubber.pipeline.files.scrub_to_files` (the ``scrubber
-scrub`` command: every output streamed to a file).
+:func:`run_pipeline` is shared by :func:`scrubber.api.scrub` (in-memory targets,
+for small batches) and :func:`scrubber.pipeline.files.scrub_to_files` (the
+``scrubber scrub`` command: every output streamed to a staged file).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.logs import debug_enabled, get_logger
 from scrubber.model import Claim
-from scrubber.outputs.ack277 import Ack277Writer, AckSettings
-from scrubber.outputs.clean837 import Clean837Writer
+from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
+from scrubber.outputs.sink import RunInfo, Sink
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.spool import ReplayableSource
@@ -48,7 +49,14 @@ if TYPE_CHECKING:
     History = Iterable[ClaimFacts] | str | HistoryStore | None
 
 # ReplayableSource lives in scrubber.pipeline.spool; the streaming tests import it from here.
-__all__ = ["PipelineResult", "ProgressFn", "ReplayableSource", "report_name", "run_pipeline"]
+__all__ = [
+    "PipelineResult",
+    "ProgressFn",
+    "ReplayableSource",
+    "report_name",
+    "run_info",
+    "run_pipeline",
+]
 
 ProgressFn = Callable[[str, int, int], None]
 #: Takes each batch claim and its decision, in batch order (a store's ``add``).
@@ -64,10 +72,10 @@ class PipelineResult:
 
     name: str
     encoding: Encoding
-    report: ReportBuilder
+    report: ReportBuilder  # the tally of every claim
     warnings: list[InputWarning]
-    kept: int  # claims in the cleaned 837 (0: no cleaned 837)
     segments: int
+    sinks: dict[str, Sink]  # by kind name, closed (or joined)
     subjects: int = 0
     decisions_kept: int = 0  # decisions other than a plain accept (held in memory)
 
@@ -80,28 +88,21 @@ class PipelineResult:
 def run_pipeline(
     source: ReplayableSource,
     engine: Engine,
+    outputs: Outputs,
     *,
-    ack_settings: AckSettings,
-    clean_write: Callable[[str], object],
-    ack_write: Callable[[str], object],
-    on_entry: Callable[[dict[str, Any]], object],
     history: History = None,
     progress: ProgressFn | None = None,
-    on_encoding: Callable[[Encoding], object] | None = None,
 ) -> PipelineResult:
-    """Scrub ``source`` in two passes (see the module docstring).
-    ``on_encoding`` learns the input's encoding after pass 1, before the
-    writers write anything."""
+    """Scrub ``source`` in two passes (see the module docstring) into
+    ``outputs``: the sinks are made once pass 1 knows the input's encoding;
+    they are closed when this returns (the caller closes the targets)."""
     keep_batch = keeps_batch_of(history)
     state, batch, encoding = _first_pass(source, keep_batch, progress)
-    if on_encoding is not None:
-        on_encoding(encoding)
+    run = run_info(outputs, source.name, engine, encoding)
 
     def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
-        return _second_pass(
-            source, engine, state, registry, encoding, ack_settings,
-            clean_write, ack_write, on_entry, progress, record,
-        )  # fmt: skip
+        fanout = Fanout.of(outputs.kinds, run, outputs.targets)
+        return _second_pass(source, engine, state, registry, encoding, fanout, progress, record)
 
     result = with_history(history, batch, source.name, engine, state, second_pass)
     summary = result.report.summary()
@@ -111,6 +112,19 @@ def run_pipeline(
         decisions_kept=result.decisions_kept,
     )  # fmt: skip
     return result
+
+
+def run_info(outputs: Outputs, name: str, engine: Engine, encoding: Encoding) -> RunInfo:
+    """What the sinks of a scrub of the input ``name`` by ``engine`` are told."""
+    return RunInfo(
+        name=report_name(name),
+        profile=str(engine.profile),
+        as_of=engine.as_of,
+        rule_set=engine.rule_set,
+        encoding=encoding,
+        ack=outputs.ack,
+        compact_json=outputs.compact_json,
+    )
 
 
 def _first_pass(
@@ -213,40 +227,27 @@ def _second_pass(
     state: CourseState,
     registry: CourseRegistry,
     encoding: Encoding,
-    ack_settings: AckSettings,
-    clean_write: Callable[[str], object],
-    ack_write: Callable[[str], object],
-    on_entry: Callable[[dict[str, Any]], object],
+    fanout: Fanout,
     progress: ProgressFn | None,
     record: Recorder | None,
 ) -> PipelineResult:
     """Decide every claim, subject by subject; then pass 2: read the claims
-    again and hand each with its decision to the writers (and to ``record``,
-    a store's)."""
-    clean = Clean837Writer(clean_write)
-    ack = Ack277Writer(ack_settings, ack_write)
-    report = ReportBuilder()
-
-    def write(outcome: Outcome) -> None:
-        clean.add(outcome)
-        ack.add(outcome)
-        on_entry(report.add(outcome))
-
+    again and hand each with its decision to ``fanout`` (and to ``record``,
+    a store's); close the sinks."""
     total = state.batch_count
     on_decided = (lambda done: progress("decide", done, total)) if progress else None
     decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
     reader = X12Reader(source.open(), source.name, keep_transactions=False)
     on_decision = None if record is None else recording(record)
-    write_claims(reader, state, decisions, write, progress, on_decision)
-    kept = clean.kept if clean.close(reader.trailer) else 0
-    ack.close()
+    write_claims(reader, state, decisions, fanout.add, progress, on_decision)
+    fanout.close(reader.trailer, reader.warnings)
     return PipelineResult(
         name=source.name,
         encoding=encoding,
-        report=report,
+        report=fanout.tally,
         warnings=reader.warnings,
-        kept=kept,
         segments=reader.segment_count,
+        sinks=fanout.sinks,
         subjects=state.subject_count,
         decisions_kept=decisions.kept,
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -15,6 +17,8 @@ from scrubber.api import make_engine
 from scrubber.cli import main
 from scrubber.model import Claim, ClaimKind, Segment
 from scrubber.outputs.ack277 import AckSettings
+from scrubber.outputs.fanout import Outputs
+from scrubber.outputs.registry import kinds
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.passes import ReplayableSource, run_pipeline
@@ -166,22 +170,53 @@ def test_stream_source_is_spooled_to_disk_and_read_twice(batch_text: str) -> Non
 
 
 def test_pipeline_writes_each_transaction_as_it_completes(batch_text: str) -> None:
-    """The writers emit text before the input is finished (streaming, not at the end)."""
+    """The sinks emit text before the input is finished (streaming, not at
+    the end): the first text of the cleaned 837 and of the 277CA arrives
+    before pass 2 reports its 200th claim (of 400)."""
     engine = make_engine("clean", AS_OF, None, None)
-    entries: list[int] = []
-    clean_at: list[int] = []
-    ack_at: list[int] = []
+    written: list[tuple[str, int]] = []
+    done = [0]
+
+    def progress(stage: str, count: int, total: int) -> None:
+        if stage == "write":
+            done[0] = count
+
+    chosen = kinds()
+    targets = {kind.name: _WhenWritten(kind.name, written, done) for kind in chosen}
     with ReplayableSource(batch_text) as source:
-        run_pipeline(
+        result = run_pipeline(
             source,
             engine,
-            ack_settings=AckSettings(__import__("datetime").datetime(2026, 1, 1)),
-            clean_write=lambda text: clean_at.append(len(entries)),
-            ack_write=lambda text: ack_at.append(len(entries)),
-            on_entry=lambda entry: entries.append(1),
+            Outputs(chosen, targets, AckSettings(dt.datetime(2026, 1, 1))),
+            progress=progress,
         )
-    assert len(entries) == 400
-    assert clean_at[0] < 100 and ack_at[0] < 100
+    assert result.report.claims == 400 and done[0] == 400
+    first = {name: claims for name, claims in reversed(written)}
+    assert first["clean"] == 0 and first["ack"] == 0, first
+    assert first["report"] == 400  # the report's entries are spooled, its document written last
+
+
+class _WhenWritten:
+    """A target that notes, at each write, how many claims pass 2 had reported."""
+
+    def __init__(self, name: str, written: list[tuple[str, int]], done: list[int]) -> None:
+        self._name, self._written, self._done = name, written, done
+
+    def open(self, codec: str, *, bom: bool = False) -> IO[str]:
+        target = self
+
+        class Stream(io.StringIO):
+            def write(self, text: str) -> int:
+                target._written.append((target._name, target._done[0]))
+                return len(text)
+
+        return Stream()
+
+    def drop(self) -> None:
+        raise AssertionError(f"{self._name} dropped")
+
+    def beside(self, suffix: str) -> _WhenWritten:
+        return _WhenWritten(self._name + suffix, self._written, self._done)
 
 
 def test_golden_samples_through_the_streaming_cli(tmp_path: Path) -> None:
@@ -197,7 +232,6 @@ def test_golden_samples_through_the_streaming_cli(tmp_path: Path) -> None:
             check=False,
         )  # fmt: skip
         assert done.returncode in (0, 1)
-        import datetime as dt
 
         now = dt.datetime.fromtimestamp(int(env_epoch), dt.UTC).replace(tzinfo=None)
         api = scrub(sample, as_of=AS_OF, name=str(sample), now=now)

@@ -172,6 +172,7 @@ class _Options:
     out_dir: Path
     compact_json: bool
     shard_jobs: int = 1  # processes for one input (scrubber.pipeline.shards)
+    wanted: tuple[str, ...] = ()  # optional output kinds (scrubber.outputs.registry)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,7 @@ def _scrub_one(
                 progress=progress,
                 compact_json=options.compact_json,
                 jobs=options.shard_jobs,
+                wanted=options.wanted,
             )
     except X12InputError as error:
         return _Unusable(str(error), error.position)
@@ -262,7 +264,7 @@ def _print(result: FilesResult, args: argparse.Namespace, path: str) -> None:
         _copy_out(Path(result.compact_json))
         _discard(result.compact_json)
     else:
-        _copy_out(result.written[-1])  # the report file: json.dump(indent=2) + newline
+        _copy_out(result.outputs["report"])  # the report file: json.dump(indent=2) + newline
 
 
 def _copy_out(path: Path) -> None:

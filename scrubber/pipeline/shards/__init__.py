@@ -11,8 +11,9 @@ delimiters. :func:`run_sharded` then runs the two passes of
    merged (a patient's course may span the whole file);
 2. the subjects are decided, a share of them in each process, against the
    merged state (the workers inherit it by ``fork``);
-3. each shard is read again and written to part files: cleaned 837, 277CA
-   and report entries, which are then joined in input order.
+3. each shard is read again and every output's sink writes its part of
+   the output to a part file; the parent makes the same sinks and joins the
+   parts in input order (:func:`scrubber.outputs.fanout.join`).
 
 Contract: the outputs are byte-for-byte those of the serial pipeline (the
 reader is told where a shard starts, so positions, ordinals and 277CA

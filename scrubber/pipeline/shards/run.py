@@ -3,19 +3,18 @@ shards' states, and the join of their part files (see :mod:`scrubber.pipeline.sh
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import InputWarning
 from scrubber.logs import get_logger
-from scrubber.outputs.ack277 import AckSettings
-from scrubber.outputs.entries import EntryRenderer
+from scrubber.outputs.fanout import Outputs, join
 from scrubber.outputs.report import ReportBuilder
+from scrubber.outputs.sink import Part, RunEnd
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decisions import Decisions
 from scrubber.pipeline.gc_tuning import before_fork
@@ -24,16 +23,18 @@ from scrubber.pipeline.passes import (
     ProgressFn,
     Recorder,
     keeps_batch_of,
+    run_info,
     with_history,
 )
 from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.pipeline.shards.workers import (
     Job,
-    PartPaths,
     ShardRead,
     ShardWritten,
     decide_share,
+    decided_path,
     installed,
+    part_path,
     read_shard,
     recorded,
     write_shard,
@@ -44,25 +45,20 @@ from scrubber.rules.radonc.registry import CourseRegistry
 if TYPE_CHECKING:
     from scrubber.pipeline.passes import History
 
-_READ_CHUNK = 1 << 20
-
 
 def run_sharded(
     path: str,
     name: str,
     ranges: list[ByteRange],
     engine: Engine,
+    outputs: Outputs,
     *,
-    ack_settings: AckSettings,
-    clean: BinaryIO,
-    ack: BinaryIO,
-    entries: EntryRenderer,
     history: History = None,
     progress: ProgressFn | None = None,
 ) -> PipelineResult | None:
     """Scrub the file ``path`` in the shards ``ranges`` (see the module
-    docstring): the cleaned 837 goes to ``clean`` (nothing when no claim is
-    kept), the 277CA to ``ack``, the report entries to ``entries``; with a
+    docstring) into ``outputs``: each worker writes its shard's part of every
+    output, the parent joins them (:func:`scrubber.outputs.fanout.join`); with a
     ``history`` as :func:`scrubber.pipeline.passes.run_pipeline` takes it (a store
     locks, loads and records the whole file as one batch). ``None`` (and
     nothing written) when the serial pipeline must run instead."""
@@ -70,20 +66,12 @@ def run_sharded(
         return None
     keep_batch = keeps_batch_of(history)
     with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
-        job = Job(path, name, ranges, engine, Path(workdir), entries.compact, ack_settings,
-                  keep_batch=keep_batch)  # fmt: skip
+        job = Job(path, name, ranges, engine, Path(workdir), outputs, keep_batch=keep_batch)
         with installed(job):
-            return _run(job, clean, ack, entries, history, progress)
+            return _run(job, history, progress)
 
 
-def _run(
-    job: Job,
-    clean: BinaryIO,
-    ack: BinaryIO,
-    entries: EntryRenderer,
-    history: History,
-    progress: ProgressFn | None,
-) -> PipelineResult | None:
+def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineResult | None:
     """:func:`run_sharded` with its :class:`Job` installed for the workers."""
     count = len(job.ranges)
     reads = list(_in_workers(count, read_shard))
@@ -106,9 +94,9 @@ def _run(
             _report_progress(progress, "write", reads, index + 1)
         if record is not None:
             for index in range(count):
-                for claim, decision in recorded(PartPaths.of(job.workdir, index).decided):
+                for claim, decision in recorded(decided_path(job.workdir, index)):
                     record(claim, decision)
-        return _join(job, reads, written, clean, ack, entries)
+        return _join(job, reads, written)
 
     return with_history(history, keys, job.name, job.engine, state, second_pass)
 
@@ -146,34 +134,22 @@ def _merge(reads: list[ShardRead]) -> CourseState | None:
 # Joining the parts (in the parent) ---------------------------------------------------
 
 
-def _join(
-    job: Job,
-    reads: list[ShardRead],
-    written: list[ShardWritten],
-    clean: BinaryIO,
-    ack: BinaryIO,
-    entries: EntryRenderer,
-) -> PipelineResult:
+def _join(job: Job, reads: list[ShardRead], written: list[ShardWritten]) -> PipelineResult:
+    """Every output from the shards' parts, in input order; the tallies merged."""
     encoding = reads[0].encoding
-    kept = sum(part.kept for part in written)
     report = ReportBuilder()
     warnings: list[InputWarning] = []
-    if kept:
-        clean.write(encoding.encode("") if encoding.bom else b"")
-    for index, part in enumerate(written):
-        paths = PartPaths.of(job.workdir, index)
-        if part.kept:
-            _copy(paths.clean, clean)
-        _copy(paths.ack, ack)
-        with (
-            open(paths.entries, encoding="utf-8") as text,
-            _open_optional(paths.compact, job.compact) as one_line,
-        ):
-            entries.append(part.entry_count, part.first_findings, text, one_line)
+    for part in written:
         report.merge(part.report)
         warnings.extend(part.warnings)
-    if kept:
-        clean.write(written[-1].trailer.encode(encoding.codec))
+    parts = [
+        {name: Part(part_path(job.workdir, index, name), done) for name, done in part.done.items()}
+        for index, part in enumerate(written)
+    ]
+    outputs = job.outputs
+    run = run_info(outputs, job.name, job.engine, encoding)
+    end = RunEnd(written[-1].trailer, warnings, report)
+    sinks = join(outputs.kinds, run, outputs.targets, parts, end)
     assert job.state is not None
     state = job.state
     get_logger("scrubber.pipeline.shards").info(
@@ -186,18 +162,8 @@ def _join(
         encoding=encoding,
         report=report,
         warnings=warnings,
-        kept=kept,
         segments=written[-1].segments,
+        sinks=sinks,
         subjects=state.subject_count,
         decisions_kept=job.decisions.kept if job.decisions else 0,
     )
-
-
-def _copy(path: Path, out: BinaryIO) -> None:
-    with open(path, "rb") as stream:
-        while block := stream.read(_READ_CHUNK):
-            out.write(block)
-
-
-def _open_optional(path: Path, wanted: bool) -> contextlib.AbstractContextManager[IO[str] | None]:
-    return open(path, encoding="utf-8") if wanted else contextlib.nullcontext()

@@ -1,9 +1,10 @@
 """What the shard worker processes run (see :mod:`scrubber.pipeline.shards`): pass 1
 reads a shard into a :class:`~scrubber.pipeline.course_state.CourseState` part; the
 decisions are made by subject, a share of the subjects a worker; pass 2
-reads a shard again and writes its part files. Workers are forked: they
-find their :class:`Job` in this module, set by :func:`installed` in the
-parent just before the pool starts."""
+reads a shard again and writes its part of every output, to part files,
+through the same :class:`~scrubber.outputs.fanout.Fanout` as a serial run.
+Workers are forked: they find their :class:`Job` in this module, set by
+:func:`installed` in the parent just before the pool starts."""
 
 from __future__ import annotations
 
@@ -18,17 +19,16 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.records import BatchClaim, BatchKey
 from scrubber.model import Claim, Group
-from scrubber.outputs.ack277 import Ack277Writer, AckSettings, control_after
-from scrubber.outputs.clean837 import Clean837Writer
-from scrubber.outputs.entries import EntryRenderer, PointedFinding
+from scrubber.outputs.ack277 import control_after
+from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
+from scrubber.outputs.targets import PartTarget
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decisions import Decisions, decide_subjects
-from scrubber.pipeline.passes import read_facts, recording, write_claims
+from scrubber.pipeline.passes import read_facts, recording, run_info, write_claims
 from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey
-from scrubber.rules.outcome import Outcome
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
@@ -55,13 +55,11 @@ class ShardRead:
 class ShardWritten:
     """What pass 2 wrote for one shard (its part files are in the job's folder)."""
 
-    report: ReportBuilder
+    report: ReportBuilder  # the shard's tally
     warnings: list[InputWarning]
-    kept: int
     trailer: str
     segments: int
-    entry_count: int
-    first_findings: list[PointedFinding]
+    done: dict[str, object]  # what each output's part sink returned, by kind name
 
 
 @dataclass
@@ -73,8 +71,7 @@ class Job:
     ranges: list[ByteRange]
     engine: Engine
     workdir: Path
-    compact: bool
-    ack_settings: AckSettings
+    outputs: Outputs  # the parent's targets: the workers write part files instead
     keep_batch: bool = False  # a history store records the batch
     state: CourseState | None = None
     reads: list[ShardRead] = field(default_factory=list)
@@ -181,90 +178,66 @@ def decide_share(index: int) -> Path:
 
 def write_shard(index: int) -> ShardWritten:
     job = _current_job()
-    assert job.state is not None
+    assert job.state is not None and job.decisions is not None
     before = job.reads[:index]
     offsets = ReadOffsets(
         segments=sum(read.segments for read in before),
         claims=sum(read.claims for read in before),
         transactions=sum(read.transactions for read in before),
     )
-    settings = dataclasses.replace(
-        job.ack_settings,
-        control_start=control_after(
-            job.ack_settings.control_start, sum(read.envelopes for read in before)
-        ),
+    outputs = job.outputs
+    control = control_after(outputs.ack.control_start, sum(read.envelopes for read in before))
+    run = dataclasses.replace(
+        run_info(outputs, job.name, job.engine, job.reads[0].encoding),
+        ack=dataclasses.replace(outputs.ack, control_start=control),
+        part=True,
+        continued=offsets.claims > 0,
     )
-    codec = job.reads[0].encoding.codec
     span = job.ranges[index]
     reader = X12Reader(
         _open_range(job.path, span), job.name, keep_transactions=False, offsets=offsets
     )
-    with _PartFiles(job, index, codec) as files:
-        clean = Clean837Writer(files.clean.write)
-        ack = Ack277Writer(settings, files.ack.write, continued=offsets.claims > 0)
-        report = ReportBuilder()
-        entries = EntryRenderer(files.entries, files.compact)
-
-        def write(outcome: Outcome) -> None:
-            clean.add(outcome)
-            ack.add(outcome)
-            entries.add(report.add(outcome))
-
-        assert job.decisions is not None
-        claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
-        on_decision = recording(files.record) if files.decided is not None else None
-        write_claims(reader, job.state, job.decisions, write, None, on_decision, claims)
-        clean.close()
-        ack.close()
-    return ShardWritten(
-        report, reader.warnings, clean.kept, reader.trailer, reader.segment_count,
-        entries.count, entries.first_findings,
-    )  # fmt: skip
+    targets = {
+        kind.name: PartTarget(part_path(job.workdir, index, kind.name)) for kind in outputs.kinds
+    }
+    fanout = Fanout.of(outputs.kinds, run, targets)
+    claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
+    with _Decided(decided_path(job.workdir, index), job.keep_batch) as decided:
+        on_decision = recording(decided.record) if decided.stream is not None else None
+        write_claims(reader, job.state, job.decisions, fanout.add, None, on_decision, claims)
+    done = fanout.close("", reader.warnings)
+    for target in targets.values():
+        target.close()
+    return ShardWritten(fanout.tally, reader.warnings, reader.trailer, reader.segment_count, done)
 
 
-class _PartFiles:
-    """One shard's part files (:class:`PartPaths`): cleaned 837 and 277CA in
-    the input's codec, report entries (and their one-line form) in UTF-8,
-    and, for a history store, each claim and its decision (pickled)."""
+class _Decided:
+    """With a history store, each claim of a shard and its decision (pickled)
+    in the file ``path``, for the parent to record in order."""
 
-    def __init__(self, job: Job, index: int, codec: str) -> None:
-        paths = PartPaths.of(job.workdir, index)
-        self.clean = open(paths.clean, "w", encoding=codec, newline="")  # noqa: SIM115
-        self.ack = open(paths.ack, "w", encoding=codec, newline="")  # noqa: SIM115
-        self.entries = open(paths.entries, "w", encoding="utf-8")  # noqa: SIM115
-        self.compact = open(paths.compact, "w", encoding="utf-8") if job.compact else None  # noqa: SIM115
-        self.decided = open(paths.decided, "wb") if job.keep_batch else None  # noqa: SIM115
+    def __init__(self, path: Path, wanted: bool) -> None:
+        self.stream = open(path, "wb") if wanted else None  # noqa: SIM115
 
     def record(self, claim: BatchClaim, decision: ClaimDecision) -> None:
-        assert self.decided is not None
-        pickle.dump((claim, decision), self.decided, pickle.HIGHEST_PROTOCOL)
+        assert self.stream is not None
+        pickle.dump((claim, decision), self.stream, pickle.HIGHEST_PROTOCOL)
 
-    def __enter__(self) -> _PartFiles:
+    def __enter__(self) -> _Decided:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for stream in (self.clean, self.ack, self.entries, self.compact, self.decided):
-            if stream is not None:
-                stream.close()
+        if self.stream is not None:
+            self.stream.close()
 
 
-@dataclass(frozen=True)
-class PartPaths:
-    """Where one shard's part files are."""
-
-    clean: Path
-    ack: Path
-    entries: Path
-    compact: Path
-    decided: Path
-
-    @classmethod
-    def of(cls, workdir: Path, index: int) -> PartPaths:
-        stem = workdir / f"shard-{index:04d}"
-        return cls(*(stem.with_suffix(f".{part}") for part in _PARTS))
+def part_path(workdir: Path, index: int, name: str) -> Path:
+    """Shard ``index``'s part file of the output kind ``name``."""
+    return workdir / f"shard-{index:04d}.{name}.part"
 
 
-_PARTS = ("clean", "ack", "entries", "compact", "decided")
+def decided_path(workdir: Path, index: int) -> Path:
+    """Shard ``index``'s claims and decisions for a history store."""
+    return workdir / f"shard-{index:04d}.decided"
 
 
 def recorded(path: Path) -> Iterator[tuple[BatchClaim, ClaimDecision]]:

@@ -1,0 +1,78 @@
+"""The one fan-out: each claim's outcome to every sink of a scrub, and the
+run's tally (:class:`~scrubber.outputs.report.ReportBuilder`: the summary
+the exit status, the logs and the report need), kept once here.
+
+The serial pipeline, the shard workers (each writing its parts) and, through
+the pipeline, the Python API all write through a :class:`Fanout`; the parent
+of a sharded run makes the same sinks and joins the parts (:func:`join`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scrubber.errors import InputWarning
+from scrubber.outputs.ack277 import AckSettings
+from scrubber.outputs.registry import OutputKind
+from scrubber.outputs.report import ReportBuilder
+from scrubber.outputs.sink import Part, RunEnd, RunInfo, Sink, Target
+from scrubber.rules.outcome import Outcome
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The outputs of one scrub: which kinds (:func:`~scrubber.outputs.registry.kinds`),
+    the target of each (by name), and the options of the :class:`RunInfo`
+    the sinks are made with."""
+
+    kinds: Sequence[OutputKind]
+    targets: Mapping[str, Target]
+    ack: AckSettings
+    compact_json: bool = False
+
+
+def make_sinks(
+    kinds: Sequence[OutputKind], run: RunInfo, targets: Mapping[str, Target]
+) -> dict[str, Sink]:
+    """One sink of each kind, writing to the target of its name."""
+    return {kind.name: kind.sink_factory()(run, targets[kind.name]) for kind in kinds}
+
+
+class Fanout:
+    """Hands every outcome to every sink, in input order, and tallies it."""
+
+    def __init__(self, sinks: Mapping[str, Sink]) -> None:
+        self.sinks = dict(sinks)
+        self.tally = ReportBuilder()
+        self._adds = [sink.add for sink in self.sinks.values()]
+
+    @classmethod
+    def of(cls, kinds: Sequence[OutputKind], run: RunInfo, targets: Mapping[str, Target]) -> Fanout:
+        return cls(make_sinks(kinds, run, targets))
+
+    def add(self, outcome: Outcome) -> None:
+        self.tally.count(outcome)
+        for add in self._adds:
+            add(outcome)
+
+    def close(self, trailer: str, warnings: Sequence[InputWarning]) -> dict[str, object]:
+        """Close every sink (in registration order); what each returned, by name."""
+        end = RunEnd(trailer, warnings, self.tally)
+        return {name: sink.close(end) for name, sink in self.sinks.items()}
+
+
+def join(
+    kinds: Sequence[OutputKind],
+    run: RunInfo,
+    targets: Mapping[str, Target],
+    parts: Sequence[Mapping[str, Part]],
+    end: RunEnd,
+) -> dict[str, Sink]:
+    """In the parent of a sharded run: each kind's whole output from the
+    shards' ``parts`` (one mapping of kind name -> part per shard, in input
+    order); the sinks, joined."""
+    sinks = make_sinks(kinds, run, targets)
+    for name, sink in sinks.items():
+        sink.join([shard[name] for shard in parts], end)
+    return sinks

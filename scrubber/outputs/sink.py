@@ -1,0 +1,112 @@
+"""The one interface of every output: a :class:`Sink` takes each claim's
+:class:`~scrubber.rules.outcome.Outcome` in input order and writes its
+output to a :class:`Target`.
+
+A sink is made (by its :data:`SinkFactory`, see :mod:`scrubber.outputs.registry`)
+once the input's encoding is known, with the :class:`RunInfo` of the scrub and
+its target, then used in one of two ways:
+
+* ``add`` every outcome, then ``close`` once: the whole output (a serial run,
+  the Python API), or one shard's part (``RunInfo.part``, in a worker process,
+  to a part file); ``close`` returns what the parent needs to join that part
+  (picklable: it crosses the process boundary; ``None`` when nothing).
+* ``join`` once, in the parent of a sharded run, instead of ``add``/``close``:
+  the whole output from the shards' parts, in input order (:class:`Part`).
+
+The target decides where the text goes (a staged file, memory, a part file);
+the sink decides what the text is. A sink opens its target at most once and
+never closes it: whoever made the target closes it after ``close``/``join``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
+
+from scrubber.errors import InputWarning
+from scrubber.outputs.report import ReportBuilder
+from scrubber.rules.outcome import Outcome
+from scrubber.x12.source import Encoding
+
+if TYPE_CHECKING:
+    from scrubber.outputs.ack277 import AckSettings
+
+
+class Target(Protocol):
+    """Where one output's text goes."""
+
+    def open(self, codec: str, *, bom: bool = False) -> IO[str]:
+        """The output's text stream, encoded with ``codec`` (a byte order
+        mark first when ``bom`` and the target holds bytes)."""
+        ...
+
+    def drop(self) -> None:
+        """The output is not written after all (a cleaned 837 with no claim);
+        a file target also removes the file a previous run left."""
+        ...
+
+    def beside(self, suffix: str) -> Target:
+        """Another target next to this one (for a shard's part: the part file's
+        name + ``suffix``, :meth:`Part.beside` in the join), closed with it."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a sink knows of the scrub when it is made (after pass 1)."""
+
+    name: str  # the input's display name in the report ("-" for standard input)
+    profile: str
+    as_of: dt.date
+    rule_set: str
+    encoding: Encoding  # the input's: the X12 outputs are written the same way
+    ack: AckSettings  # the 277CA's dates and first control number
+    compact_json: bool = False  # the report also as one JSON line (a temporary file)
+    part: bool = False  # writing one shard's part, to be joined in the parent
+    continued: bool = False  # a part that follows claims of earlier parts
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """What a sink is told at the end: of the whole input (``close``, ``join``)
+    or of one shard (a part's ``close``)."""
+
+    trailer: str  # the whitespace after the input's (or shard's) last segment
+    warnings: Sequence[InputWarning]  # the reader's
+    tally: ReportBuilder  # the summary of every claim (counts, charges, rules)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One shard's part of an output, as the parent joins it."""
+
+    path: Path  # the part file the worker's sink wrote
+    done: object  # what the worker's sink returned from ``close``
+
+    def beside(self, suffix: str) -> Path:
+        """The file the worker's sink wrote to its target's ``beside(suffix)``."""
+        return self.path.with_name(self.path.name + suffix)
+
+
+class Sink(Protocol):
+    """One output of a scrub (see the module docstring)."""
+
+    def add(self, outcome: Outcome) -> None:
+        """Take the next claim's outcome (input order)."""
+        ...
+
+    def close(self, end: RunEnd) -> object:
+        """Finish the output (or the part); return what ``join`` needs of a
+        part (picklable), else ``None``."""
+        ...
+
+    def join(self, parts: Sequence[Part], end: RunEnd) -> None:
+        """Write the whole output from the shards' ``parts``, in order."""
+        ...
+
+
+#: Makes a kind's sink for one scrub (a class whose ``__init__`` takes these).
+SinkFactory = Callable[[RunInfo, Target], Sink]

@@ -1,0 +1,125 @@
+"""The :class:`~scrubber.outputs.sink.Target` s a sink writes to: a staged
+file of an :class:`~scrubber.outputs.atomic.OutputSet` (the ``scrubber scrub``
+command), memory (the Python API) and a shard's part file (a worker).
+Whoever makes a target closes it once its sink is closed (or joined)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import IO
+
+from scrubber.outputs.atomic import OutputSet
+
+_BOM = "\ufeff"  # encoded by the codec: the bytes of its byte order mark
+_COPY_CHUNK = 1 << 20
+
+
+class StagedTarget:
+    """``path``, staged in ``outputs`` (renamed into place by its commit)."""
+
+    def __init__(self, outputs: OutputSet, path: Path) -> None:
+        self.path = path
+        self.opened = False
+        self.dropped = False
+        self._outputs = outputs
+        self._text: io.TextIOWrapper | None = None
+        self._besides: list[StagedTarget] = []
+
+    def open(self, codec: str, *, bom: bool = False) -> IO[str]:
+        assert not self.opened, f"{self.path.name} opened twice"
+        self.opened = True
+        self._text = io.TextIOWrapper(self._outputs.create(self.path), encoding=codec, newline="")
+        if bom:
+            self._text.write(_BOM)
+        return self._text
+
+    def drop(self) -> None:
+        self._flush()
+        self.dropped = True
+        self._outputs.drop(self.path)
+        self._outputs.remove(self.path)
+
+    @property
+    def written(self) -> bool:
+        """Whether the commit writes the file (opened, not dropped)."""
+        return self.opened and not self.dropped
+
+    def beside(self, suffix: str) -> StagedTarget:
+        target = StagedTarget(self._outputs, self.path.with_name(self.path.name + suffix))
+        self._besides.append(target)
+        return target
+
+    def close(self) -> None:
+        """Flush the text; the staged file stays open for the commit."""
+        self._flush()
+        for target in self._besides:
+            target.close()
+
+    def _flush(self) -> None:
+        if self._text is not None:
+            self._text.flush()
+            self._text.detach()
+            self._text = None
+
+
+class MemoryTarget:
+    """The output's text in memory (:attr:`value`, ``None`` when dropped)."""
+
+    def __init__(self) -> None:
+        self._text = io.StringIO()
+        self.dropped = False
+        self.besides: dict[str, MemoryTarget] = {}
+
+    def open(self, codec: str, *, bom: bool = False) -> IO[str]:
+        return self._text  # str: the caller encodes (``Encoding.encode`` adds the BOM)
+
+    def drop(self) -> None:
+        self.dropped = True
+
+    def beside(self, suffix: str) -> MemoryTarget:
+        return self.besides.setdefault(suffix, MemoryTarget())
+
+    def close(self) -> None:
+        """Nothing to do: the text stays readable."""
+
+    @property
+    def value(self) -> str | None:
+        return None if self.dropped else self._text.getvalue()
+
+
+class PartTarget:
+    """One shard's part of an output: the file ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stream: IO[str] | None = None
+        self._besides: list[PartTarget] = []
+
+    def open(self, codec: str, *, bom: bool = False) -> IO[str]:
+        """The part file (never with a BOM: the join writes the output's)."""
+        self._stream = open(self.path, "w", encoding=codec, newline="")  # noqa: SIM115
+        return self._stream
+
+    def drop(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def beside(self, suffix: str) -> PartTarget:
+        target = PartTarget(self.path.with_name(self.path.name + suffix))
+        self._besides.append(target)
+        return target
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        for target in self._besides:
+            target.close()
+
+
+def copy_part(path: Path, codec: str, out: IO[str]) -> None:
+    """Append the text of the part file ``path`` (in ``codec``) to ``out``."""
+    with open(path, encoding=codec, newline="") as part:
+        shutil.copyfileobj(part, out, _COPY_CHUNK)
