@@ -90,6 +90,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
     parser.add_argument(
+        "--html", action="store_true", help="also write S.report.html, the worklist page"
+    )
+    parser.add_argument(
         "-j",
         "--jobs",
         type=_jobs,
@@ -131,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         args.profile, as_of, policy, courses, out_dir,
         compact_json=args.format == "json" and len(args.inputs) > 1,
         shard_jobs=cores if jobs == 1 else 1,
+        wanted=("html",) if args.html else (),
     )  # fmt: skip
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
     status = EXIT_OK
@@ -176,6 +180,7 @@ class _Options:
     out_dir: Path
     compact_json: bool
     shard_jobs: int = 1  # processes for one input (scrubber.pipeline.shards)
+    wanted: tuple[str, ...] = ()  # optional outputs asked for (e.g. "html")
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,7 @@ def _scrub_one(
                 progress=progress,
                 compact_json=options.compact_json,
                 jobs=options.shard_jobs,
+                wanted=options.wanted,
             )
     except X12InputError as error:
         return _Unusable(str(error), error.position)
