@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -45,8 +45,14 @@ FINDING_COLUMNS = ("Line", "REF*6R", "Procedure", "DOS", "Rule", "Action", "Mess
                    "Citation")  # fmt: skip
 
 
+class BytesOut(Protocol):
+    """Where the page's bytes go (a binary file, or a text target's adapter)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 def render_page(
-    out: IO[bytes],
+    out: BytesOut,
     head: dict[str, Any],
     worklist: Worklist,
     *,

@@ -12,7 +12,6 @@ for the page's table of contents.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -27,14 +26,14 @@ TOC_LINKS = 50
 #: Interchange control numbers named in the page header (the rest are counted).
 HEADER_INTERCHANGES = 20
 SECTIONS = ("rejected", "corrected", "warnings")
-_COPY_CHUNK = 1 << 20
 
 
 class Worklist:
     """Rejected, corrected and warned claims of one input, spooled in order."""
 
-    def __init__(self) -> None:
-        self._spools = {name: _spool() for name in SECTIONS}
+    def __init__(self, journal: IO[str] | None = None) -> None:
+        self._journal = journal
+        self._spools = {name: _spool() for name in SECTIONS} if journal is None else {}
         self.counts: Counter[str] = Counter()
         self.rule_claims: dict[str, list[tuple[str, str]]] = {}  # rule -> (anchor, claim id)
         self.interchanges: list[str] = []
@@ -48,30 +47,37 @@ class Worklist:
         entry = claim_row(outcome)
         section = str(outcome.status)
         if section != "accepted":
-            self._write(section, entry)
-            for finding in entry["findings"]:
-                self._link(finding["rule"], anchor_of(entry), entry["claim_id"])
+            self.add_row(section, entry)
         warned = [f for f in entry["findings"] if f["action"] in _WARNING_ACTIONS]
         if warned:
-            self._write("warnings", {**entry, "findings": warned})
-            if section == "accepted":
-                for finding in warned:
-                    self._link(finding["rule"], anchor_of(entry, "warnings"), entry["claim_id"])
+            row = {**entry, "findings": warned}
+            self.add_row("warnings", row, linked=_linked("warnings", row))
 
-    def append(self, later: Worklist) -> None:
-        """Take in ``later``: the worklist of the claims that follow this one's
-        (a shard of the same input)."""
-        for name in SECTIONS:
-            source = later._spools[name]
-            source.seek(0)
-            shutil.copyfileobj(source, self._spools[name], _COPY_CHUNK)
-        self.counts.update(later.counts)
-        for rule, links in later.rule_claims.items():
-            mine = self.rule_claims.setdefault(rule, [])
-            mine.extend(links[: max(TOC_LINKS - len(mine), 0)])
-        for control in later.interchanges:
+    def add_row(self, section: str, entry: dict[str, Any], linked: bool = True) -> None:
+        """List ``entry`` (a :func:`claim_row`) in ``section``; ``linked``:
+        link it from the contents under each of its rules. With a journal (a
+        shard's part) the row is written there instead, for :meth:`load`."""
+        if self._journal is not None:
+            self._journal.write(f"{section}\t{json.dumps(entry, ensure_ascii=False)}\n")
+            return
+        self.counts[section] += 1
+        self._spools[section].write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if not linked:
+            return
+        anchor = anchor_of(entry, "warnings" if section == "warnings" else "")
+        for finding in entry["findings"]:
+            self._link(finding["rule"], anchor, entry["claim_id"])
+
+    def load(self, lines: IO[str], interchanges: list[str], interchange_count: int) -> None:
+        """Take in a shard's part, the journal of a worklist made with one (the
+        claims that follow this worklist's), with its interchanges."""
+        for line in lines:
+            section, _, text = line.partition("\t")
+            row = json.loads(text)
+            self.add_row(section, row, linked=_linked(section, row))
+        for control in interchanges:
             self._note_interchange(control, counted=False)
-        self.interchange_count += later.interchange_count
+        self.interchange_count += interchange_count
 
     def rows(self, section: str) -> Iterator[dict[str, Any]]:
         """The claims of ``section``, in input order, one at a time."""
@@ -85,10 +91,6 @@ class Worklist:
     def close(self) -> None:
         for spool in self._spools.values():
             spool.close()
-
-    def _write(self, section: str, entry: dict[str, Any]) -> None:
-        self.counts[section] += 1
-        self._spools[section].write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def _link(self, rule: str, anchor: str, claim_id: str) -> None:
         links = self.rule_claims.setdefault(rule, [])
@@ -106,6 +108,13 @@ class Worklist:
 
 
 _WARNING_ACTIONS = (str(Action.WARN), str(Action.NOT_EVALUATED))
+
+
+def _linked(section: str, row: dict[str, Any]) -> bool:
+    """Whether the contents link to ``row`` in ``section``: a claim is linked
+    where it is listed first (its status section; warnings only for accepted
+    claims, which are listed nowhere else)."""
+    return section != "warnings" or row["status"] == "accepted"
 
 
 def claim_row(outcome: Outcome) -> dict[str, Any]:

@@ -68,3 +68,4 @@ def kinds(wanted: Iterable[str] = ()) -> list[OutputKind]:
 register(OutputKind("clean", ".clean.x12", "scrubber.outputs.clean837:Clean837Sink"))
 register(OutputKind("ack", ".277ca.x12", "scrubber.outputs.ack277:Ack277Sink"))
 register(OutputKind("report", ".report.json", "scrubber.outputs.report_sink:ReportSink"))
+register(OutputKind("html", ".report.html", "scrubber.outputs.html:HtmlSink", optional=True))

@@ -84,6 +84,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
     parser.add_argument(
+        "--html", action="store_true", help="also write S.report.html, the worklist page"
+    )
+    parser.add_argument(
         "-j",
         "--jobs",
         type=_jobs,
@@ -127,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         args.profile, as_of, policy, courses, out_dir,
         compact_json=args.format == "json" and len(args.inputs) > 1,
         shard_jobs=cores if jobs == 1 else 1,
+        wanted=("html",) if args.html else (),
     )  # fmt: skip
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
     status: int = ExitStatus.OK
@@ -172,7 +176,7 @@ class _Options:
     out_dir: Path
     compact_json: bool
     shard_jobs: int = 1  # processes for one input (scrubber.pipeline.shards)
-    wanted: tuple[str, ...] = ()  # optional output kinds (scrubber.outputs.registry)
+    wanted: tuple[str, ...] = ()  # optional output kinds, e.g. "html" (outputs.registry)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,151 @@
+"""The worklist page (``S.report.html``): structure, figures equal to the
+report JSON's, escaping of everything taken from the input, and what a real
+browser renders of it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree, html
+
+from scrubber.cli import main
+from scrubber.testing import ClaimSpec, LineSpec, PatientSpec, build_837
+from tests.corpus import sample_files
+from tests.html.browser import distinct_pixels, dump_dom, screenshot
+
+AS_OF = ["--as-of", "2026-11-26"]
+SAMPLES = sample_files()
+
+
+def _scrub_html(source: Path, out: Path, *extra: str) -> tuple[Any, dict[str, Any], Path]:
+    status = main(["scrub", str(source), "-o", str(out), "--html", "--quiet", *AS_OF, *extra])
+    assert status in (0, 1)
+    stem = source.name.rsplit(".", 1)[0]
+    page = out / f"{stem}.report.html"
+    report = json.loads((out / f"{stem}.report.json").read_text(encoding="utf-8"))
+    return html.parse(str(page)).getroot(), report, page
+
+
+def _listed(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in report["claims"] if c["status"] != "accepted"]
+
+
+@pytest.fixture(scope="module", params=SAMPLES, ids=[p.name for p in SAMPLES])
+def sample_page(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, dict[str, Any], Path]:
+    out = tmp_path_factory.mktemp("html")
+    return _scrub_html(request.param, out)
+
+
+def test_page_is_well_formed_html5(sample_page: tuple[Any, dict[str, Any], Path]) -> None:
+    root, _, page = sample_page
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert root.tag == "html" and root.get("lang") == "en"
+    assert [child.tag for child in root] == ["head", "body"]
+    assert root.find("head/meta").get("charset") == "utf-8"
+    assert root.findtext("head/title").startswith("Scrub worklist: ")
+    assert not root.xpath("//script|//link|//img|//iframe|//@src"), "no script, no external asset"
+    ids = root.xpath("//@id")
+    assert len(ids) == len(set(ids)), "ids are unique"
+    for href in root.xpath("//a/@href"):
+        assert href.startswith("#") and href[1:] in ids, f"dangling link {href}"
+    for svg in root.xpath("//svg"):
+        assert svg.get("role") == "img"
+        assert svg.find("title") is not None and svg.find("desc") is not None
+
+
+def test_figures_equal_the_report(sample_page: tuple[Any, dict[str, Any], Path]) -> None:
+    root, report, _ = sample_page
+    summary = report["summary"]
+    meta = dict(
+        zip(root.xpath("//dl[contains(@class,'summary')]/dt/text()"),
+            root.xpath("//dl[contains(@class,'summary')]/dd/text()"), strict=True)
+    )  # fmt: skip
+    assert meta["Claims"] == (
+        f"{summary['claims']}: {summary['accepted']} accepted, {summary['corrected']} "
+        f"corrected, {summary['rejected']} rejected"
+    )
+    charges = summary["charges"]
+    assert meta["Charges"] == (
+        f"input {charges['input']} = clean {charges['clean']} + removed lines "
+        f"{charges['removed_lines']} + rejected claims {charges['rejected_claims']}"
+    )
+    assert meta["Profile"] == report["profile"] and meta["Rule set"] == report["rule_set"]
+    assert meta["As-of date"] == report["as_of"]
+    listed = _listed(report)
+    for section in ("rejected", "corrected"):
+        claims = root.xpath(f"//section[@id='{section}']/section[contains(@class,'claim')]")
+        expected = [c for c in listed if c["status"] == section]
+        assert [c.findtext("h3") for c in claims] == [f"Claim {c['claim_id']}" for c in expected]
+        rows = root.xpath(f"//section[@id='{section}']//tr[@class='finding']")
+        assert len(rows) == sum(len(c["findings"]) for c in expected)
+        assert Counter(r.get("data-rule") for r in rows) == Counter(
+            f["rule"] for c in expected for f in c["findings"]
+        )
+    bars = root.xpath("//svg[@id='findings-chart']//g[@class='bar']/text/text()")
+    by_rule = summary["findings_by_rule"]
+    assert sorted(int(b.rsplit(": ", 1)[1]) for b in bars) == sorted(by_rule.values())
+    status_bars = root.xpath("//svg[@id='status-chart']//g[@class='bar']/text/text()")
+    assert [b.split(" (")[0] for b in status_bars] == [
+        f"Accepted: {summary['accepted']}",
+        f"Corrected: {summary['corrected']}",
+        f"Rejected: {summary['rejected']}",
+    ]
+
+
+def test_rejected_first_then_corrected_then_warnings(
+    sample_page: tuple[Any, dict[str, Any], Path],
+) -> None:
+    root, _, _ = sample_page
+    order = [s.get("id") for s in root.xpath("//body/section[@class='worklist']")]
+    assert order == ["rejected", "corrected", "warnings"]
+
+
+HOSTILE_NAME = '<script>alert("x")</script> & O\'Brien Ünïcödé'
+
+
+def test_everything_from_the_input_is_escaped(tmp_path: Path) -> None:
+    claims = [
+        ClaimSpec(
+            "P<b>&'\"1",
+            [LineSpec("77385"), LineSpec("77387", ("TC",))],
+            patient=PatientSpec(last_name=HOSTILE_NAME, first_name="<img src=x>"),
+        )
+    ]
+    source = tmp_path / "hostile.x12"
+    source.write_text(build_837(claims), encoding="utf-8")
+    root, report, page = _scrub_html(source, tmp_path)
+    text = page.read_text(encoding="utf-8")
+    assert "<script>" not in text and "<img" not in text and "<b>" not in text
+    assert not root.xpath("//script|//img|//b")
+    claim = root.xpath("//section[@id='corrected']/section")[0]
+    assert claim.findtext("h3") == f"Claim {report['claims'][0]['claim_id']}"
+    meta = dict(zip(claim.xpath("dl/dt/text()"), claim.xpath("dl/dd/text()"), strict=True))
+    assert meta["Patient"] == f"{HOSTILE_NAME}, <img src=x>"
+
+
+def test_browser_renders_each_sample(
+    sample_page: tuple[Any, dict[str, Any], Path], tmp_path: Path
+) -> None:
+    _, report, page = sample_page
+    dom = html.fromstring(dump_dom(page))
+    listed = _listed(report)
+    rows = dom.xpath("//section[@id='rejected' or @id='corrected']//tr[@class='finding']")
+    assert len(rows) == sum(len(c["findings"]) for c in listed)
+    claims = dom.xpath("//section[@id='rejected' or @id='corrected']/section")
+    assert len(claims) == len(listed)
+    png = tmp_path / f"{page.stem}.png"
+    screenshot(page, png)
+    assert distinct_pixels(png) > 16, "the screenshot is blank"
+
+
+def test_svg_is_valid_xml(sample_page: tuple[Any, dict[str, Any], Path]) -> None:
+    root, _, _ = sample_page
+    for svg in root.xpath("//svg"):
+        etree.fromstring(etree.tostring(svg))
