@@ -30,7 +30,7 @@ from pathlib import Path
 from scrubber.model import ClaimKind, Delimiters
 from scrubber.testing import ClaimSpec, EnvelopeSpec, LineSpec, build_837
 
-DATA = Path(__file__).parent / "data" / "hostile"
+DATA = Path(__file__).resolve().parent / "data" / "hostile"
 START = date(2025, 9, 1)
 MIXED = (("77385", ()), ("77387", ("26",)), ("77387", ("TC",)), ("77417", ()), ("77427", ()))
 
@@ -68,11 +68,15 @@ def no_terminator(n: int) -> Iterator[str]:
 
 
 def claims_one_patient(n: int) -> Iterator[str]:
-    """``n`` claims of one patient (a placeholder member id) in one ST."""
-    claims = [
-        _claim(f"P{i}", [LineSpec("77385", dos=START + timedelta(days=i % 60))], "999999999")
-        for i in range(n)
-    ]
+    """``n`` claims of one patient (a placeholder member id) in one ST, each a
+    treatment day (delivery, IGRT, now and then a port image) over 300 days."""
+    claims = []
+    for i in range(n):
+        dos = START + timedelta(days=i % 300)
+        lines = [LineSpec("77385", dos=dos), LineSpec("77387", ("26",), dos=dos)]
+        if i % 4 == 0:
+            lines.append(LineSpec("77417", dos=dos))
+        claims.append(_claim(f"P{i}", lines, "999999999"))
     yield build_837(claims)
 
 
@@ -135,7 +139,7 @@ class Shape:
 SHAPES = (
     Shape("empty_segments", empty_segments, 1_000_000, "empty segments"),
     Shape("no_terminator", no_terminator, 50_000_000, "bytes"),
-    Shape("claims_one_patient", claims_one_patient, 10_000, "claims"),
+    Shape("one_patient_claims", claims_one_patient, 10_000, "claims"),
     Shape("lines_one_dos", lines_one_dos, 2_500, "lines"),
     Shape("lines_forty_days", lines_forty_days, 25_000, "lines"),
     Shape("interchanges_alternating", interchanges_alternating, 15_000, "interchanges"),
@@ -181,7 +185,10 @@ def scrub(path: Path, timeout: float) -> Run:
             "--quiet",
         ]
         start = time.perf_counter()
-        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # cwd: not the checkout, whose scrubber/ would shadow PYTHONPATH's.
+        child = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out
+        )
         killed = False
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)

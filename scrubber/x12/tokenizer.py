@@ -29,7 +29,7 @@ _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
 # has 264), so this bound only stops input that is not an 837 (a missing
 # terminator, a file of binary data) before it is held in memory.
 MAX_SEGMENT_CHARS = 65_536
-_FIRST_WINDOW = 4_096  # characters split at a time at the start of an interchange
+_FIRST_WINDOW = 1_024  # characters split at a time at the start of an interchange
 _LAST_WINDOW = 1 << 20  # ... doubling up to this
 
 
@@ -37,7 +37,8 @@ class Tokenizer:
     """Iterates over the segments of a stream of text chunks.
 
     After iteration, ``trailer`` holds any whitespace after the last segment
-    and ``warnings`` the defects that did not stop reading.
+    and ``warnings`` the defects that did not stop reading; ``scanned``
+    counts the characters split (the cost of reading, for the linearity tests).
 
     Cost is linear in the input and memory bounded by one chunk plus one
     segment: text is split in windows that start small at each interchange
@@ -58,6 +59,7 @@ class Tokenizer:
         self._known_ids: set[str] = set()
         self._empty_warning: InputWarning | None = None
         self._empty_count = 0
+        self.scanned = 0  # characters split so far (each at most a few times: linear)
 
     def segments(self) -> Iterator[Segment]:
         buffer, pos, eof = "", 0, False
@@ -141,6 +143,7 @@ class Tokenizer:
         window = _FIRST_WINDOW
         while True:
             end = min(len(buffer), pos + window)
+            self.scanned += end - pos
             pieces = buffer[pos:end].split(terminator)
             rest = pieces.pop()
             for index, piece in enumerate(pieces):
@@ -262,8 +265,9 @@ def _too_long(piece: str, position: int, terminator: str) -> X12InputError:
         segment_id = segment_id[:2] if _SEGMENT_ID.match(segment_id[:2]) else ""
     shown = segment_id or repr(content[:10])
     return X12InputError(
-        f"segment {shown} is longer than {MAX_SEGMENT_CHARS:,} characters (no segment "
-        f"terminator {terminator!r} within the limit): refused, an 837 segment is far shorter",
+        f"segment {shown} is longer than the limit of {MAX_SEGMENT_CHARS:,} characters: "
+        f"refused (an 837 segment is under 1,000; is the segment terminator {terminator!r} "
+        "missing?)",
         position,
         segment_id,
     )
