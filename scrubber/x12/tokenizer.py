@@ -66,7 +66,8 @@ class Tokenizer:
         while True:
             buffer, pos, eof = self._fill_to_isa(buffer, pos, eof)
             start = _skip_whitespace(buffer, pos)
-            if start == len(buffer) or (buffer[start].isspace() and not buffer[start:].strip()):
+            rest_is_blank = start == len(buffer) or buffer[start].isspace()  # (cheap test first)
+            if eof and rest_is_blank and not buffer[start:].strip():
                 self.trailer = buffer[pos:]  # only (Unicode) whitespace is left
                 return
             self.delimiters = self._read_isa_delimiters(buffer[start : start + ISA_LENGTH])
