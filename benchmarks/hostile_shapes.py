@@ -9,8 +9,10 @@ segment). For each it writes the input at size N and 2N into
 ``benchmarks/data/hostile/``, runs ``scrubber scrub FILE -j 1 --quiet`` in
 a child process (``python -m scrubber``: set ``PYTHONPATH`` to measure
 another checkout) and prints wall seconds, the child's peak RSS (``wait4``
-rusage), its exit code and the size of the JSON report, then the ratio
-time(2N)/time(N): about 2 is linear, about 4 quadratic. ``--scale``
+rusage) and CPU seconds (user + system, steadier than wall time when the
+machine is shared), its exit code and the size of the JSON report, then the
+ratios time(2N)/time(N) and cpu(2N)/cpu(N): about 2 is linear, about 4
+quadratic (a refused input costs about the same at both sizes). ``--scale``
 multiplies every size (0.1 for a quick look).
 """
 
@@ -54,6 +56,14 @@ def empty_segments(n: int) -> Iterator[str]:
         yield block[: min(left, len(block))]
         left -= len(block)
     yield "SE*" + tail
+
+
+def empty_segments_spread(n: int) -> Iterator[str]:
+    """One claim of ``n`` lines, an empty segment after each LX (runs under the limit)."""
+    text = _one_claim_text(
+        [LineSpec("77385", dos=START + timedelta(days=i % 40)) for i in range(n)]
+    )
+    yield text.replace("~\nSV1*", "~~\nSV1*")
 
 
 def no_terminator(n: int) -> Iterator[str]:
@@ -138,6 +148,7 @@ class Shape:
 
 SHAPES = (
     Shape("empty_segments", empty_segments, 1_000_000, "empty segments"),
+    Shape("empty_segments_spread", empty_segments_spread, 25_000, "lines"),
     Shape("no_terminator", no_terminator, 50_000_000, "bytes"),
     Shape("one_patient_claims", claims_one_patient, 10_000, "claims"),
     Shape("lines_one_dos", lines_one_dos, 2_500, "lines"),
@@ -164,6 +175,7 @@ def write(shape: Shape, n: int) -> Path:
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    cpu: float  # user + system seconds of the child (steadier than wall time on a shared machine)
     rss_mb: float
     exit_code: int  # -1: killed at the timeout
     report_mb: float
@@ -203,7 +215,8 @@ def scrub(path: Path, timeout: float) -> Run:
         code = -1 if killed else os.waitstatus_to_exitcode(status)
         reports = list(Path(out).glob("*.report.json"))
         size = sum(r.stat().st_size for r in reports) / 1e6
-        return Run(seconds, usage.ru_maxrss / 1024, code, size)
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(seconds, cpu, usage.ru_maxrss / 1024, code, size)
 
 
 def _row(label: str, n: int, path: Path, run: Run) -> str:
@@ -233,8 +246,13 @@ def main() -> None:
             runs.append(run)
             print(_row(label, size, path, run), flush=True)
         ratio = runs[1].seconds / runs[0].seconds
+        cpu = runs[1].cpu / runs[0].cpu
         rss = runs[1].rss_mb / runs[0].rss_mb
-        print(f"  time(2N)/time(N) = {ratio:.2f}, rss(2N)/rss(N) = {rss:.2f}", flush=True)
+        print(
+            f"  time(2N)/time(N) = {ratio:.2f}, cpu(2N)/cpu(N) = {cpu:.2f}, "
+            f"rss(2N)/rss(N) = {rss:.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
