@@ -49,6 +49,20 @@ def one_patient_claims(claims: int) -> str:
     return build_837(specs)
 
 
+def many_courses(claims: int) -> str:
+    """One patient's claims, each a course of its own (five deliveries with a
+    port image on the first, then a 3D plan, which starts the next course):
+    the port rules look at every course of the key."""
+    specs = []
+    for i in range(claims):
+        start = date(2022, 1, 3) + timedelta(days=7 * i)
+        lines = [LineSpec("77412", dos=start + timedelta(days=d)) for d in range(5)]
+        lines.insert(1, LineSpec("77417", dos=start))
+        lines.append(LineSpec("77295", dos=start + timedelta(days=5)))
+        specs.append(ClaimSpec(f"K{i}", lines, member_id="999999999"))
+    return build_837(specs)
+
+
 def forty_days_claim(lines: int) -> str:
     specs = [line(i, DOS + timedelta(days=i % 40)) for i in range(lines)]
     return build_837([ClaimSpec("PCN1", specs)])
@@ -61,7 +75,7 @@ class Work:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.lines = 0
         self.comparisons = 0
-        for name in ("same_day", "same_day_same_site"):
+        for name in ("same_day", "same_day_same_site", "lines_of_course_key"):
             monkeypatch.setattr(Context, name, self._counting(getattr(Context, name)))
         original_eq = LineFact.__eq__
 
@@ -72,10 +86,10 @@ class Work:
         monkeypatch.setattr(LineFact, "__eq__", eq)
 
     def _counting(
-        self, method: Callable[[Context, LineFact], tuple[LineFact, ...]]
-    ) -> Callable[[Context, LineFact], tuple[LineFact, ...]]:
-        def counted(context: Context, fact: LineFact) -> tuple[LineFact, ...]:
-            found = method(context, fact)
+        self, method: Callable[[Context, Any], tuple[LineFact, ...]]
+    ) -> Callable[[Context, Any], tuple[LineFact, ...]]:
+        def counted(context: Context, key: Any) -> tuple[LineFact, ...]:
+            found = method(context, key)
             self.lines += len(found)
             return found
 
@@ -95,8 +109,13 @@ def assert_linear(small: tuple[int, ...], large: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize(
     ("shape", "n"),
-    [(one_dos_claim, 160), (one_patient_claims, 160), (forty_days_claim, 400)],
-    ids=["lines-one-dos", "claims-one-patient-one-dos", "lines-forty-days"],
+    [
+        (one_dos_claim, 160),
+        (one_patient_claims, 160),
+        (forty_days_claim, 400),
+        (many_courses, 40),
+    ],
+    ids=["lines-one-dos", "claims-one-patient-one-dos", "lines-forty-days", "many-courses"],
 )
 def test_rules_examine_linear_work(
     monkeypatch: pytest.MonkeyPatch, shape: Callable[[int], str], n: int

@@ -73,7 +73,10 @@ class Course:
 
     @property
     def fraction_count(self) -> int:
-        return sum(self.counts)
+        """Fractions of the course (O(1): asked once per port image line)."""
+        if not self.days:
+            return 0
+        return self.first_numbers[-1] + self.counts[-1] - 1
 
     @property
     def last_day(self) -> dt.date | None:
