@@ -222,8 +222,9 @@ def scrub(path: Path, timeout: float) -> Run:
 def _row(label: str, n: int, path: Path, run: Run) -> str:
     code = "timeout" if run.exit_code == -1 else f"exit {run.exit_code}"
     return (
-        f"  {label:>3} = {n:>11,} ({path.stat().st_size / 1e6:7.1f} MB): {run.seconds:7.2f} s, "
-        f"RSS {run.rss_mb:7.0f} MB, {code}, report {run.report_mb:.2f} MB"
+        f"  {label:>3} = {n:>11,} ({path.stat().st_size / 1e6:7.1f} MB): {run.seconds:7.2f} s "
+        f"(CPU {run.cpu:6.2f} s), RSS {run.rss_mb:5.0f} MB, {code}, "
+        f"report {run.report_mb:.2f} MB"
     )
 
 
