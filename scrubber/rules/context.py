@@ -38,12 +38,15 @@ DayKey = tuple[PatientKey, str, dt.date]  # patient, entity, DOS
 class Context:
     """Read-only index over facts. ``by_day`` holds every dated line of a
     patient + entity + DOS (all sites, all claims, removed or not);
-    ``by_course_key`` every dated line of a patient + entity + site."""
+    ``by_course_key`` every dated line of a patient + entity + site;
+    ``by_day_site`` the lines of ``by_day`` by site (so that a same-site
+    question is a look-up, not a scan of the day)."""
 
     codes: CodeTable
     settings: CourseSettings
     by_day: Mapping[DayKey, tuple[LineFact, ...]]
     by_course_key: Mapping[CourseKey, tuple[LineFact, ...]]
+    by_day_site: Mapping[tuple[DayKey, str], tuple[LineFact, ...]]
     fractions_by_day: Mapping[DayKey, int]
     courses: Mapping[CourseKey, tuple[Course, ...]]
     claim_count: int
@@ -55,7 +58,9 @@ class Context:
         return self.by_day.get((fact.patient, fact.entity, fact.dos), ())
 
     def same_day_same_site(self, fact: LineFact) -> tuple[LineFact, ...]:
-        return tuple(other for other in self.same_day(fact) if other.site == fact.site)
+        if fact.dos is None:
+            return ()
+        return self.by_day_site.get(((fact.patient, fact.entity, fact.dos), fact.site), ())
 
     def fractions_on(self, fact: LineFact) -> int:
         """Fractions the fact's patient + entity received on its DOS (all sites)."""
@@ -110,15 +115,28 @@ def build_context(
                 spans = closing.setdefault(CourseKey(claim.patient, claim.entity, site), [])
                 spans.append(claim.closing_span)
     settings = CourseSettings(gap_days=gap_days, as_of=as_of, registry=registry)
+    frozen_by_day = _freeze(by_day)
     return Context(
         codes=codes,
         settings=settings,
-        by_day=_freeze(by_day),
+        by_day=frozen_by_day,
         by_course_key=_freeze(by_course_key),
+        by_day_site=_by_site(frozen_by_day),
         fractions_by_day=MappingProxyType(fractions),
         courses=build_courses(all_lines, codes, settings, closing),
         claim_count=count,
     )
+
+
+def _by_site(
+    by_day: Mapping[DayKey, tuple[LineFact, ...]],
+) -> Mapping[tuple[DayKey, str], tuple[LineFact, ...]]:
+    """The lines of each day by site, in the day's order."""
+    groups: dict[tuple[DayKey, str], list[LineFact]] = {}
+    for key, lines in by_day.items():
+        for fact in lines:
+            groups.setdefault((key, fact.site), []).append(fact)
+    return MappingProxyType({k: tuple(v) for k, v in groups.items()})
 
 
 def _freeze(groups: dict[_K, list[LineFact]]) -> Mapping[_K, tuple[LineFact, ...]]:

@@ -18,6 +18,28 @@ How defects are handled (what a clearinghouse front end would do):
   SE01/GE01/IEA01 counts, trailer control numbers that do not match their
   headers, ST03 different from GS08, empty segments, an unterminated last
   segment, HL parent ids that do not match, dates that are not dates.
+
+Limits (what happens when an input grows past what an 837 holds; cost stays
+linear in every dimension, see ``benchmarks/hostile_shapes.py``):
+
+* A segment longer than 65,536 characters (with the whitespace and empty
+  segments before it; ``tokenizer.MAX_SEGMENT_CHARS``) is **refused**
+  (X12InputError naming the segment and the limit): 5010 837 segments are
+  under 1,000 characters (the longest element, MSG01, has 264), so only a
+  missing terminator or data that is not X12 gets there, and refusing it
+  keeps memory bounded (it is never held whole). The same bound refuses more
+  than 65,536 characters of whitespace between segments or after the last.
+  Element lengths and counts are not checked one by one: the segment bound
+  bounds them.
+* Empty segments (``~~``) are a syntax defect, not a claim's: one warning per
+  interchange, at the first one, counting them all.
+* More service lines in a claim than the guide allows (50 in 837P, 999 in
+  837I; ``MAX_LINES``) or more than 5,000 claims in one ST-SE
+  (``MAX_CLAIMS_PER_TRANSACTION``): **read anyway**, with one warning per
+  claim or transaction. The claims are unambiguous and deciding them is
+  linear in their lines; refusing would lose the other claims of the file,
+  and a payer's own front end reports the limit. Memory grows with the
+  largest transaction, which the writers hold until its SE.
 """
 
 from __future__ import annotations
@@ -45,6 +67,10 @@ SUPPORTED_VERSIONS = {
     "005010X223A2": ClaimKind.INSTITUTIONAL,
     "005010X223A3": ClaimKind.INSTITUTIONAL,
 }
+#: Implementation-guide limits that are warned about (see "Limits" above).
+MAX_LINES = {ClaimKind.PROFESSIONAL: 50, ClaimKind.INSTITUTIONAL: 999}  # 2400 loop repeat
+MAX_CLAIMS_PER_TRANSACTION = 5000  # CLM segments in one ST-SE
+_GUIDE_NAMES = {ClaimKind.PROFESSIONAL: "837P", ClaimKind.INSTITUTIONAL: "837I"}
 SUPPORTED_TEXT = "837P 005010X222A1 (or A2) and 837I 005010X223A2 (or A3)"
 _GROUP_NAMES = {
     "HC": "837 health care claim",
@@ -84,6 +110,7 @@ class _TransactionState:
     lines: list[list[Segment]] = field(default_factory=list)  # its 2400 loops
     hl_ids: set[str] = field(default_factory=set)
     segment_count: int = 1
+    claims: int = 0  # claims read in this ST
 
 
 class X12Reader:
@@ -221,6 +248,15 @@ class X12Reader:
         _check_trailer(
             self.warnings, self._last, state.segment_count, "ST02", st.get(2), "segments"
         )
+        if state.claims > MAX_CLAIMS_PER_TRANSACTION:
+            self.warnings.append(
+                InputWarning(
+                    f"transaction set holds {state.claims:,} claims; the implementation guide "
+                    f"allows {MAX_CLAIMS_PER_TRANSACTION:,} an ST-SE: read anyway",
+                    st.position,
+                    "ST",
+                )
+            )
 
     # Transaction body --------------------------------------------------------
 
@@ -336,6 +372,17 @@ class X12Reader:
         assert state.transaction is not None and state.billing is not None
         assert state.subscriber is not None
         self.claim_count += 1
+        state.claims += 1
+        kind = state.transaction.kind
+        if len(state.lines) > MAX_LINES[kind]:
+            self.warnings.append(
+                InputWarning(
+                    f"claim has {len(state.lines):,} service lines; the {_GUIDE_NAMES[kind]} "
+                    f"implementation guide allows {MAX_LINES[kind]:,} a claim: read anyway",
+                    state.claim[0].position,
+                    "CLM",
+                )
+            )
         claim = build_claim(
             state.transaction,
             state.billing,

@@ -3,8 +3,10 @@
 Delimiters are read from each ISA (a file may hold several interchanges with
 different delimiters). Whitespace between segments (newlines, CRLF, blank
 lines, indentation) is tolerated and kept in ``Segment.raw`` so that the
-input can be reproduced exactly; empty segments (``~~``) are skipped with a
-warning. Anything that makes the segment boundaries themselves uncertain (no
+input can be reproduced exactly; empty segments (``~~``) are skipped with one
+warning per interchange (counting them). A segment longer than
+:data:`MAX_SEGMENT_CHARS` (with the whitespace and empty segments before it)
+is refused. Anything that makes the segment boundaries themselves uncertain (no
 ISA, an ISA that is not 106 characters, a bad segment identifier) raises
 :class:`~scrubber.errors.X12InputError`.
 """
@@ -22,13 +24,28 @@ ISA_LENGTH = 106
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _WHITESPACE = " \t\r\n"
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
+# The longest segment (with the whitespace before it) read; longer is refused.
+# 5010 837 segments are under 1,000 characters (the longest element, MSG01,
+# has 264), so this bound only stops input that is not an 837 (a missing
+# terminator, a file of binary data) before it is held in memory.
+MAX_SEGMENT_CHARS = 65_536
+_FIRST_WINDOW = 1_024  # characters split at a time at the start of an interchange
+_LAST_WINDOW = 1 << 20  # ... doubling up to this
 
 
 class Tokenizer:
     """Iterates over the segments of a stream of text chunks.
 
     After iteration, ``trailer`` holds any whitespace after the last segment
-    and ``warnings`` the defects that did not stop reading.
+    and ``warnings`` the defects that did not stop reading; ``scanned``
+    counts the characters split (the cost of reading, for the linearity tests).
+
+    Cost is linear in the input and memory bounded by one chunk plus one
+    segment: text is split in windows that start small at each interchange
+    (so a file of many small interchanges with changing delimiters does not
+    re-split the rest of a chunk at every ISA) and double up to a chunk; a
+    segment, a run of empty segments or whitespace longer than
+    :data:`MAX_SEGMENT_CHARS` is refused rather than held.
     """
 
     def __init__(
@@ -40,31 +57,44 @@ class Tokenizer:
         self.trailer = ""
         self.count = first_position  # segments before the first one read
         self._known_ids: set[str] = set()
+        self._empty_warning: InputWarning | None = None
+        self._empty_count = 0
+        self.scanned = 0  # characters split so far (each at most a few times: linear)
 
     def segments(self) -> Iterator[Segment]:
-        buffer = ""
-        eof = False
+        buffer, pos, eof = "", 0, False
         while True:
-            buffer, eof = self._fill_to_isa(buffer, eof)
-            if not buffer.strip():  # only (Unicode) whitespace is left
-                self.trailer = buffer
+            buffer, pos, eof = self._fill_to_isa(buffer, pos, eof)
+            start = _skip_whitespace(buffer, pos)
+            rest_is_blank = start == len(buffer) or buffer[start].isspace()  # (cheap test first)
+            if eof and rest_is_blank and not buffer[start:].strip():
+                self.trailer = buffer[pos:]  # only (Unicode) whitespace is left
                 return
-            self.delimiters = self._read_isa_delimiters(buffer)
-            buffer, eof = yield from self._split_interchange(buffer, eof)
+            self.delimiters = self._read_isa_delimiters(buffer[start : start + ISA_LENGTH])
+            buffer, pos, eof = yield from self._split_interchange(buffer, pos, eof)
 
-    def _fill_to_isa(self, buffer: str, eof: bool) -> tuple[str, bool]:
-        """Read until the buffer holds a whole ISA after leading whitespace (or EOF)."""
-        while not eof and len(buffer.lstrip(_WHITESPACE)) < ISA_LENGTH:
+    def _fill_to_isa(self, buffer: str, pos: int, eof: bool) -> tuple[str, int, bool]:
+        """Read until ``buffer[pos:]`` holds a whole ISA after leading whitespace (or EOF)."""
+        while not eof:
+            start = _skip_whitespace(buffer, pos)
+            if len(buffer) - start >= ISA_LENGTH:
+                break
+            if start - pos > MAX_SEGMENT_CHARS:
+                raise X12InputError(
+                    f"more than {MAX_SEGMENT_CHARS:,} characters of whitespace after "
+                    f"segment {self.count}: refused (limit {MAX_SEGMENT_CHARS:,})",
+                    self.count + 1,
+                )
             chunk = next(self._chunks, None)
             if chunk is None:
                 eof = True
             else:
-                buffer += chunk
-        return buffer, eof
+                buffer, pos = buffer[pos:] + chunk, 0
+        return buffer, pos, eof
 
-    def _read_isa_delimiters(self, buffer: str) -> Delimiters:
+    def _read_isa_delimiters(self, start: str) -> Delimiters:
+        """Delimiters of the ISA that ``start`` begins with (leading whitespace skipped)."""
         position = self.count + 1
-        start = buffer.lstrip(_WHITESPACE)
         if not start.startswith("ISA"):
             found = start[:3].split("\n")[0]
             raise X12InputError(
@@ -102,24 +132,30 @@ class Tokenizer:
         return Delimiters(element, component, repetition, terminator)
 
     def _split_interchange(
-        self, buffer: str, eof: bool
-    ) -> Generator[Segment, None, tuple[str, bool]]:
-        """Yield segments up to and including IEA; return the unread text."""
+        self, buffer: str, pos: int, eof: bool
+    ) -> Generator[Segment, None, tuple[str, int, bool]]:
+        """Yield segments up to and including IEA; return the buffer and where
+        its unread text starts."""
         terminator = self.delimiters.segment
         element = self.delimiters.element
         strip_trailing = terminator not in "\r\n"
         known_ids = self._known_ids
         pending = ""
+        window = _FIRST_WINDOW
         while True:
-            pieces = buffer.split(terminator)
+            end = min(len(buffer), pos + window)
+            self.scanned += end - pos
+            pieces = buffer[pos:end].split(terminator)
             rest = pieces.pop()
             for index, piece in enumerate(pieces):
+                if len(piece) > MAX_SEGMENT_CHARS:
+                    raise _too_long(piece, self.count + 1, terminator)
                 content = piece.lstrip(_WHITESPACE)
                 if strip_trailing:
                     content = content.rstrip("\r\n")
                 if not content:
-                    self._warn_empty()
                     pending += piece + terminator
+                    self._note_empty(len(pending))
                     continue
                 self.count += 1
                 elements = tuple(content.split(element))
@@ -131,24 +167,30 @@ class Tokenizer:
                 yield Segment(elements, pending + piece + terminator, self.count)
                 pending = ""
                 if segment_id == "IEA":
+                    self._close_empty_run()
                     if self._next_isa_alike(pieces, index + 1, terminator):
-                        continue  # no re-join and re-split of the buffer per interchange
-                    return terminator.join([*pieces[index + 1 :], rest]), eof
-            buffer = rest
+                        continue  # no re-split of the window per interchange
+                    after = pos + sum(len(p) for p in pieces[: index + 1]) + index + 1
+                    return buffer, after, eof
+            pos = end - len(rest)
+            if len(rest) > MAX_SEGMENT_CHARS:
+                raise _too_long(rest, self.count + 1, terminator)
+            if end < len(buffer):
+                window = min(window * 2, _LAST_WINDOW)
+                continue
             chunk = None if eof else next(self._chunks, None)
             if chunk is None:
                 break
-            buffer += chunk
-        return (yield from self._finish(pending + buffer))
+            buffer, pos = buffer[pos:] + chunk, 0
+        self._close_empty_run()
+        return (yield from self._finish(pending + buffer[pos:]))
 
     def _next_isa_alike(self, pieces: list[str], index: int, terminator: str) -> bool:
         """Whether ``pieces[index]`` is a whole ISA declaring the delimiters in use.
 
-        A batch of many small interchanges would otherwise re-join and
-        re-split the rest of the buffer at every IEA (quadratic in the
-        interchanges per chunk); when the next interchange keeps the
-        delimiters, splitting simply goes on. Anything else (other
-        delimiters, a bad ISA, the end of the buffer) takes the general path.
+        When the next interchange keeps the delimiters, splitting simply goes
+        on; anything else (other delimiters, a bad ISA, the end of the
+        window) takes the general path.
         """
         if index >= len(pieces):
             return False
@@ -161,7 +203,7 @@ class Tokenizer:
             return False
         return delimiters == self.delimiters
 
-    def _finish(self, rest: str) -> Generator[Segment, None, tuple[str, bool]]:
+    def _finish(self, rest: str) -> Generator[Segment, None, tuple[str, int, bool]]:
         """At end of input: keep trailing whitespace, or read an unterminated last segment.
 
         Any Unicode whitespace counts here (some editors leave a no-break
@@ -169,7 +211,7 @@ class Tokenizer:
         """
         content = rest.strip(_WHITESPACE)
         if not content.strip():
-            return rest, True  # whitespace only: the caller keeps it as trailer
+            return rest, 0, True  # whitespace only: the caller keeps it as trailer
         self.count += 1
         elements = tuple(content.split(self.delimiters.element))
         if not _SEGMENT_ID.match(elements[0]):
@@ -178,15 +220,58 @@ class Tokenizer:
             InputWarning("last segment has no segment terminator", self.count, elements[0])
         )
         yield Segment(elements, rest, self.count)
-        return "", True
+        return "", 0, True
 
-    def _warn_empty(self) -> None:
-        self.warnings.append(
-            InputWarning(
-                "empty segment (two segment terminators in a row) skipped",
+    def _note_empty(self, pending: int) -> None:
+        """One more empty segment: the first of an interchange is a warning, the
+        others are counted into it (one warning, not one a segment)."""
+        if pending > MAX_SEGMENT_CHARS:
+            raise X12InputError(
+                f"more than {MAX_SEGMENT_CHARS:,} characters of empty segments and "
+                f"whitespace in a row after segment {self.count}: refused "
+                f"(limit {MAX_SEGMENT_CHARS:,})",
                 self.count + 1,
             )
-        )
+        if self._empty_warning is None:
+            self._empty_warning = InputWarning(_EMPTY_SEGMENT, self.count + 1)
+            self.warnings.append(self._empty_warning)
+        self._empty_count += 1
+
+    def _close_empty_run(self) -> None:
+        """At the end of an interchange, say how many empty segments it held."""
+        if self._empty_warning is not None and self._empty_count > 1:
+            self._empty_warning.problem = (
+                f"{self._empty_count:,} empty segments (two segment terminators in a row) "
+                "skipped in this interchange, the first here"
+            )
+        self._empty_warning = None
+        self._empty_count = 0
+
+
+_EMPTY_SEGMENT = "empty segment (two segment terminators in a row) skipped"
+_WHITESPACE_RUN = re.compile(f"[{re.escape(_WHITESPACE)}]*")
+
+
+def _skip_whitespace(text: str, pos: int) -> int:
+    """Where the first character at or after ``pos`` that is not ``_WHITESPACE`` is."""
+    match = _WHITESPACE_RUN.match(text, pos)
+    assert match is not None  # "*" always matches
+    return match.end()
+
+
+def _too_long(piece: str, position: int, terminator: str) -> X12InputError:
+    content = piece.lstrip(_WHITESPACE)
+    segment_id = content[:3].split(terminator)[0] if content else ""
+    if not _SEGMENT_ID.match(segment_id):
+        segment_id = segment_id[:2] if _SEGMENT_ID.match(segment_id[:2]) else ""
+    shown = segment_id or repr(content[:10])
+    return X12InputError(
+        f"segment {shown} is longer than the limit of {MAX_SEGMENT_CHARS:,} characters: "
+        f"refused (an 837 segment is under 1,000; is the segment terminator {terminator!r} "
+        "missing?)",
+        position,
+        segment_id,
+    )
 
 
 def _bad_identifier(content: str, position: int) -> X12InputError:

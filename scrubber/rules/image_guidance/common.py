@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 
 from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
@@ -17,6 +19,9 @@ NO_RULE_VERSION = frozenset({Era.PRE, Era.UNDATED})
 
 STANDARD = "standard-image-guidance"
 CATALOGUE = "RULES.md section 4"
+#: Lines a message names at most (then "and N more"): a day of thousands of
+#: lines must not make each finding name every other line.
+LISTED_AT_MOST = 10
 
 
 def day(fact: LineFact) -> str:
@@ -40,8 +45,15 @@ def named(fact: LineFact, relative_to: LineFact) -> str:
     return f"{fact.coded} ({where(fact, relative_to)})"
 
 
-def listed(facts: Iterable[LineFact], relative_to: LineFact) -> str:
-    return ", ".join(named(f, relative_to) for f in facts)
+def listed(facts: Sequence[LineFact], relative_to: LineFact, total: int | None = None) -> str:
+    """``77385 (line 1), 77385 (line 4)``: at most :data:`LISTED_AT_MOST` lines,
+    then ``and N more`` (``total``: how many there are when ``facts`` holds
+    only the first ones), so that a message stays short however many lines a
+    day holds."""
+    shown = facts[:LISTED_AT_MOST]
+    text = ", ".join(named(f, relative_to) for f in shown)
+    more = (len(facts) if total is None else total) - len(shown)
+    return f"{text} and {more:,} more" if more > 0 else text
 
 
 def in_sets(codes: CodeTable, *sets: str) -> Callable[[LineFact], bool]:
@@ -61,19 +73,63 @@ def same_day_conflict(
     A partner pair where either line carries XS or 59 asserts different sites:
     it does not conflict. If only such pairs exist, the rule gives one ``warn``
     hit naming the bypass, so every bypass is auditable.
+
+    ``template`` identifies the rule, hence ``partner``: the partners of a day
+    and site are found once per rule (not once per line), and the hits once
+    per distinct fact, so a day of N lines costs O(N), not O(N^2).
     """
-    others = [p for p in same_day_partners(ev, fact, partner) if p != fact]
-    conflicting = [p for p in others if not (fact.site_bypass or p.site_bypass)]
-    if conflicting:
-        yield Hit(template.format(subject=subject(fact), partners=listed(conflicting, fact)))
-    elif others:
-        modifier = fact.site_bypass or others[0].site_bypass
-        holder = fact if fact.site_bypass else others[0]
-        yield Hit(
+    yield from ev.memo(
+        ("same-day-conflict", template, fact), lambda: _conflict(ev, fact, partner, template)
+    )
+
+
+def _conflict(
+    ev: Evaluation, fact: LineFact, partner: Callable[[LineFact], bool], template: str
+) -> tuple[Hit, ...]:
+    if fact.dos is None:
+        return ()
+    group = ev.memo(
+        ("same-day-partners", template, fact.patient, fact.entity, fact.dos, fact.site),
+        lambda: _Partners(same_day_partners(ev, fact, partner)),
+    )
+    if not fact.site_bypass:
+        count, first = group.others(fact, bypassed=False)
+        if count:
+            partners = listed(first, fact, count)
+            return (Hit(template.format(subject=subject(fact), partners=partners)),)
+    count, first = group.others(fact, bypassed=True)
+    if not count:
+        return ()
+    modifier = fact.site_bypass or first[0].site_bypass
+    holder = fact if fact.site_bypass else first[0]
+    return (
+        Hit(
             f"Bypassed by modifier {modifier} on {named(holder, fact)}: {subject(fact)} "
-            f"would conflict with {listed(others, fact)}; {modifier} asserts a different site.",
+            f"would conflict with {listed(first, fact, count)}; {modifier} asserts a "
+            "different site.",
             bypass=modifier,
-        )
+        ),
+    )
+
+
+class _Partners:
+    """The partner lines of one day and site, with and without the XS/59 ones."""
+
+    def __init__(self, lines: list[LineFact]) -> None:
+        self._all = lines
+        self._plain = [p for p in lines if not p.site_bypass]
+        self._counts: dict[bool, Counter[LineFact]] = {}
+
+    def others(self, fact: LineFact, *, bypassed: bool) -> tuple[int, list[LineFact]]:
+        """How many lines (those with XS/59 too when ``bypassed``) are not equal
+        to ``fact``, and the first :data:`LISTED_AT_MOST` of them."""
+        lines = self._all if bypassed else self._plain
+        counts = self._counts.get(bypassed)
+        if counts is None:
+            counts = self._counts[bypassed] = Counter(lines)
+        count = len(lines) - counts.get(fact, 0)
+        first = list(itertools.islice((p for p in lines if p != fact), LISTED_AT_MOST))
+        return count, first
 
 
 def same_day_partners(

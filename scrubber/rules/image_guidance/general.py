@@ -57,7 +57,19 @@ def check_ig001(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     else:
         valid_from = entry.valid_from.isoformat() if entry.valid_from else "?"
         validity = f"valid from {valid_from}"
-    deliveries = sorted(
+    deliveries = ev.memo(
+        ("IG001", fact.patient, fact.entity, fact.dos), lambda: _valid_deliveries(fact, ev)
+    )
+    successor = (entry.successor or "report a code valid on that date").format(
+        delivery=" / ".join(deliveries) or "the delivery code"
+    )
+    yield Hit(IG001_MESSAGE.format(subject=subject(fact), validity=validity, successor=successor))
+
+
+def _valid_deliveries(fact: LineFact, ev: Evaluation) -> list[str]:
+    """The delivery codes billed on the fact's day that are valid on it (once a day)."""
+    assert fact.dos is not None
+    return sorted(
         {
             other.code
             for other in ev.context.same_day(fact)
@@ -66,10 +78,6 @@ def check_ig001(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
             and e.valid_on(fact.dos)
         }
     )
-    successor = (entry.successor or "report a code valid on that date").format(
-        delivery=" / ".join(deliveries) or "the delivery code"
-    )
-    yield Hit(IG001_MESSAGE.format(subject=subject(fact), validity=validity, successor=successor))
 
 
 IG001 = Rule(

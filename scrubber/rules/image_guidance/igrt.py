@@ -15,6 +15,7 @@ from scrubber.rules.image_guidance.common import (
     ERA_A,
     ERA_B,
     ERAS_AB,
+    LISTED_AT_MOST,
     STANDARD,
     in_sets,
     listed,
@@ -50,27 +51,17 @@ IG101_REPAIR = "{subject} bills {units} IGRT units; {allowed}: units reduced to 
 def check_ig101(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     if not _is_igrt(fact, ev) or not ev.survives(fact):
         return
-    group = sorted(
-        (
-            other
-            for other in ev.context.same_day(fact)
-            if other.component is fact.component and _is_igrt(other, ev) and ev.survives(other)
-        ),
-        key=LineFact.sort_key,
-    )
     fractions = ev.context.fractions_on(fact)
-    allowance = Decimal(fractions or 1)
     if fractions:
         allowed = f"{fractions} fraction(s) that day allow {fractions} unit(s)"
     else:
         allowed = "no delivery billed that day allows 1 unit"
-    remaining = allowance
-    kept: list[LineFact] = []
-    for other in group:
-        if other == fact:
-            break
-        remaining -= min(other.units, remaining)
-        kept.append(other)
+    day = ev.memo(
+        ("IG101", fact.patient, fact.entity, fact.dos, fact.component),
+        lambda: _IgrtDay(fact, ev, Decimal(fractions or 1)),
+    )
+    index = day.index(fact)
+    remaining = day.remaining[index]
     if fact.units <= remaining:
         return
     if remaining >= 1:
@@ -82,11 +73,34 @@ def check_ig101(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
             repaired_units=remaining,
         )
     else:
-        yield Hit(
-            IG101_REMOVE.format(
-                subject=subject(fact), allowed=allowed, kept=listed(kept, fact) or "-"
-            )
+        kept = listed(day.lines[: min(index, LISTED_AT_MOST)], fact, index)
+        yield Hit(IG101_REMOVE.format(subject=subject(fact), allowed=allowed, kept=kept or "-"))
+
+
+class _IgrtDay:
+    """The surviving IGRT lines of one patient + entity + DOS + component, in
+    line order, with the units still allowed before each (computed once a
+    day, so that a day of N IGRT lines costs O(N), not O(N^2))."""
+
+    def __init__(self, fact: LineFact, ev: Evaluation, allowance: Decimal) -> None:
+        self.lines = sorted(
+            (
+                other
+                for other in ev.context.same_day(fact)
+                if other.component is fact.component and _is_igrt(other, ev) and ev.survives(other)
+            ),
+            key=LineFact.sort_key,
         )
+        self.remaining = [allowance]
+        self._first: dict[LineFact, int] = {}
+        for position, other in enumerate(self.lines):
+            left = self.remaining[-1]
+            self.remaining.append(left - min(other.units, left))
+            self._first.setdefault(other, position)
+
+    def index(self, fact: LineFact) -> int:
+        """How many lines come before ``fact`` (the first line equal to it)."""
+        return self._first.get(fact, len(self.lines))
 
 
 IG101 = Rule(

@@ -18,7 +18,7 @@ from scrubber.rules.image_guidance.common import (
     subject,
 )
 from scrubber.rules.radonc import codeset
-from scrubber.rules.radonc.courses import BLOCK_SIZE, Course
+from scrubber.rules.radonc.courses import BLOCK_SIZE, Course, CourseKey
 from scrubber.rules.rule import Hit, Rule, Stage
 
 PORT_SECTION = f"{STANDARD}: Port Images (CPT 77417)"
@@ -142,25 +142,28 @@ IG405_MESSAGE = (
 )
 
 
-def _port_blocks(course: Course, ev: Evaluation) -> Mapping[LineFact, LineFact]:
-    """For each surviving port image of ``course``: the first surviving port
-    image of its block of five fractions (itself when it is the first)."""
-    first_in_block: dict[int, LineFact] = {}
+def _port_blocks(key: CourseKey, ev: Evaluation) -> Mapping[LineFact, LineFact]:
+    """For each surviving port image of the courses of ``key``: the first
+    surviving port image of its course's block of five fractions (itself when
+    it is the first). All courses of a key at once: once per course, a key of
+    many courses would scan its lines once per course."""
+    first_in_block: dict[tuple[int, int], LineFact] = {}
     result: dict[LineFact, LineFact] = {}
     ports = sorted(
         (
             fact
-            for fact in ev.context.lines_of_course_key(course.key)
-            if _is_port(fact, ev) and ev.context.course_of(fact) is course and ev.survives(fact)
+            for fact in ev.context.lines_of_course_key(key)
+            if _is_port(fact, ev) and ev.survives(fact)
         ),
         key=LineFact.sort_key,
     )
     for port in ports:
         assert port.dos is not None  # context lines are dated
-        block = course.block_of(port.dos)
-        if block is None:
+        course = ev.context.course_of(port)
+        block = None if course is None else course.block_of(port.dos)
+        if course is None or block is None:
             continue
-        result[port] = first_in_block.setdefault(block, port)
+        result[port] = first_in_block.setdefault((course.number, block), port)
     return MappingProxyType(result)
 
 
@@ -170,7 +173,7 @@ def check_ig405(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     course = _course_with_fractions(fact, ev)
     if course is None:
         return
-    blocks = ev.memo(("IG405", course.key, course.number), lambda: _port_blocks(course, ev))
+    blocks = ev.memo(("IG405", course.key), lambda: _port_blocks(course.key, ev))
     first = blocks.get(fact)
     if first is None or first == fact:
         return
