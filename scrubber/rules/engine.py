@@ -10,7 +10,11 @@ Two passes, so that context can come from anywhere facts come from:
 3. :meth:`Engine.decide` is a pure function of one claim's facts, the
    context and the engine's configuration.
 
-:meth:`Engine.decide_batch` does all three for a batch, in input order. The
+:meth:`Engine.evaluate` does steps 2 and 3 for some claims' facts (plus the
+facts of claims that are context only) and is the one decide step every
+caller uses: :meth:`Engine.decide_batch` (claims in memory), the pipeline's
+:func:`~scrubber.pipeline.decisions.decide_subjects`, ``scrubber retro``
+(:mod:`scrubber.history.retro`) and :mod:`scrubber.testing.oracles`. The
 writers need nothing but the returned :class:`~scrubber.rules.findings.ClaimDecision`
 objects and :attr:`Engine.rule_set`.
 """
@@ -113,14 +117,40 @@ class Engine:
         evaluation = context if isinstance(context, Evaluation) else self.evaluation(context)
         return decide_claim(facts, evaluation)
 
+    def evaluate(
+        self,
+        facts: Iterable[ClaimFacts],
+        history: Iterable[ClaimFacts] = (),
+        *,
+        registry: CourseRegistry | None = None,
+    ) -> list[ClaimDecision]:
+        """The decide step: a decision for each of ``facts``, in their order.
+
+        The context is ``facts`` plus ``history`` (facts of claims that are
+        context only: earlier batches, or the subject's other claims; they
+        are not decided); ``registry`` replaces the engine's (a history
+        store's, with its stored courses). Every caller decides through
+        here: :meth:`decide_batch`, the pipeline (one subject at a time),
+        ``scrubber retro`` and the test oracles."""
+        decided = list(facts)
+        context = build_context(
+            [*history, *decided],
+            self.codes,
+            as_of=self.as_of,
+            gap_days=self.gap_days,
+            registry=self.registry if registry is None else registry,
+        )
+        evaluation = self.evaluation(context)
+        return [decide_claim(claim_facts, evaluation) for claim_facts in decided]
+
     def decide_batch(
         self, claims: Sequence[Claim], history: Iterable[ClaimFacts] = ()
     ) -> list[ClaimDecision]:
-        """Decisions for ``claims`` in input order; ``history`` adds facts of
-        earlier batches to the context (they are not decided)."""
-        facts = [facts_of(claim, seq) for seq, claim in enumerate(claims)]
-        evaluation = self.evaluation(self.build_context([*history, *facts]))
-        return [decide_claim(claim_facts, evaluation) for claim_facts in facts]
+        """Decisions for ``claims`` in input order, the whole batch in one
+        context in memory; ``history`` adds facts of earlier batches to the
+        context (they are not decided). The streaming pipeline decides the
+        same way, one subject at a time (``tests/pipeline`` compares them)."""
+        return self.evaluate([facts_of(claim, seq) for seq, claim in enumerate(claims)], history)
 
 
 def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
