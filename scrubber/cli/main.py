@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from scrubber import __version__
 from scrubber.errors import X12InputError
+from scrubber.rules.packs import RulePackError
 
 COMMANDS = ("scrub", "rules", "validate", "show", "retro")
 EXIT_USAGE = 2
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except X12InputError as error:
         source = getattr(error, "source", None) or getattr(args, "input_name", "input")
         print(f"scrubber: {source}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except RulePackError as error:  # an installed pack is broken: say which, no traceback
+        print(f"scrubber: rule packs: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return 0

@@ -31,8 +31,9 @@ from scrubber.rules.discovery import discover_packs
 from scrubber.rules.evaluation import ActiveRule, Evaluation, RuleSelections
 from scrubber.rules.facts import ClaimFacts, facts_of
 from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
+from scrubber.rules.packs import load_packs
 from scrubber.rules.policy import NO_POLICY, Policy, Profile
-from scrubber.rules.radonc.codeset import CodeTable, load_packaged_code_table
+from scrubber.rules.radonc.codeset import CodeTable
 from scrubber.rules.radonc.registry import EMPTY_REGISTRY, CourseRegistry
 from scrubber.rules.rule import ClaimOutcome, Rule, RulePack, rule_set_of
 
@@ -43,8 +44,11 @@ class Engine:
     ``as_of`` decides whether a course has ended (RULES.md 2 (c)); default
     today. ``registry`` supplies planned fractions (``--courses``).
     ``packs`` defaults to every pack found through the ``scrubber.rules``
-    entry points. Raises :class:`~scrubber.rules.policy.PolicyError` when the
-    policy names an unknown or mandatory rule.
+    entry points; their code tables are merged into :attr:`codes`. Raises
+    :class:`~scrubber.rules.packs.RulePackError` when the packs cannot be
+    loaded together (see :func:`~scrubber.rules.packs.load_packs`) and
+    :class:`~scrubber.rules.policy.PolicyError` when the policy names an
+    unknown or mandatory rule.
     """
 
     def __init__(
@@ -55,7 +59,6 @@ class Engine:
         registry: CourseRegistry | None = None,
         gap_days: int = DEFAULT_GAP_DAYS,
         packs: Sequence[RulePack] | None = None,
-        codes: CodeTable | None = None,
     ) -> None:
         if gap_days < 0:
             raise ValueError("gap_days must not be negative")
@@ -64,14 +67,11 @@ class Engine:
         self.as_of = as_of or dt.date.today()
         self.registry = registry or EMPTY_REGISTRY
         self.gap_days = gap_days
-        self.packs = tuple(packs) if packs is not None else discover_packs()
-        self.codes = codes or load_packaged_code_table()
-        self.rules = tuple(
-            ActiveRule(rule, rule_set_of(pack)) for pack in self.packs for rule in pack.rules
-        )
+        loaded = load_packs(tuple(packs) if packs is not None else discover_packs())
+        self.packs = loaded.packs
+        self.codes: CodeTable = loaded.codes
+        self.rules = tuple(ActiveRule(rule, rule_set) for rule, rule_set in loaded.rules)
         codes_seen = [active.rule.code for active in self.rules]
-        if len(codes_seen) != len(set(codes_seen)):
-            raise ValueError("two rule packs define the same rule code")
         self.policy.check_against(
             set(codes_seen), {a.rule.code for a in self.rules if a.rule.mandatory}
         )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
 from scrubber.rules.radonc.codeset import CodeTable
 from scrubber.rules.radonc.eras import Era
-from scrubber.rules.rule import Hit
+from scrubber.rules.rule import EvaluationView, Hit
 
 ERA_A = frozenset({Era.A})
 ERA_B = frozenset({Era.B})
@@ -49,7 +48,7 @@ def in_sets(codes: CodeTable, *sets: str) -> Callable[[LineFact], bool]:
 
 
 def same_day_conflict(
-    ev: Evaluation,
+    ev: EvaluationView,
     fact: LineFact,
     partner: Callable[[LineFact], bool],
     template: str,
@@ -77,7 +76,7 @@ def same_day_conflict(
 
 
 def same_day_partners(
-    ev: Evaluation, fact: LineFact, predicate: Callable[[LineFact], bool]
+    ev: EvaluationView, fact: LineFact, predicate: Callable[[LineFact], bool]
 ) -> list[LineFact]:
     """Lines of the same patient, entity, DOS and site matching ``predicate``
     (every billed line, removed or not)."""

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from scrubber.model import ClaimKind
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import Component, LineFact, Setting
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
@@ -24,16 +23,16 @@ from scrubber.rules.image_guidance.common import (
 from scrubber.rules.radonc import codeset
 from scrubber.rules.radonc.courses import Course, Modality
 from scrubber.rules.radonc.eras import Era, era_of
-from scrubber.rules.rule import Hit, Rule, Stage
+from scrubber.rules.rule import EvaluationView, Hit, Rule, Stage
 
 IGRT_SECTION = f"{STANDARD}: Image Guided Radiation Therapy, IGRT (CPT 77387)"
 
 
-def _is_igrt(fact: LineFact, ev: Evaluation) -> bool:
+def _is_igrt(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.IGRT)
 
 
-def _is_77387(fact: LineFact, ev: Evaluation) -> bool:
+def _is_77387(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.IGRT_CPT)
 
 
@@ -47,7 +46,7 @@ IG101_REMOVE = "{subject} exceeds one IGRT per fraction: {allowed}; already bill
 IG101_REPAIR = "{subject} bills {units} IGRT units; {allowed}: units reduced to {repaired}."
 
 
-def check_ig101(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig101(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev) or not ev.survives(fact):
         return
     group = sorted(
@@ -121,7 +120,7 @@ IG102_MESSAGE = (
 )
 
 
-def check_ig102(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig102(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev):
         return
     course = ev.context.course_of(fact)
@@ -157,7 +156,7 @@ IG103_MESSAGE = (
 )
 
 
-def check_ig103(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig103(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev) or fact.authorized or not _needs_3d_authorization(fact):
         return
     course = ev.context.course_of(fact)
@@ -193,7 +192,7 @@ IG104_NO_COURSE = (
 )
 
 
-def check_ig104(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig104(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev):
         return
     course = ev.context.course_of(fact)
@@ -236,11 +235,11 @@ IG104 = Rule(
 IG105_MESSAGE = "{subject} is bundled into IMRT delivery {partners}."
 
 
-def _technical_77387(fact: LineFact, ev: Evaluation) -> bool:
+def _technical_77387(fact: LineFact, ev: EvaluationView) -> bool:
     return _is_77387(fact, ev) and fact.component is Component.TECHNICAL
 
 
-def check_ig105(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig105(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _technical_77387(fact, ev):
         return
     yield from same_day_conflict(
@@ -276,7 +275,7 @@ IG106_MESSAGE = (
 )
 
 
-def check_ig106(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig106(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if fact.kind is not ClaimKind.PROFESSIONAL or fact.component is not Component.GLOBAL:
         return
     if not _is_77387(fact, ev):
@@ -308,7 +307,7 @@ IG107_MESSAGE = (
 )
 
 
-def check_ig107(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig107(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _technical_77387(fact, ev):
         return
     yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.SRS_SBRT), IG107_MESSAGE)
@@ -342,7 +341,7 @@ IG108_HOSPITAL = (
 )
 
 
-def check_ig108(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig108(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not ev.codes.is_in(fact.code, codeset.IGRT_MEDICARE_FREESTANDING):
         return
     if fact.kind is ClaimKind.INSTITUTIONAL:
@@ -377,7 +376,7 @@ IG108 = Rule(
 IG109_MESSAGE = "{subject}: G6017 describes a technical service only; modifier 26 is invalid."
 
 
-def check_ig109(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig109(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     codes = ev.codes
     if (
         codes.is_in(fact.code, codeset.IGRT_MEDICARE_FREESTANDING)
@@ -411,7 +410,7 @@ IG110_MESSAGE = (
 )
 
 
-def check_ig110(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig110(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _technical_77387(fact, ev):
         yield Hit(IG110_MESSAGE.format(subject=subject(fact)))
 
@@ -435,7 +434,7 @@ IG110 = Rule(
 IG111_MESSAGE = "{subject} is a global IGRT line on a 2026+ DOS: report 77387-26."
 
 
-def check_ig111(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig111(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if (
         fact.kind is ClaimKind.PROFESSIONAL
         and fact.component is Component.GLOBAL
