@@ -17,22 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrubber.history.given import HistoryInput, HistorySource
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.pipeline.passes import report_name, run_pipeline
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.policy import Policy, Profile, load_policy
 from scrubber.rules.radonc.registry import CourseRegistry, load_registry
 from scrubber.x12.source import Encoding, Source
 
 if TYPE_CHECKING:
-    from scrubber.history import HistoryStore
+    pass
 
 # Called as progress(stage, done, total); total 0 when unknown.
 ProgressFn = Callable[[str, int, int], None]
@@ -64,7 +64,7 @@ class ScrubResult:
 def scrub(
     source: Source,
     profile: str = "clean",
-    history: Iterable[ClaimFacts] | str | HistoryStore | None = None,
+    history: HistoryInput = None,
     as_of: dt.date | str | None = None,
     *,
     policy: Policy | str | os.PathLike[str] | None = None,
@@ -99,7 +99,7 @@ def scrub(
             clean_write=clean.append,
             ack_write=ack.append,
             on_entry=entries.append,
-            history=history,
+            history=HistorySource.of(history),
             progress=progress,
         )
     report = result.report.head(

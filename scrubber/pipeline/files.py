@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from scrubber.history.given import HistorySource
 from scrubber.outputs.ack277 import AckSettings
 from scrubber.outputs.atomic import OutputSet
 from scrubber.outputs.entries import CHANGING_ACTIONS, FIRST_FINDINGS, EntryRenderer, PointedFinding
@@ -73,7 +74,7 @@ def scrub_to_files(
     clean_path = out_dir / f"{stem}.clean.x12"
     ack_path = out_dir / f"{stem}.277ca.x12"
     report_path = out_dir / f"{stem}.report.json"
-    run = _Run(source, engine, ack_settings, history, progress, jobs)
+    run = _Run(source, engine, ack_settings, HistorySource.of(history), progress, jobs)
     with (
         long_lived_gc(),
         OutputSet() as outputs,
@@ -116,7 +117,7 @@ class _Run:
     source: ReplayableSource
     engine: Engine
     ack_settings: AckSettings
-    history: History
+    history: HistorySource
     progress: ProgressFn | None
     jobs: int
 
