@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scrubber.cli.main import main
 from scrubber.rules import Engine, RulePackError
 from scrubber.rules.discovery import discover_packs
 from scrubber.rules.facts import LineFact
@@ -137,3 +138,12 @@ def test_two_entry_points_giving_one_pack_name_are_a_load_error(
     assert "rule pack named 'dup'" in message
     assert "dup_one:pack, from dup_one 1.0" in message
     assert "dup_two:pack, from dup_two 1.0" in message
+
+
+def test_the_cli_reports_a_broken_pack_in_one_line(
+    two_distributions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scrubber: rule packs: two entry points give a rule pack named 'dup'")
+    assert err.count("\n") == 1
