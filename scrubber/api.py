@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import UsageError
+from scrubber.history.given import HistoryInput, HistorySource
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.outputs.fanout import Outputs
 from scrubber.outputs.registry import kinds
@@ -37,14 +38,13 @@ from scrubber.outputs.targets import MemoryTarget
 from scrubber.pipeline.passes import run_pipeline
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.policy import Policy, Profile, load_policy
 from scrubber.rules.radonc.registry import CourseRegistry, load_registry
 from scrubber.status import ExitStatus
 from scrubber.x12.source import Encoding, Source
 
 if TYPE_CHECKING:
-    from scrubber.history import HistoryStore
+    pass
 
 # Called as progress(stage, done, total); total 0 when unknown.
 ProgressFn = Callable[[str, int, int], None]
@@ -79,7 +79,7 @@ class ScrubResult:
 def scrub(
     source: Source,
     profile: str = "clean",
-    history: Iterable[ClaimFacts] | str | HistoryStore | None = None,
+    history: HistoryInput = None,
     as_of: dt.date | str | None = None,
     *,
     policy: Policy | str | os.PathLike[str] | None = None,
@@ -112,7 +112,7 @@ def scrub(
             replayable,
             engine,
             Outputs(chosen, targets, settings),
-            history=history,
+            history=HistorySource.of(history),
             progress=progress,
         )
     texts = {name: target.value for name, target in targets.items()}

@@ -27,7 +27,6 @@ Modules: :mod:`~scrubber.history.store` (the store; its parts are
 :mod:`~scrubber.history.connect`, :mod:`~scrubber.history.batch`,
 :mod:`~scrubber.history.writer`, :mod:`~scrubber.history.rows`,
 :mod:`~scrubber.history.queries` and :mod:`~scrubber.history.records`),
-:mod:`~scrubber.testing.oracles` (batch + history through the engine),
 :mod:`~scrubber.history.retro` (``scrubber retro``),
 :mod:`~scrubber.history.keys` (HMAC), :mod:`~scrubber.history.schema`.
 The store classes are imported on first use, so that ``import scrubber``

@@ -28,8 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from scrubber.history.store import HistoryStore, LineOutcome, StoredClaim, StoredLine, line_outcome
-from scrubber.rules.context import build_context
-from scrubber.rules.engine import Engine, decide_claim
+from scrubber.rules.engine import Engine
 from scrubber.rules.findings import Action, ClaimDecision, Finding
 from scrubber.rules.radonc.registry import CourseRegistry
 
@@ -205,16 +204,9 @@ def _redecide(store: HistoryStore, engine: Engine) -> Iterator[tuple[StoredClaim
     subject_ids = store.subject_ids()
     for start in range(0, len(subject_ids), SUBJECTS_PER_CONTEXT):
         snapshot = store.snapshot(subject_ids[start : start + SUBJECTS_PER_CONTEXT])
-        context = build_context(
-            [claim.facts for claim in snapshot.claims],
-            engine.codes,
-            as_of=engine.as_of,
-            gap_days=engine.gap_days,
-            registry=snapshot.registry,
-        )
-        evaluation = engine.evaluation(context)
-        for stored in snapshot.claims:
-            yield stored, decide_claim(stored.facts, evaluation)
+        facts = [claim.facts for claim in snapshot.claims]
+        decisions = engine.evaluate(facts, registry=snapshot.registry)
+        yield from zip(snapshot.claims, decisions, strict=True)
 
 
 def _kind(

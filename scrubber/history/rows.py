@@ -1,5 +1,6 @@
 """Rows <-> facts: what a claim, line, subject or course becomes in the
-store's tables, and back.
+store's tables, and back (a line's own columns are
+:func:`scrubber.rules.codecs.line_row`'s).
 
 Identifiers go in only as keyed hashes (:class:`HistoryKey`). Coming back,
 a hash becomes the batch's clear value when the batch names it
@@ -13,7 +14,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from scrubber.history.keys import HistoryKey
@@ -28,8 +28,8 @@ from scrubber.history.records import (
     line_outcome,
 )
 from scrubber.model import ClaimKind, DateRange
-from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey
-from scrubber.rules.facts import Setting as LineSetting
+from scrubber.rules.codecs import line_from_row, line_row, rule_actions
+from scrubber.rules.facts import ClaimFacts, ClaimRef, PatientKey
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 
@@ -85,23 +85,10 @@ def line_values(
 ) -> list[dict[str, Any]]:
     """The ``lines`` rows of ``facts`` (without ``claim_row``), with what
     ``decision`` did to each line."""
-    findings: dict[int, list[tuple[str, str]]] = {}
-    for finding in decision.findings:
-        if finding.line is not None:
-            findings.setdefault(finding.line, []).append((finding.rule, finding.action.value))
+    findings = rule_actions(decision.findings)
     return [
         {
-            "lx": fact.lx,
-            "line_control": fact.line_control,
-            "site_hash": key.site(fact.site),
-            "dos": fact.dos,
-            "code": fact.code,
-            "modifiers": ":".join(fact.modifiers),
-            "units": str(fact.units),
-            "component": fact.component.value,
-            "setting": fact.setting.value,
-            "authorized": fact.authorized,
-            "documented": fact.documented,
+            **line_row(fact, key.site),
             "outcome": line_outcome(fact.lx, decision).value,
             "findings": json.dumps(sorted(findings.get(fact.lx, ()))),
         }
@@ -189,22 +176,13 @@ def stored_claim(row: Any, line_rows: list[Any], keys: ClearKeys) -> StoredClaim
 
 def stored_line(line: Any, claim_row: Any, ref: ClaimRef, keys: ClearKeys) -> StoredLine:
     """A ``lines`` row of ``claim_row`` as a :class:`StoredLine`."""
-    fact = LineFact(
-        claim=ref,
-        lx=int(line.lx),
-        line_control=line.line_control,
-        patient=keys.patients[claim_row.subject_id],
-        entity=claim_row.entity,
-        site=keys.site(line.site_hash),
-        dos=line.dos,
-        code=line.code,
-        modifiers=tuple(m for m in line.modifiers.split(":") if m),
-        units=Decimal(line.units),
-        kind=ClaimKind(claim_row.kind),
-        component=Component(line.component),
-        setting=LineSetting(line.setting),
-        authorized=bool(line.authorized),
-        documented=bool(line.documented),
+    fact = line_from_row(
+        line,
+        ref,
+        keys.patients[claim_row.subject_id],
+        claim_row.entity,
+        ClaimKind(claim_row.kind),
+        keys.site(line.site_hash),
     )
     return StoredLine(
         fact=fact,

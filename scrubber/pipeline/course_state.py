@@ -9,7 +9,8 @@ context when it is decided against the context built from its own subject's
 facts only (``build_context`` is a pure function of its facts).
 
 :class:`CourseState` keeps, per subject, the facts of every claim as one
-pickled record of interned small values (about 40 bytes a line instead of
+pickled record of interned small values
+(:func:`scrubber.rules.codecs.claim_record`: about 40 bytes a line instead of
 the ~300 a :class:`~scrubber.rules.facts.LineFact` with its index entries
 costs), never a :class:`~scrubber.model.Claim`.
 :func:`scrubber.pipeline.decisions.decide_subjects` rebuilds one subject's facts and
@@ -18,41 +19,16 @@ context at a time from it and decides that subject's claims.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import pickle
 from array import array
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
-from scrubber.model import ClaimKind, DateRange
-from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey, Setting
+from scrubber.rules.codecs import Interned, claim_from_record, claim_record
+from scrubber.rules.facts import ClaimFacts, PatientKey
 
 SubjectKey = tuple[PatientKey, str]  # patient, entity
-
-_KINDS = tuple(ClaimKind)
-_COMPONENTS = tuple(Component)
-_SETTINGS = tuple(Setting)
-_KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
-_COMPONENT_INDEX = {value: index for index, value in enumerate(_COMPONENTS)}
-_SETTING_INDEX = {value: index for index, value in enumerate(_SETTINGS)}
-_NO_DATE = 0
-
-
-class _Interned:
-    """Values stored once, referred to by index."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-        self._index: dict[Any, int] = {}
-
-    def __call__(self, value: Any) -> int:
-        index = self._index.get(value)
-        if index is None:
-            index = self._index[value] = len(self.values)
-            self.values.append(value)
-        return index
 
 
 class CourseState:
@@ -73,7 +49,7 @@ class CourseState:
         self._merged: dict[int, list[bytearray]] = {}  # per subject: the parts' records
         self._lines: list[int] = []  # lines stored per subject
         self._batch_subjects = array("l")  # subject of each batch claim, by seq
-        self._values = _Interned()
+        self._values = Interned()
         # Per part: its interned values and the seq of its first batch claim.
         self._part = part
         self._parts: dict[int, tuple[list[Any], int]] = {part: (self._values.values, 0)}
@@ -123,7 +99,7 @@ class CourseState:
         entity = self._entities.setdefault(facts.entity, facts.entity)
         key = (patient, entity)
         subject = self._subject_id(key)
-        record = (self._part, *self._encode(facts, key), batch)
+        record = (self._part, *claim_record(facts, self._values), batch)
         self._records[subject] += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         self._lines[subject] += len(facts.lines)
         if batch:
@@ -169,9 +145,22 @@ class CourseState:
 
     def facts_and_batch(self, subject: int) -> tuple[list[ClaimFacts], dict[int, ClaimFacts]]:
         """The stored facts of ``subject``, and its batch claims' facts by ``seq``."""
+        claims: list[ClaimFacts] = []
+        batch = self._read(subject, claims, claims)
+        return claims, batch
+
+    def history_and_batch(self, subject: int) -> tuple[list[ClaimFacts], dict[int, ClaimFacts]]:
+        """The facts of ``subject``'s history claims, and of its batch claims by ``seq``."""
+        history: list[ClaimFacts] = []
+        return history, self._read(subject, history, None)
+
+    def _read(
+        self, subject: int, history: list[ClaimFacts], batch_too: list[ClaimFacts] | None
+    ) -> dict[int, ClaimFacts]:
+        """Decode ``subject``'s records: history claims onto ``history``,
+        batch claims into the result (and onto ``batch_too``), in stored order."""
         patient, entity = self._keys[subject]
         parts = self._parts
-        claims = []
         batch = {}
         for records in (*self._merged.get(subject, ()), self._records[subject]):
             stream = io.BytesIO(records)
@@ -179,90 +168,11 @@ class CourseState:
             while stream.tell() < end:
                 part, *record, in_batch = pickle.load(stream)
                 values, base = parts[part]
-                facts = _decode(tuple(record), patient, entity, values, base)
-                claims.append(facts)
+                facts = claim_from_record(record, patient, entity, values, base)
                 if in_batch:
                     batch[facts.ref.seq] = facts
-        return claims, batch
-
-    def _encode(self, facts: ClaimFacts, key: SubjectKey) -> tuple[Any, ...]:
-        intern = self._values
-        patient, entity = key
-        lines = []
-        for line in facts.lines:
-            if not _same(line.patient, facts.patient, patient) or line.entity != entity:
-                raise ValueError("a claim's lines must share its patient and entity")
-            if not _same(line.claim, facts.ref, facts.ref) or line.kind is not facts.kind:
-                raise ValueError("a line's claim reference and kind must be its claim's")
-            lines.append(
-                (
-                    line.lx,
-                    line.line_control,
-                    intern(line.site),
-                    line.dos.toordinal() if line.dos is not None else _NO_DATE,
-                    intern(line.code),
-                    intern(line.modifiers),
-                    intern(str(line.units)),
-                    _COMPONENT_INDEX[line.component] * 16
-                    + _SETTING_INDEX[line.setting] * 4
-                    + line.authorized * 2
-                    + line.documented,
-                )
-            )
-        span = facts.closing_span
-        ref = facts.ref
-        return (
-            ref.claim_id,
-            intern(ref.source),
-            ref.seq,
-            _KIND_INDEX[facts.kind],
-            intern(facts.frequency_code),
-            (span.start.toordinal(), span.end.toordinal()) if span is not None else None,
-            tuple(lines),
-        )
-
-
-def _same(value: object, shared: object, expected: object) -> bool:
-    """``value == expected``, given ``shared == expected``: a claim's lines
-    share its objects, and dataclass ``==`` is a Python-level call."""
-    return value is shared or value == expected
-
-
-def _decode(
-    record: tuple[Any, ...], patient: PatientKey, entity: str, values: list[Any], base: int
-) -> ClaimFacts:
-    claim_id, source, seq, kind_index, frequency, span, lines = record
-    ref = ClaimRef(claim_id, values[source], seq + base)
-    kind = _KINDS[kind_index]
-    fromordinal = dt.date.fromordinal
-    facts = tuple(
-        LineFact(
-            claim=ref,
-            lx=lx,
-            line_control=control,
-            patient=patient,
-            entity=entity,
-            site=values[site],
-            dos=fromordinal(dos) if dos != _NO_DATE else None,
-            code=values[code],
-            modifiers=values[modifiers],
-            units=Decimal(values[units]),
-            kind=kind,
-            component=_COMPONENTS[flags >> 4],
-            setting=_SETTINGS[(flags >> 2) & 3],
-            authorized=bool(flags & 2),
-            documented=bool(flags & 1),
-        )
-        for lx, control, site, dos, code, modifiers, units, flags in lines
-    )
-    return ClaimFacts(
-        ref=ref,
-        kind=kind,
-        patient=patient,
-        entity=entity,
-        frequency_code=values[frequency],
-        lines=facts,
-        closing_span=(
-            DateRange(fromordinal(span[0]), fromordinal(span[1])) if span is not None else None
-        ),
-    )
+                    if batch_too is not None:
+                        batch_too.append(facts)
+                else:
+                    history.append(facts)
+        return batch

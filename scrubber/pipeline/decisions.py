@@ -9,24 +9,23 @@ be split between processes (:mod:`scrubber.pipeline.shards`).
 
 :class:`Decisions` keeps the outcome by claim ``seq``, compactly: a claim
 accepted with no finding (most claims) costs nothing; any other decision is
-kept pickled, compactly (a few hundred bytes). Pass 2 then reads the
+kept pickled, compactly (a few hundred bytes:
+:func:`scrubber.rules.codecs.decision_record`). Pass 2 then reads the
 claims again and writes each with :meth:`Decisions.get`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import pickle
 from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from scrubber.pipeline.course_state import CourseState
-from scrubber.rules.context import build_context
-from scrubber.rules.engine import Engine, decide_claim
-from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
+from scrubber.rules.codecs import Interned, decision_from_record, decision_record
+from scrubber.rules.engine import Engine
+from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.radonc.registry import CourseRegistry
 
 #: Told the number of claims decided so far (for a progress display).
@@ -102,15 +101,14 @@ class _Kept:
         self._buffer = bytearray()
         self._starts = array("q", [-1]) * size
         self._ends = array("q", [0]) * size
-        self._shared: list[tuple[str, ...]] = []
-        self._shared_index: dict[tuple[str, ...], int] = {}
+        self._shared = Interned()
 
     @property
     def bytes(self) -> int:
         return len(self._buffer)
 
     def save(self, stream: BinaryIO) -> None:
-        header = (self.count, self._shared, len(self._buffer))
+        header = (self.count, self._shared.values, len(self._buffer))
         pickle.dump(header, stream, pickle.HIGHEST_PROTOCOL)
         self._starts.tofile(stream)
         self._ends.tofile(stream)
@@ -118,8 +116,9 @@ class _Kept:
 
     def load(self, stream: BinaryIO) -> None:
         """Read what :meth:`save` wrote, into this empty, same-sized store."""
-        self.count, self._shared, size = pickle.load(stream)
-        self._shared_index = {shared: n for n, shared in enumerate(self._shared)}
+        self.count, shared, size = pickle.load(stream)
+        for value in shared:
+            self._shared(value)
         claims = len(self._starts)
         self._starts, self._ends = array("q"), array("q")
         self._starts.fromfile(stream, claims)
@@ -129,13 +128,8 @@ class _Kept:
             raise ValueError("decisions file is truncated")
 
     def add(self, seq: int, decision: ClaimDecision) -> None:
-        record = (
-            decision.status.value,
-            tuple(self._finding_record(finding) for finding in decision.findings),
-            tuple(decision.removed_lines),
-            tuple(decision.repaired_units.items()),
-        )
         self._starts[seq] = len(self._buffer)
+        record = decision_record(decision, self._shared)
         self._buffer += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         self._ends[seq] = len(self._buffer)
         self.count += 1
@@ -144,57 +138,8 @@ class _Kept:
         start = self._starts[seq]
         if start < 0:
             return None
-        status, findings, removed, repaired = pickle.loads(
-            memoryview(self._buffer)[start : self._ends[seq]]
-        )
-        return ClaimDecision(
-            ClaimStatus(status),
-            tuple(self._finding(record) for record in findings),
-            frozenset(removed),
-            dict(repaired),
-        )
-
-    def _finding_record(self, finding: Finding) -> tuple[Any, ...]:
-        shared = (
-            finding.name,
-            finding.fix,
-            finding.citation,
-            finding.status_code,
-            finding.rule_set,
-        )
-        number = self._shared_index.get(shared)
-        if number is None:
-            number = self._shared_index[shared] = len(self._shared)
-            self._shared.append(shared)
-        return (
-            finding.rule, finding.action.value, finding.line, finding.line_control,
-            finding.procedure, finding.modifiers,
-            finding.dos.toordinal() if finding.dos is not None else 0,
-            finding.message, finding.repaired_units, finding.extra_status_codes, number,
-        )  # fmt: skip
-
-    def _finding(self, record: tuple[Any, ...]) -> Finding:
-        rule, action, line, control, procedure, modifiers, dos, message, units, extra, number = (
-            record
-        )
-        name, fix, citation, status_code, rule_set = self._shared[number]
-        return Finding(
-            rule=rule,
-            name=name,
-            action=Action(action),
-            line=line,
-            line_control=control,
-            procedure=procedure,
-            modifiers=modifiers,
-            dos=dt.date.fromordinal(dos) if dos else None,
-            message=message,
-            fix=fix,
-            citation=citation,
-            status_code=status_code,
-            repaired_units=units,
-            extra_status_codes=extra,
-            rule_set=rule_set,
-        )
+        record = pickle.loads(memoryview(self._buffer)[start : self._ends[seq]])
+        return decision_from_record(record, self._shared.values)
 
 
 def decide_subjects(
@@ -205,19 +150,16 @@ def decide_subjects(
     on_decided: DecidedFn | None = None,
 ) -> Decisions:
     """Decide the batch claims of ``subjects`` (ids in ``state``), each
-    against the context of its subject's facts (the batch's and history's)."""
+    against the context of its subject's facts (the batch's and history's),
+    with :meth:`Engine.evaluate <scrubber.rules.engine.Engine.evaluate>`."""
     decisions = Decisions(state.batch_count)
     for subject in subjects:
-        facts, batch = state.facts_and_batch(subject)
+        history, batch = state.history_and_batch(subject)
         if not batch:
             continue  # a subject known from history only
-        context = build_context(
-            facts, engine.codes, as_of=engine.as_of, gap_days=engine.gap_days, registry=registry
-        )
-        context = dataclasses.replace(context, claim_count=state.claim_count)
-        evaluation = engine.evaluation(context)
-        for seq, claim_facts in batch.items():
-            decisions.add(seq, decide_claim(claim_facts, evaluation))
+        decided = engine.evaluate(batch.values(), history, registry=registry)
+        for seq, decision in zip(batch, decided, strict=True):
+            decisions.add(seq, decision)
         if on_decided is not None:
             on_decided(decisions.count)
     return decisions

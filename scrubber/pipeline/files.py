@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrubber.history.given import HistorySource
 from scrubber.outputs.ack277 import AckSettings
 from scrubber.outputs.atomic import OutputSet
 from scrubber.outputs.entries import CHANGING_ACTIONS, FIRST_FINDINGS, PointedFinding
@@ -76,7 +77,7 @@ def scrub_to_files(
     result; the caller deletes it). With ``jobs`` > 1 a large file is
     scrubbed in that many processes (:mod:`scrubber.pipeline.shards`; the outputs,
     and what a history store records, are the same)."""
-    run = _Run(source, engine, history, progress, jobs)
+    run = _Run(source, engine, HistorySource.of(history), progress, jobs)
     chosen = kinds(wanted)
     with long_lived_gc(), OutputSet() as staged:
         targets = {
@@ -84,7 +85,7 @@ def scrub_to_files(
         }
         outputs = Outputs(chosen, targets, ack_settings, compact_json)
         result = _sharded(run, outputs) or run_pipeline(
-            source, engine, outputs, history=history, progress=progress
+            source, engine, outputs, history=run.history, progress=progress
         )
         for target in targets.values():
             target.close()
@@ -112,7 +113,7 @@ class _Run:
 
     source: ReplayableSource
     engine: Engine
-    history: History
+    history: HistorySource
     progress: ProgressFn | None
     jobs: int
 

@@ -20,11 +20,12 @@ for small batches) and :func:`scrubber.pipeline.files.scrub_to_files` (the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import InputWarning, X12InputError
+from scrubber.history.given import HistoryInput, HistorySource
 from scrubber.logs import debug_enabled, get_logger
 from scrubber.model import Claim
 from scrubber.outputs.fanout import Fanout, Outputs
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
     from scrubber.history import HistoryStore
     from scrubber.history.records import BatchClaim, BatchKey
 
-    History = Iterable[ClaimFacts] | str | HistoryStore | None
+#: A scrub's history as the pipeline accepts it (normalised by HistorySource.of).
+History = HistoryInput
 
 # ReplayableSource lives in scrubber.pipeline.spool; the streaming tests import it from here.
 __all__ = [
@@ -96,8 +98,8 @@ def run_pipeline(
     """Scrub ``source`` in two passes (see the module docstring) into
     ``outputs``: the sinks are made once pass 1 knows the input's encoding;
     they are closed when this returns (the caller closes the targets)."""
-    keep_batch = keeps_batch_of(history)
-    state, batch, encoding = _first_pass(source, keep_batch, progress)
+    history = HistorySource.of(history)  # once: facts given as an iterator are read once
+    state, batch, encoding = _first_pass(source, history.records, progress)
     run = run_info(outputs, source.name, engine, encoding)
 
     def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
@@ -184,22 +186,15 @@ def with_history(
     state: CourseState,
     second_pass: SecondPass,
 ) -> PipelineResult:
-    """Run pass 2 with ``history``: none, prior claims' facts, or a store (an
-    open one, or a URL opened and closed here; ``batch``: the keys of the
-    batch's claims)."""
-    if history is None:
+    """Run pass 2 with ``history`` (:class:`HistorySource`, or what
+    :meth:`HistorySource.of` takes): none, prior claims' facts, or a store
+    (``batch``: the keys of the batch's claims)."""
+    given = HistorySource.of(history)
+    if not given.records:
+        state.add_history(given.facts)
         return second_pass(engine.registry, None)
-    if not keeps_batch_of(history):
-        state.add_history(history)  # type: ignore[arg-type]
-        return second_pass(engine.registry, None)
-    # Imported here: SQLAlchemy is only loaded when a store is used.
-    from scrubber.history import HistoryStore, open_store
-
-    if isinstance(history, str):
-        with open_store(history) as store:
-            return _with_store(store, batch, name, engine, state, second_pass)
-    assert isinstance(history, HistoryStore)
-    return _with_store(history, batch, name, engine, state, second_pass)
+    with given.opened() as store:
+        return _with_store(store, batch, name, engine, state, second_pass)
 
 
 def _with_store(
@@ -328,11 +323,7 @@ def _changed(total: int) -> X12InputError:
 def keeps_batch_of(history: History) -> bool:
     """Whether ``history`` is a store (or its URL), which records the batch's
     claims: pass 1 must then keep them."""
-    if history is None:
-        return False
-    from scrubber.history import HistoryStore
-
-    return isinstance(history, str | HistoryStore)
+    return HistorySource.of(history).records
 
 
 def report_name(name: str) -> str:

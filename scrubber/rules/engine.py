@@ -10,7 +10,11 @@ Two passes, so that context can come from anywhere facts come from:
 3. :meth:`Engine.decide` is a pure function of one claim's facts, the
    context and the engine's configuration.
 
-:meth:`Engine.decide_batch` does all three for a batch, in input order. The
+:meth:`Engine.evaluate` does steps 2 and 3 for some claims' facts (plus the
+facts of claims that are context only) and is the one decide step every
+caller uses: :meth:`Engine.decide_batch` (claims in memory), the pipeline's
+:func:`~scrubber.pipeline.decisions.decide_subjects`, ``scrubber retro``
+(:mod:`scrubber.history.retro`) and :mod:`scrubber.testing.oracles`. The
 writers need nothing but the returned :class:`~scrubber.rules.findings.ClaimDecision`
 objects and :attr:`Engine.rule_set`.
 """
@@ -21,15 +25,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from scrubber.errors import RuleDefinitionError
 from scrubber.model import Claim
 from scrubber.rules.context import DEFAULT_GAP_DAYS, Context, build_context
 from scrubber.rules.discovery import discover_packs
 from scrubber.rules.evaluation import ActiveRule, Evaluation, RuleSelections
 from scrubber.rules.facts import ClaimFacts, facts_of
 from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
+from scrubber.rules.packs import load_packs
 from scrubber.rules.policy import NO_POLICY, Policy, Profile
-from scrubber.rules.radonc.codeset import CodeTable, load_packaged_code_table
+from scrubber.rules.radonc.codeset import CodeTable
 from scrubber.rules.radonc.registry import EMPTY_REGISTRY, CourseRegistry
 from scrubber.rules.rule import ClaimOutcome, Rule, RulePack, rule_set_of
 
@@ -40,8 +44,11 @@ class Engine:
     ``as_of`` decides whether a course has ended (RULES.md 2 (c)); default
     today. ``registry`` supplies planned fractions (``--courses``).
     ``packs`` defaults to every pack found through the ``scrubber.rules``
-    entry points. Raises :class:`~scrubber.rules.policy.PolicyError` when the
-    policy names an unknown or mandatory rule.
+    entry points; their code tables are merged into :attr:`codes`. Raises
+    :class:`~scrubber.rules.packs.RulePackError` when the packs cannot be
+    loaded together (see :func:`~scrubber.rules.packs.load_packs`) and
+    :class:`~scrubber.rules.policy.PolicyError` when the policy names an
+    unknown or mandatory rule.
     """
 
     def __init__(
@@ -52,7 +59,6 @@ class Engine:
         registry: CourseRegistry | None = None,
         gap_days: int = DEFAULT_GAP_DAYS,
         packs: Sequence[RulePack] | None = None,
-        codes: CodeTable | None = None,
     ) -> None:
         if gap_days < 0:
             raise ValueError("gap_days must not be negative")
@@ -61,14 +67,11 @@ class Engine:
         self.as_of = as_of or dt.date.today()
         self.registry = registry or EMPTY_REGISTRY
         self.gap_days = gap_days
-        self.packs = tuple(packs) if packs is not None else discover_packs()
-        self.codes = codes or load_packaged_code_table()
-        self.rules = tuple(
-            ActiveRule(rule, rule_set_of(pack)) for pack in self.packs for rule in pack.rules
-        )
+        loaded = load_packs(tuple(packs) if packs is not None else discover_packs())
+        self.packs = loaded.packs
+        self.codes: CodeTable = loaded.codes
+        self.rules = tuple(ActiveRule(rule, rule_set) for rule, rule_set in loaded.rules)
         codes_seen = [active.rule.code for active in self.rules]
-        if len(codes_seen) != len(set(codes_seen)):
-            raise RuleDefinitionError("two rule packs define the same rule code")
         self.policy.check_against(
             set(codes_seen), {a.rule.code for a in self.rules if a.rule.mandatory}
         )
@@ -114,14 +117,40 @@ class Engine:
         evaluation = context if isinstance(context, Evaluation) else self.evaluation(context)
         return decide_claim(facts, evaluation)
 
+    def evaluate(
+        self,
+        facts: Iterable[ClaimFacts],
+        history: Iterable[ClaimFacts] = (),
+        *,
+        registry: CourseRegistry | None = None,
+    ) -> list[ClaimDecision]:
+        """The decide step: a decision for each of ``facts``, in their order.
+
+        The context is ``facts`` plus ``history`` (facts of claims that are
+        context only: earlier batches, or the subject's other claims; they
+        are not decided); ``registry`` replaces the engine's (a history
+        store's, with its stored courses). Every caller decides through
+        here: :meth:`decide_batch`, the pipeline (one subject at a time),
+        ``scrubber retro`` and the test oracles."""
+        decided = list(facts)
+        context = build_context(
+            [*history, *decided],
+            self.codes,
+            as_of=self.as_of,
+            gap_days=self.gap_days,
+            registry=self.registry if registry is None else registry,
+        )
+        evaluation = self.evaluation(context)
+        return [decide_claim(claim_facts, evaluation) for claim_facts in decided]
+
     def decide_batch(
         self, claims: Sequence[Claim], history: Iterable[ClaimFacts] = ()
     ) -> list[ClaimDecision]:
-        """Decisions for ``claims`` in input order; ``history`` adds facts of
-        earlier batches to the context (they are not decided)."""
-        facts = [facts_of(claim, seq) for seq, claim in enumerate(claims)]
-        evaluation = self.evaluation(self.build_context([*history, *facts]))
-        return [decide_claim(claim_facts, evaluation) for claim_facts in facts]
+        """Decisions for ``claims`` in input order, the whole batch in one
+        context in memory; ``history`` adds facts of earlier batches to the
+        context (they are not decided). The streaming pipeline decides the
+        same way, one subject at a time (``tests/pipeline`` compares them)."""
+        return self.evaluate([facts_of(claim, seq) for seq, claim in enumerate(claims)], history)
 
 
 def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:

@@ -1,36 +1,42 @@
 """What a rule and a rule pack are.
 
 A :class:`Rule` is catalogue metadata plus one pure check function. Checks
-receive facts and an :class:`~scrubber.rules.evaluation.Evaluation` (the
-read-only context, the code table, and for count rules the survival of other
-lines) and return :class:`Hit` values; they do no I/O and keep no state. The
-engine turns hits into :class:`~scrubber.rules.findings.Finding` objects, applying
-the profile and the policy.
+receive facts and an :class:`EvaluationView` (the read-only course context,
+the code table, and for count rules the survival of other lines) and return
+:class:`Hit` values; they do no I/O and keep no state. The engine turns hits
+into :class:`~scrubber.rules.findings.Finding` objects, applying the profile
+and the policy.
 
-A pack is anything with ``name``, ``version`` and ``rules``
-(:class:`RulePack`); it is registered under the entry-point group
-``scrubber.rules``, e.g. in a payer's own distribution::
+A pack is anything with ``name``, ``version``, ``rules`` and ``codes`` (its
+code-set table; :class:`RulePack`); it is registered under the entry-point
+group ``scrubber.rules``, e.g. in a payer's own distribution::
 
     [options.entry_points]
     scrubber.rules =
         acme-payer = acme_rules.pack:pack
+
+What a pack may rely on is this module: :class:`Rule`, :class:`Hit`,
+:class:`Stage`, :class:`Pack`, :class:`EvaluationView`, :class:`CourseView`
+(and the fact and code-table types they name). ``docs/rules-guide.md`` walks
+through adding a rule and a pack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from scrubber.errors import RuleDefinitionError
 from scrubber.rules.facts import ClaimFacts, LineFact
 from scrubber.rules.findings import Action
+from scrubber.rules.radonc.codeset import EMPTY_CODE_TABLE, CodeTable
+from scrubber.rules.radonc.courses import Course, CourseKey
 from scrubber.rules.radonc.eras import Era
 
-if TYPE_CHECKING:
-    from scrubber.rules.evaluation import Evaluation
+_T = TypeVar("_T")
 
 
 class Stage(StrEnum):
@@ -73,7 +79,53 @@ class ClaimOutcome:
     rejected: bool
 
 
-LineCheck = Callable[[LineFact, "Evaluation"], Iterable[Hit]]
+class CourseView(Protocol):
+    """What a check may ask about the claims around a line (read-only): the
+    batch's and history's lines of the same patient + billing entity."""
+
+    def same_day(self, fact: LineFact) -> tuple[LineFact, ...]:
+        """Every billed line of the fact's patient + entity on its DOS (itself included)."""
+        ...
+
+    def same_day_same_site(self, fact: LineFact) -> tuple[LineFact, ...]:
+        """:meth:`same_day`, limited to the fact's site."""
+        ...
+
+    def fractions_on(self, fact: LineFact) -> int:
+        """Fractions the fact's patient + entity received on its DOS (all sites)."""
+        ...
+
+    def course_key(self, fact: LineFact) -> CourseKey: ...
+
+    def course_of(self, fact: LineFact) -> Course | None:
+        """The course the fact's line belongs to (``None``: no course event)."""
+        ...
+
+    def lines_of_course_key(self, key: CourseKey) -> tuple[LineFact, ...]:
+        """Every dated line of a patient + entity + site, in DOS order."""
+        ...
+
+
+class EvaluationView(Protocol):
+    """What a line check receives besides the line (read-only).
+
+    ``codes`` is the code-set table of every loaded pack, merged;
+    ``context`` the course context; :meth:`survives` whether a line is
+    left standing by every LINE rule (for COUNT rules); :meth:`memo`
+    computes a pure value once per evaluation."""
+
+    @property
+    def codes(self) -> CodeTable: ...
+
+    @property
+    def context(self) -> CourseView: ...
+
+    def survives(self, fact: LineFact) -> bool: ...
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T: ...
+
+
+LineCheck = Callable[[LineFact, EvaluationView], Iterable[Hit]]
 ClaimCheck = Callable[[ClaimOutcome], Iterable[Hit]]
 
 
@@ -87,9 +139,10 @@ class Rule:
     ``status_code``).
     ``message`` is the template the check formats. ``mandatory`` rules cannot
     be disabled or re-actioned by a policy. ``applies_to`` names the code sets
-    (of the code-set table) a line's code must belong to for the check to be
-    called at all; empty means every line. It only saves work: a check must
-    still return nothing for lines outside its trigger.
+    (of the loaded packs' code tables) a line's code must belong to for the
+    check to be called at all; empty means every line; a set no loaded pack
+    defines is a load error. It only saves work: a check must still return
+    nothing for lines outside its trigger.
     """
 
     code: str
@@ -138,7 +191,10 @@ class Rule:
 
 @runtime_checkable
 class RulePack(Protocol):
-    """A versioned set of rules, found through the ``scrubber.rules`` entry points."""
+    """A versioned set of rules and the code sets they use, found through the
+    ``scrubber.rules`` entry points. ``codes`` may be empty (a pack whose
+    rules only use other packs' sets); the engine merges the packs' tables,
+    and two packs defining one code differently cannot be loaded together."""
 
     @property
     def name(self) -> str: ...
@@ -149,6 +205,9 @@ class RulePack(Protocol):
     @property
     def rules(self) -> Sequence[Rule]: ...
 
+    @property
+    def codes(self) -> CodeTable: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Pack:
@@ -157,6 +216,7 @@ class Pack:
     name: str
     version: str
     rules: tuple[Rule, ...]
+    codes: CodeTable = EMPTY_CODE_TABLE
 
 
 def rule_set_of(pack: RulePack) -> str:

@@ -1,13 +1,20 @@
-"""Deciding a batch with its course history: batch facts + stored facts.
+"""Test oracles: the simple, whole-batch-in-memory way to decide, which the
+streaming pipeline is checked against.
 
-:func:`decide_with_history` is what ``scrubber scrub --history URL`` and
-``scrub(..., history=...)`` call instead of ``Engine.decide_batch``. In one
-transaction of the store it locks the batch's patients + entities, loads
-their stored facts (minus the claims this batch replaces or voids), builds
-the course context from both, decides the batch's claims and records their
-facts and decisions. The engine itself is unchanged: history facts are just
-more :class:`~scrubber.rules.facts.ClaimFacts` in the context, and the
-registry is the one given now plus the rows stored by earlier runs.
+:func:`decide_with_history` decides a batch (a list of claims, all in
+memory) with a history store: in one transaction of the store it locks the
+batch's patients + entities, loads their stored facts (minus the claims the
+batch replaces or voids), decides the batch's claims with
+:meth:`Engine.evaluate <scrubber.rules.engine.Engine.evaluate>` (history
+facts are just more facts in the context; the registry is the engine's plus
+the rows stored by earlier runs) and records their facts and decisions.
+
+Neither the CLI nor :func:`scrubber.scrub` calls it: they run the streaming
+pipeline (:mod:`scrubber.pipeline.passes`), which does the same per subject
+and records claims as it writes them. The tests use this oracle to build
+store contents and to check the pipeline against it. Without a store, the
+in-memory reference is :meth:`Engine.decide_batch
+<scrubber.rules.engine.Engine.decide_batch>`.
 """
 
 from __future__ import annotations
@@ -16,8 +23,7 @@ from collections.abc import Sequence
 
 from scrubber.history.store import BatchClaim, BatchKey, HistoryStore, RecordSummary
 from scrubber.model import Claim
-from scrubber.rules.context import build_context
-from scrubber.rules.engine import Engine, decide_claim
+from scrubber.rules.engine import Engine
 from scrubber.rules.facts import facts_of
 from scrubber.rules.findings import ClaimDecision
 
@@ -35,14 +41,6 @@ def decide_with_history(
     batch = [BatchClaim.of(claim, f) for claim, f in zip(claims, facts, strict=True)]
     keys = [BatchKey.of(claim) for claim in batch]
     with store.batch(keys, source=source, registry=engine.registry) as hist:
-        context = build_context(
-            [*hist.facts, *facts],
-            engine.codes,
-            as_of=engine.as_of,
-            gap_days=engine.gap_days,
-            registry=hist.registry,
-        )
-        evaluation = engine.evaluation(context)
-        decisions = [decide_claim(claim_facts, evaluation) for claim_facts in facts]
+        decisions = engine.evaluate(facts, hist.facts, registry=hist.registry)
         summary = hist.record(zip(batch, decisions, strict=True))
     return decisions, summary

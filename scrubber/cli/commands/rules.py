@@ -15,8 +15,9 @@ from typing import Any, TextIO
 
 from scrubber.errors import UsageError
 from scrubber.rules.discovery import discover_packs
+from scrubber.rules.packs import load_packs
 from scrubber.rules.policy import Profile, apply_profile
-from scrubber.rules.rule import Rule, rule_set_of
+from scrubber.rules.rule import Rule
 from scrubber.status import ExitStatus
 
 
@@ -32,7 +33,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    catalogue = [(rule_set_of(pack), rule) for pack in discover_packs() for rule in pack.rules]
+    # Loaded as a scrub loads them: a pack that cannot load is reported, not listed.
+    catalogue = [(rule_set, rule) for rule, rule_set in load_packs(discover_packs()).rules]
     if args.code:
         wanted = args.code.strip().upper()
         found = [(rule_set, rule) for rule_set, rule in catalogue if rule.code == wanted]

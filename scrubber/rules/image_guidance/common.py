@@ -6,11 +6,10 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
 from scrubber.rules.radonc.codeset import CodeTable
 from scrubber.rules.radonc.eras import Era
-from scrubber.rules.rule import Hit
+from scrubber.rules.rule import EvaluationView, Hit
 
 ERA_A = frozenset({Era.A})
 ERA_B = frozenset({Era.B})
@@ -61,7 +60,7 @@ def in_sets(codes: CodeTable, *sets: str) -> Callable[[LineFact], bool]:
 
 
 def same_day_conflict(
-    ev: Evaluation,
+    ev: EvaluationView,
     fact: LineFact,
     partner: Callable[[LineFact], bool],
     template: str,
@@ -84,7 +83,7 @@ def same_day_conflict(
 
 
 def _conflict(
-    ev: Evaluation, fact: LineFact, partner: Callable[[LineFact], bool], template: str
+    ev: EvaluationView, fact: LineFact, partner: Callable[[LineFact], bool], template: str
 ) -> tuple[Hit, ...]:
     if fact.dos is None:
         return ()
@@ -133,7 +132,7 @@ class _Partners:
 
 
 def same_day_partners(
-    ev: Evaluation, fact: LineFact, predicate: Callable[[LineFact], bool]
+    ev: EvaluationView, fact: LineFact, predicate: Callable[[LineFact], bool]
 ) -> list[LineFact]:
     """Lines of the same patient, entity, DOS and site matching ``predicate``
     (every billed line, removed or not)."""

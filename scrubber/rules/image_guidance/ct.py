@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scrubber.model import ClaimKind
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import Component, LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
@@ -16,19 +15,19 @@ from scrubber.rules.image_guidance.common import (
     subject,
 )
 from scrubber.rules.radonc import codeset
-from scrubber.rules.rule import Hit, Rule, Stage
+from scrubber.rules.rule import EvaluationView, Hit, Rule, Stage
 
 CT_SECTION = f"{STANDARD}: CT for Planning Purposes (CPT 77014)"
 
 
-def _is_ct(fact: LineFact, ev: Evaluation) -> bool:
+def _is_ct(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.CT_GUIDANCE)
 
 
 IG201_MESSAGE = "{subject} is bundled into simulation {partners} by the same entity on that day."
 
 
-def check_ig201(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig201(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_ct(fact, ev):
         return
     yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.SIMULATION), IG201_MESSAGE)
@@ -53,7 +52,7 @@ IG201 = Rule(
 IG202_MESSAGE = "{subject}: the professional component of planning CT is not billable."
 
 
-def check_ig202(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig202(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _is_ct(fact, ev) and "26" in fact.modifiers:
         yield Hit(IG202_MESSAGE.format(subject=subject(fact)))
 
@@ -80,7 +79,7 @@ IG203_MESSAGE = (
 )
 
 
-def check_ig203(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig203(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if (
         fact.kind is ClaimKind.PROFESSIONAL
         and fact.component is Component.GLOBAL

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
@@ -16,12 +15,12 @@ from scrubber.rules.image_guidance.common import (
     subject,
 )
 from scrubber.rules.radonc.eras import ERA_A_START, Era, era_of
-from scrubber.rules.rule import ClaimOutcome, Hit, Rule, Stage
+from scrubber.rules.rule import ClaimOutcome, EvaluationView, Hit, Rule, Stage
 
 IG000_MESSAGE = "{subject}: {reason}; no rule version covers it, so it was not evaluated."
 
 
-def check_ig000(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig000(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not ev.codes.in_scope(fact.code):
         return
     if era_of(fact.dos) is Era.UNDATED:
@@ -48,7 +47,7 @@ IG000 = Rule(
 IG001_MESSAGE = "{subject} is not valid for that date of service ({validity}); {successor}."
 
 
-def check_ig001(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig001(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     entry = ev.codes.get(fact.code)
     if entry is None or fact.dos is None or entry.valid_on(fact.dos):
         return
@@ -66,7 +65,7 @@ def check_ig001(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
     yield Hit(IG001_MESSAGE.format(subject=subject(fact), validity=validity, successor=successor))
 
 
-def _valid_deliveries(fact: LineFact, ev: Evaluation) -> list[str]:
+def _valid_deliveries(fact: LineFact, ev: EvaluationView) -> list[str]:
     """The delivery codes billed on the fact's day that are valid on it (once a day)."""
     assert fact.dos is not None
     return sorted(

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from scrubber.model import ClaimKind
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import Component, LineFact, Setting
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
@@ -25,16 +24,16 @@ from scrubber.rules.image_guidance.common import (
 from scrubber.rules.radonc import codeset
 from scrubber.rules.radonc.courses import Course, Modality
 from scrubber.rules.radonc.eras import Era, era_of
-from scrubber.rules.rule import Hit, Rule, Stage
+from scrubber.rules.rule import EvaluationView, Hit, Rule, Stage
 
 IGRT_SECTION = f"{STANDARD}: Image Guided Radiation Therapy, IGRT (CPT 77387)"
 
 
-def _is_igrt(fact: LineFact, ev: Evaluation) -> bool:
+def _is_igrt(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.IGRT)
 
 
-def _is_77387(fact: LineFact, ev: Evaluation) -> bool:
+def _is_77387(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.IGRT_CPT)
 
 
@@ -48,7 +47,7 @@ IG101_REMOVE = "{subject} exceeds one IGRT per fraction: {allowed}; already bill
 IG101_REPAIR = "{subject} bills {units} IGRT units; {allowed}: units reduced to {repaired}."
 
 
-def check_ig101(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig101(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev) or not ev.survives(fact):
         return
     fractions = ev.context.fractions_on(fact)
@@ -82,7 +81,7 @@ class _IgrtDay:
     line order, with the units still allowed before each (computed once a
     day, so that a day of N IGRT lines costs O(N), not O(N^2))."""
 
-    def __init__(self, fact: LineFact, ev: Evaluation, allowance: Decimal) -> None:
+    def __init__(self, fact: LineFact, ev: EvaluationView, allowance: Decimal) -> None:
         self.lines = sorted(
             (
                 other
@@ -135,7 +134,7 @@ IG102_MESSAGE = (
 )
 
 
-def check_ig102(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig102(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev):
         return
     course = ev.context.course_of(fact)
@@ -171,7 +170,7 @@ IG103_MESSAGE = (
 )
 
 
-def check_ig103(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig103(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev) or fact.authorized or not _needs_3d_authorization(fact):
         return
     course = ev.context.course_of(fact)
@@ -207,7 +206,7 @@ IG104_NO_COURSE = (
 )
 
 
-def check_ig104(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig104(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_igrt(fact, ev):
         return
     course = ev.context.course_of(fact)
@@ -250,11 +249,11 @@ IG104 = Rule(
 IG105_MESSAGE = "{subject} is bundled into IMRT delivery {partners}."
 
 
-def _technical_77387(fact: LineFact, ev: Evaluation) -> bool:
+def _technical_77387(fact: LineFact, ev: EvaluationView) -> bool:
     return _is_77387(fact, ev) and fact.component is Component.TECHNICAL
 
 
-def check_ig105(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig105(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _technical_77387(fact, ev):
         return
     yield from same_day_conflict(
@@ -290,7 +289,7 @@ IG106_MESSAGE = (
 )
 
 
-def check_ig106(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig106(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if fact.kind is not ClaimKind.PROFESSIONAL or fact.component is not Component.GLOBAL:
         return
     if not _is_77387(fact, ev):
@@ -322,7 +321,7 @@ IG107_MESSAGE = (
 )
 
 
-def check_ig107(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig107(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _technical_77387(fact, ev):
         return
     yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.SRS_SBRT), IG107_MESSAGE)
@@ -356,7 +355,7 @@ IG108_HOSPITAL = (
 )
 
 
-def check_ig108(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig108(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not ev.codes.is_in(fact.code, codeset.IGRT_MEDICARE_FREESTANDING):
         return
     if fact.kind is ClaimKind.INSTITUTIONAL:
@@ -391,7 +390,7 @@ IG108 = Rule(
 IG109_MESSAGE = "{subject}: G6017 describes a technical service only; modifier 26 is invalid."
 
 
-def check_ig109(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig109(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     codes = ev.codes
     if (
         codes.is_in(fact.code, codeset.IGRT_MEDICARE_FREESTANDING)
@@ -425,7 +424,7 @@ IG110_MESSAGE = (
 )
 
 
-def check_ig110(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig110(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _technical_77387(fact, ev):
         yield Hit(IG110_MESSAGE.format(subject=subject(fact)))
 
@@ -449,7 +448,7 @@ IG110 = Rule(
 IG111_MESSAGE = "{subject} is a global IGRT line on a 2026+ DOS: report 77387-26."
 
 
-def check_ig111(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig111(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if (
         fact.kind is ClaimKind.PROFESSIONAL
         and fact.component is Component.GLOBAL

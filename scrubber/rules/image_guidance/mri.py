@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
@@ -14,21 +13,21 @@ from scrubber.rules.image_guidance.common import (
     subject,
 )
 from scrubber.rules.radonc import codeset
-from scrubber.rules.rule import Hit, Rule, Stage
+from scrubber.rules.rule import EvaluationView, Hit, Rule, Stage
 
 MRI_SECTION = f"{STANDARD}: Unlisted MRI Procedure (CPT 76498)"
 AUTHORIZATION_MISSING = "A6:252:PR"
 DOCUMENTATION_MISSING = ("A6:294", "A6:306")
 
 
-def _is_mri(fact: LineFact, ev: Evaluation) -> bool:
+def _is_mri(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.UNLISTED_MRI)
 
 
 IG301_MESSAGE = "{subject} is an unlisted procedure that must be requested: {missing}."
 
 
-def check_ig301(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig301(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_mri(fact, ev) or (fact.authorized and fact.documented):
         return
     missing = []
@@ -74,7 +73,7 @@ IG302_MESSAGE = (
 )
 
 
-def check_ig302(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig302(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_mri(fact, ev):
         return
     codes = ev.codes
@@ -111,7 +110,7 @@ IG303_MESSAGE = (
 )
 
 
-def check_ig303(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig303(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _is_mri(fact, ev) and fact.authorized and fact.documented:
         yield Hit(IG303_MESSAGE.format(subject=subject(fact)))
 

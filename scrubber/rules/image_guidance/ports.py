@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from scrubber.rules.evaluation import Evaluation
 from scrubber.rules.facts import LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
@@ -19,16 +18,16 @@ from scrubber.rules.image_guidance.common import (
 )
 from scrubber.rules.radonc import codeset
 from scrubber.rules.radonc.courses import BLOCK_SIZE, Course, CourseKey
-from scrubber.rules.rule import Hit, Rule, Stage
+from scrubber.rules.rule import EvaluationView, Hit, Rule, Stage
 
 PORT_SECTION = f"{STANDARD}: Port Images (CPT 77417)"
 
 
-def _is_port(fact: LineFact, ev: Evaluation) -> bool:
+def _is_port(fact: LineFact, ev: EvaluationView) -> bool:
     return ev.codes.is_in(fact.code, codeset.PORT)
 
 
-def _course_with_fractions(fact: LineFact, ev: Evaluation) -> Course | None:
+def _course_with_fractions(fact: LineFact, ev: EvaluationView) -> Course | None:
     course = ev.context.course_of(fact)
     return course if course is not None and course.days else None
 
@@ -36,7 +35,7 @@ def _course_with_fractions(fact: LineFact, ev: Evaluation) -> Course | None:
 IG401_MESSAGE = "{subject}: port images are technical only; modifier 26 is not billable."
 
 
-def check_ig401(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig401(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _is_port(fact, ev) and "26" in fact.modifiers:
         yield Hit(IG401_MESSAGE.format(subject=subject(fact)))
 
@@ -60,7 +59,7 @@ IG401 = Rule(
 IG402_MESSAGE = "{subject} bills {units} units: port images are billed with a quantity of 1."
 
 
-def check_ig402(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig402(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _is_port(fact, ev) and fact.units > 1:
         yield Hit(
             IG402_MESSAGE.format(subject=subject(fact), units=fact.units),
@@ -87,7 +86,7 @@ IG402 = Rule(
 IG403_MESSAGE = "{subject} is not billable on the same day and site as image guidance {partners}."
 
 
-def check_ig403(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig403(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_port(fact, ev):
         return
     yield from same_day_conflict(ev, fact, in_sets(ev.codes, codeset.IGRT), IG403_MESSAGE)
@@ -112,7 +111,7 @@ IG403 = Rule(
 IG404_MESSAGE = "{subject} is part of verification simulation {partners} on that day and site."
 
 
-def check_ig404(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig404(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_port(fact, ev):
         return
     yield from same_day_conflict(
@@ -142,7 +141,7 @@ IG405_MESSAGE = (
 )
 
 
-def _port_blocks(key: CourseKey, ev: Evaluation) -> Mapping[LineFact, LineFact]:
+def _port_blocks(key: CourseKey, ev: EvaluationView) -> Mapping[LineFact, LineFact]:
     """For each surviving port image of the courses of ``key``: the first
     surviving port image of its course's block of five fractions (itself when
     it is the first). All courses of a key at once: once per course, a key of
@@ -167,7 +166,7 @@ def _port_blocks(key: CourseKey, ev: Evaluation) -> Mapping[LineFact, LineFact]:
     return MappingProxyType(result)
 
 
-def check_ig405(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig405(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_port(fact, ev) or fact.dos is None or not ev.survives(fact):
         return
     course = _course_with_fractions(fact, ev)
@@ -215,7 +214,7 @@ IG406_MESSAGE = (
 )
 
 
-def check_ig406(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig406(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_port(fact, ev) or fact.dos is None:
         return
     course = _course_with_fractions(fact, ev)
@@ -258,7 +257,7 @@ IG407_MESSAGE = (
 )
 
 
-def check_ig407(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig407(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if not _is_port(fact, ev) or fact.dos is None:
         return
     course = _course_with_fractions(fact, ev)
@@ -294,7 +293,7 @@ IG408_MESSAGE = (
 )
 
 
-def check_ig408(fact: LineFact, ev: Evaluation) -> Iterator[Hit]:
+def check_ig408(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
     if _is_port(fact, ev) and _course_with_fractions(fact, ev) is None:
         yield Hit(IG408_MESSAGE.format(subject=subject(fact)))
 

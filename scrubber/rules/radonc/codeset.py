@@ -1,9 +1,11 @@
 """The code-set table: which codes exist, in which sets, valid for which DOS.
 
-The table is data shipped in the package (``data/codes.csv``), versioned by
-its first line (``#rule-set,image-guidance/2026.1``). Rules ask the table,
-never a literal list of codes, which set a code belongs to and whether it is
-valid on a date of service.
+Each rule pack brings its table (``RulePack.codes``); the image-guidance
+pack's is data shipped in the package (``data/codes.csv``), versioned by its
+first line (``#rule-set,image-guidance/2026.1``). The engine merges the
+loaded packs' tables (:func:`scrubber.rules.packs.merge_code_tables`). Rules
+ask the table, never a literal list of codes, which set a code belongs to
+and whether it is valid on a date of service.
 """
 
 from __future__ import annotations
@@ -127,15 +129,24 @@ def parse_code_table(text: str) -> CodeTable:
             successor=row["successor"].strip(),
             descriptor=row["descriptor"].strip(),
         )
+    return code_table(rule_set, entries)
+
+
+def code_table(rule_set: str, entries: Mapping[str, CodeEntry]) -> CodeTable:
+    """The table of ``entries`` (by code), its set memberships derived."""
     members: dict[str, set[str]] = {}
     for entry in entries.values():
         for name in entry.sets:
             members.setdefault(name, set()).add(entry.code)
     return CodeTable(
         rule_set=rule_set,
-        entries=MappingProxyType(entries),
+        entries=MappingProxyType(dict(entries)),
         members=MappingProxyType({name: frozenset(codes) for name, codes in members.items()}),
     )
+
+
+#: The table of a pack that brings no code of its own.
+EMPTY_CODE_TABLE = code_table("", {})
 
 
 def load_packaged_code_table() -> CodeTable:
