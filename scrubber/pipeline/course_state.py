@@ -219,6 +219,7 @@ class CourseState:
             intern(facts.frequency_code),
             (span.start.toordinal(), span.end.toordinal()) if span is not None else None,
             tuple(lines),
+            facts.charge_defects,  # None but for the rare claim whose money does not add up
         )
 
 
@@ -231,7 +232,7 @@ def _same(value: object, shared: object, expected: object) -> bool:
 def _decode(
     record: tuple[Any, ...], patient: PatientKey, entity: str, values: list[Any], base: int
 ) -> ClaimFacts:
-    claim_id, source, seq, kind_index, frequency, span, lines = record
+    claim_id, source, seq, kind_index, frequency, span, lines, charge_defects = record
     ref = ClaimRef(claim_id, values[source], seq + base)
     kind = _KINDS[kind_index]
     fromordinal = dt.date.fromordinal
@@ -265,4 +266,5 @@ def _decode(
         closing_span=(
             DateRange(fromordinal(span[0]), fromordinal(span[1])) if span is not None else None
         ),
+        charge_defects=charge_defects,
     )
