@@ -1,7 +1,9 @@
 """The ``scrubber`` console script: a thin dispatcher over scrubber.cli.commands.
 
 Exit status: 0 all claims accepted, 1 some claim corrected or rejected,
-2 unusable input or usage error (one line on standard error, no traceback).
+2 unusable input or usage error (one line on standard error, no traceback),
+130 interrupted (Ctrl-C) and 143 terminated (SIGTERM): one line, and no
+temporary or half-written output left behind.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from scrubber import __version__
+from scrubber.cli.text import one_line
 from scrubber.errors import X12InputError
+from scrubber.pipeline.interrupts import Terminated, sigterm_raises
 
 COMMANDS = ("scrub", "rules", "validate", "show", "retro")
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+_NOTHING_PARTIAL = "no output of an unfinished input was written"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -40,12 +47,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        with sigterm_raises():
+            return _main(argv)
+    except KeyboardInterrupt:
+        print(
+            "scrubber: interrupted; no output of an unfinished input was written", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print(f"scrubber: terminated; {_NOTHING_PARTIAL}", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
     except X12InputError as error:
         source = getattr(error, "source", None) or getattr(args, "input_name", "input")
-        print(f"scrubber: {source}: {error}", file=sys.stderr)
+        print(one_line(f"scrubber: {source}: {error}"), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return 0

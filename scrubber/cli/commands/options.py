@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from typing import Any
 
+from scrubber.cli.text import one_line
 from scrubber.rules.policy import Policy, PolicyError, load_policy
 from scrubber.rules.radonc.registry import CourseRegistry, RegistryError, load_registry
 
@@ -19,7 +20,7 @@ class UsageError(Exception):
 
 def usage(command: str, message: str) -> int:
     """Print the one-line usage error of ``scrubber COMMAND`` and return exit status 2."""
-    print(f"scrubber {command}: {message}", file=sys.stderr)
+    print(one_line(f"scrubber {command}: {message}"), file=sys.stderr)
     return EXIT_UNUSABLE
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scrubber.cli.text import one_line
 from scrubber.errors import X12InputError
 from scrubber.logs import configure_logging, get_logger
 from scrubber.outputs.atomic import write_atomic
@@ -41,7 +42,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     configure_logging()
     log = get_logger("scrubber.validate")
-    name = "<stdin>" if args.input == "-" else args.input
+    name = one_line("<stdin>" if args.input == "-" else args.input)
     out_dir = Path(args.output_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_UNUSABLE
     try:
-        source = TextSource(sys.stdin.buffer if args.input == "-" else args.input, name)
+        path = Path(args.input)  # a Path: a str with a line break would be taken for text
+        source = TextSource(sys.stdin.buffer if args.input == "-" else path, name)
         text = "".join(source.chunks())
     except X12InputError as error:
-        print(f"scrubber: {name}: {error}", file=sys.stderr)
+        print(one_line(f"scrubber: {name}: {error}"), file=sys.stderr)
         return EXIT_UNUSABLE
     start = text.lstrip(" \t\r\n")
     if not start.startswith("ISA") or len(start) < ISA_LENGTH:
