@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -197,8 +197,10 @@ def charge_defects(claim: Claim) -> ChargeDefects | None:
 
 def _sub_cent(amount: Decimal) -> bool:
     """More than two decimal places that are not zeros (``117.005``; not ``117.000``)."""
-    exponent = amount.as_tuple().exponent
-    return isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(_CENT)
+    try:
+        return amount != amount.quantize(_CENT)
+    except InvalidOperation:  # more digits than the context holds (the reader refuses them)
+        return True
 
 
 _CENT = Decimal("0.01")
