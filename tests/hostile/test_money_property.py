@@ -8,7 +8,8 @@ out-of-balance claims, every total in every output agrees exactly.
 * 277CA: each 2000A/2000C STC04, AMT YU/YY and QTY equals the claims below it.
 
 A claim whose amounts have more than two decimals (IG004) or whose CLM02 is
-not the sum of its lines (IG005) is rejected, never cleaned.
+not the sum of its lines (IG005) is rejected, never cleaned; a void passes
+unchanged (its CLM02 counts as submitted).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ def claim_specs(draw: st.DrawFn, index: int) -> ClaimSpec:
     exact = sum((line.charge for line in lines), ZERO)
     total = draw(st.sampled_from([None, None, exact + Decimal("0.01"), exact - Decimal("1")]))
     return ClaimSpec(
-        f"P{index}", lines, member_id=draw(st.sampled_from(["M1", "M2"])), total_charge=total
+        f"P{index}",
+        lines,
+        member_id=draw(st.sampled_from(["M1", "M2"])),
+        total_charge=total,
+        frequency_code=draw(st.sampled_from(["1", "1", "1", "8"])),  # 8: a void
     )
 
 
@@ -58,7 +63,8 @@ def batches(draw: st.DrawFn) -> tuple[list[ClaimSpec], ClaimKind]:
     if kind is ClaimKind.INSTITUTIONAL:
         specs = [
             ClaimSpec(s.claim_id, s.lines, member_id=s.member_id, facility_code="13",
-                      total_charge=s.total_charge) for s in specs
+                      total_charge=s.total_charge, frequency_code=s.frequency_code)
+            for s in specs
         ]  # fmt: skip
     return specs, kind
 
@@ -116,7 +122,9 @@ def test_every_total_in_every_output_agrees(
         assert Decimal(entry["charge_in"]) == clm02
         sub_cent = any(line.charge != line.charge.quantize(Decimal("0.01")) for line in spec.lines)
         rules = {f["rule"] for f in entry["findings"]}
-        if sub_cent or clm02 != lines_total:
+        if spec.frequency_code == "8":  # a void passes unchanged, whatever its amounts
+            assert entry["status"] == "accepted" and entry["charge_out"] == entry["charge_in"]
+        elif sub_cent or clm02 != lines_total:
             assert entry["status"] == "rejected"
             assert rules & {"IG004", "IG005"}
         if entry["status"] == "rejected":
@@ -136,6 +144,8 @@ def test_every_total_in_every_output_agrees(
     cleaned = list(X12Reader(result.clean_x12).claims()) if result.clean_x12 else []
     assert [c.total_charge for c in cleaned] == [Decimal(e["charge_out"]) for e in by_status[False]]
     for claim in cleaned:
+        if claim.frequency_code == "8":
+            continue  # copied as submitted
         assert claim.total_charge == sum((line.charge for line in claim.lines), ZERO)
         assert all(line.charge == line.charge.quantize(Decimal("0.01")) for line in claim.lines)
     _check_277ca(result.ack_277ca, entries)
