@@ -128,9 +128,11 @@ IG002 = Rule(
 
 # The claim-integrity rules below look at no date of service: they hold in every era.
 EVERY_ERA = ERAS_AB | NO_RULE_VERSION
+# IG003-IG005 are this scrubber's own (issue 16), proposed for RULES.md section 4.
+OWN_RULE = "scrubber catalogue (not yet in RULES.md)"
 MONEY_POLICY = (
-    "README 'Money'; X12 5010 TR3 A.1.3.1.3 (data element 782, monetary amount: "
-    "dollars and cents); CLM02 is the total of the 2400 line charges"
+    "README 'Money'; 005010X222A1/X223A2: CLM02 is the total of the 2400 line charges, "
+    "amounts (data element 782) in dollars and cents"
 )
 
 IG003_MESSAGE = "Claim {claim} has no service line (no LX/SV1/SV2 loop 2400): nothing to bill."
@@ -151,7 +153,7 @@ IG003 = Rule(
     message=IG003_MESSAGE,
     fix="Bill each service on its own LX + SV1/SV2 line; a claim needs at least one.",
     citation=(
-        f"{CATALOGUE}, IG003; 005010X222A1/X223A2 loop 2400 (service line, required: "
+        f"{OWN_RULE}, IG003; 005010X222A1/X223A2 loop 2400 (service line, required: "
         "at least one per claim)"
     ),
     example="837P CLM*PCN2*100.00 followed by the next HL, no LX -> rejected.",
@@ -181,7 +183,7 @@ IG004 = Rule(
     trigger="CLM02 or a line charge (SV102/SV203) with a non-zero third decimal (117.005)",
     message=IG004_MESSAGE,
     fix="Bill every charge in dollars and cents (at most two decimal places).",
-    citation=f"{CATALOGUE}, IG004; {MONEY_POLICY}",
+    citation=f"{OWN_RULE}, IG004; {MONEY_POLICY}",
     example="837P SV1*HC:77417*117.005 -> rejected; no cleaned claim could reconcile it.",
     status_code="A7:178",
     claim_check=check_ig004,
@@ -217,7 +219,7 @@ IG005 = Rule(
     trigger="CLM02 differs from the sum of the claim's line charges (SV102/SV203)",
     message=IG005_MESSAGE,
     fix="Make CLM02 the total of the line charges (and check each line's charge).",
-    citation=f"{CATALOGUE}, IG005; {MONEY_POLICY}",
+    citation=f"{OWN_RULE}, IG005; {MONEY_POLICY}",
     example="837P CLM02 300.00 with lines 100.00 + 150.00 -> rejected (out of balance).",
     status_code="A7:400",
     claim_check=check_ig005,
