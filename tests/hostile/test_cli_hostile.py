@@ -204,13 +204,15 @@ def _processes_of(session: int) -> Iterator[int]:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
 @pytest.mark.parametrize(
-    ("signum", "jobs", "whole_group", "status", "word"),
+    ("signum", "jobs", "whole_group", "status", "word", "inputs"),
     [
-        (signal.SIGINT, 1, True, 130, "interrupted"),
-        (signal.SIGINT, 2, True, 130, "interrupted"),
-        (signal.SIGTERM, 1, False, 143, "terminated"),
-        (signal.SIGTERM, 2, False, 143, "terminated"),
-        (signal.SIGTERM, 2, True, 143, "terminated"),
+        (signal.SIGINT, 1, True, 130, "interrupted", 1),
+        (signal.SIGINT, 2, True, 130, "interrupted", 1),
+        (signal.SIGTERM, 1, False, 143, "terminated", 1),
+        (signal.SIGTERM, 2, False, 143, "terminated", 1),
+        (signal.SIGTERM, 2, True, 143, "terminated", 1),
+        (signal.SIGINT, 2, True, 130, "interrupted", 2),  # one worker per input
+        (signal.SIGTERM, 2, False, 143, "terminated", 2),
     ],
 )
 def test_signal_mid_run_exits_cleanly(
@@ -221,13 +223,19 @@ def test_signal_mid_run_exits_cleanly(
     whole_group: bool,
     status: int,
     word: str,
+    inputs: int,
 ) -> None:
     """Ctrl-C reaches the whole process group (shard workers too); SIGTERM
-    the main process (``kill PID``) or the group (a service manager)."""
+    the main process (``kill PID``) or the group (a service manager). With
+    two inputs and -j 2, each input is scrubbed in its own worker."""
     out = tmp_path / "out"
     out.mkdir()
+    paths = [large_input]
+    if inputs == 2:
+        paths.append(tmp_path / "L2.x12")
+        paths[1].write_bytes(large_input.read_bytes())
     process = subprocess.Popen(
-        [sys.executable, "-m", "scrubber.cli", "scrub", str(large_input), "-o", str(out),
+        [sys.executable, "-m", "scrubber.cli", "scrub", *map(str, paths), "-o", str(out),
          "-j", str(jobs), "--quiet", *AS_OF],
         stderr=subprocess.PIPE,
         text=True,
