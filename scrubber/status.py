@@ -20,11 +20,15 @@ class ExitStatus(IntEnum):
       the file does not conform, a stored decision is reversed.
     - ``UNUSABLE`` (2): unusable input, configuration, store or command line
       (one line on standard error, no traceback).
+    - ``INTERRUPTED`` (130 = 128 + SIGINT) and ``TERMINATED`` (143 = 128 +
+      SIGTERM): stopped by a signal, one line, nothing half-written left.
     """
 
     OK = 0
     FINDINGS = 1
     UNUSABLE = 2
+    INTERRUPTED = 130
+    TERMINATED = 143
 
     @classmethod
     def of_scrub(cls, corrected: int, rejected: int) -> ExitStatus:

@@ -2,8 +2,11 @@
 
 Exit status (:class:`scrubber.status.ExitStatus`): 0 all claims accepted, 1
 some claim corrected or rejected, 2 unusable input or usage error (one line
-on standard error, no traceback). Every :class:`~scrubber.errors.ScrubberError`
-a command raises is caught here, once, and printed as that one line.
+on standard error, no traceback), 130 interrupted (Ctrl-C) and 143
+terminated (SIGTERM): one line, and no temporary or half-written output left
+behind. Every :class:`~scrubber.errors.ScrubberError` a command raises is
+caught here, once, and printed as that one line (control characters in it
+escaped: :func:`scrubber.cli.text.one_line`).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from scrubber import __version__
+from scrubber.cli.text import one_line
 from scrubber.errors import InputError, ScrubberError
+from scrubber.pipeline.interrupts import Terminated, sigterm_raises
 from scrubber.status import ExitStatus
 
 COMMANDS = ("scrub", "rules", "validate", "show", "retro")
+_NOTHING_PARTIAL = "no output of an unfinished input was written"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -42,24 +48,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        with sigterm_raises():
+            return _main(argv)
+    except KeyboardInterrupt:
+        print(f"scrubber: interrupted; {_NOTHING_PARTIAL}", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+    except Terminated:
+        print(f"scrubber: terminated; {_NOTHING_PARTIAL}", file=sys.stderr)
+        return ExitStatus.TERMINATED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
     except ScrubberError as error:
-        print(one_line(error, args), file=sys.stderr)
+        print(error_line(error, args), file=sys.stderr)
         return ExitStatus.UNUSABLE
     except BrokenPipeError:
         return ExitStatus.OK
     return status
 
 
-def one_line(error: ScrubberError, args: argparse.Namespace) -> str:
+def error_line(error: ScrubberError, args: argparse.Namespace) -> str:
     """What standard error shows for ``error``: ``scrubber: INPUT: message`` for
-    unusable input, else ``scrubber COMMAND: message``."""
+    unusable input, else ``scrubber COMMAND: message``; one line whatever the
+    names and values in it hold."""
     if isinstance(error, InputError):
         source = getattr(error, "source", None) or getattr(args, "input_name", "input")
-        return f"scrubber: {source}: {error}"
-    return f"scrubber {args.command}: {error}"
+        return one_line(f"scrubber: {source}: {error}")
+    return one_line(f"scrubber {args.command}: {error}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 :meth:`Writer.write` decides, claim by claim in batch order, what changes,
 from the rows loaded under lock. A claim stored exactly so is left alone; a
 claim replaces the stored claims with its CLM01 or its REF*F8 payer claim
-number; a void (CLM05-3 = 8) deletes them and stores nothing.
+number; a void (CLM05-3 = 8) deletes them and stores nothing. A claim whose
+amounts do not reconcile, or that has no service line (rejected by IG003-IG005),
+is not recorded: the store keeps no amounts to decide it again by.
 
 Changes are written in bulk statements every :data:`CHUNK` new claims (and
 by :meth:`Writer.finish`): deletions first, then insertions, so a
@@ -83,9 +85,15 @@ class Writer:
         """Account for ``claim`` decided as ``decision`` (nothing is written
         before :meth:`finish`)."""
         facts = claim.facts
+        void = facts.frequency_code == VOID_FREQUENCY
+        if not void and (facts.charge_defects is not None or not facts.lines):
+            # Rejected for its amounts or for having no line (IG003-IG005): the store
+            # keeps no amounts, so it could not decide the claim again the same way
+            # (``scrubber retro`` would call its lines billable). Not recorded: what
+            # was stored under its CLM01 stays until a corrected claim replaces it.
+            return
         subject_id = self._subject_ids[self.key.subject(facts.patient, facts.entity)]
         existing = self._matches(subject_id, facts.ref.claim_id, claim.payer_claim_number)
-        void = facts.frequency_code == VOID_FREQUENCY
         rows = line_values(self.key, facts, decision)
         digest = claim_digest(self.key, claim, decision, rows)
         if not void and len(existing) == 1 and existing[0].digest == digest:

@@ -103,6 +103,7 @@ def claim_record(facts: ClaimFacts, intern: Intern) -> tuple[Any, ...]:
         intern(facts.frequency_code),
         (span.start.toordinal(), span.end.toordinal()) if span is not None else None,
         tuple(lines),
+        facts.charge_defects,  # None but for the rare claim whose money does not add up
     )
 
 
@@ -112,7 +113,7 @@ def claim_from_record(
     """The facts :func:`claim_record` stored, with ``patient`` and
     ``entity``; ``values`` is the intern's list; ``base`` is added to the
     claim's ``seq``."""
-    claim_id, source, seq, kind_index, frequency, span, lines = record
+    claim_id, source, seq, kind_index, frequency, span, lines, charge_defects = record
     ref = ClaimRef(claim_id, values[source], seq + base)
     kind = _KINDS[kind_index]
     fromordinal = dt.date.fromordinal
@@ -146,6 +147,7 @@ def claim_from_record(
         closing_span=(
             DateRange(fromordinal(span[0]), fromordinal(span[1])) if span is not None else None
         ),
+        charge_defects=charge_defects,
     )
 
 

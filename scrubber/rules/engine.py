@@ -155,8 +155,9 @@ class Engine:
 
 def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
     """Apply every rule to one claim's lines (pure given the evaluation). A void
-    claim is accepted as it is: it cancels a claim and bills nothing."""
-    if facts.is_void:
+    claim is accepted as it is: it cancels a claim and bills nothing (one with
+    no service line at all is decided like any claim: IG003 rejects it)."""
+    if facts.is_void and facts.lines:
         return ClaimDecision(ClaimStatus.ACCEPTED, ())
     findings: list[Finding] = []
     for fact in facts.lines:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -110,10 +110,34 @@ class LineFact:
         return self.claim == other.claim
 
 
+class ChargeDefects(NamedTuple):
+    """Why a claim's money does not reconcile (rules IG004, IG005).
+
+    ``total`` is CLM02 and ``lines_total`` the sum of the line charges
+    (SV102/SV203); ``sub_cent_lines`` the LX numbers whose charge has more than
+    two decimal places, and ``sub_cent_total`` whether CLM02 has."""
+
+    total: Decimal
+    lines_total: Decimal
+    sub_cent_lines: tuple[int, ...]
+    sub_cent_total: bool
+
+    @property
+    def unbalanced(self) -> bool:
+        return self.total != self.lines_total
+
+    @property
+    def sub_cent(self) -> bool:
+        return self.sub_cent_total or bool(self.sub_cent_lines)
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimFacts:
     """The facts of one claim. ``closing_span`` is set on an 837I claim with
-    frequency code 1 or 4: the dates it covers (course end, RULES.md 2 (b))."""
+    frequency code 1 or 4: the dates it covers (course end, RULES.md 2 (b)).
+    ``charge_defects`` is ``None`` when every amount has at most two decimal
+    places and CLM02 is the sum of the line charges (facts read back from a
+    history store carry ``None``: they are context, never decided again)."""
 
     ref: ClaimRef
     kind: ClaimKind
@@ -122,6 +146,7 @@ class ClaimFacts:
     frequency_code: str
     lines: tuple[LineFact, ...]
     closing_span: DateRange | None
+    charge_defects: ChargeDefects | None = None
 
     @property
     def payer_id(self) -> str:
@@ -156,7 +181,29 @@ def facts_of(claim: Claim, seq: int, source: str = "") -> ClaimFacts:
         frequency_code=claim.frequency_code,
         lines=lines,
         closing_span=_closing_span(claim, lines),
+        charge_defects=charge_defects(claim),
     )
+
+
+def charge_defects(claim: Claim) -> ChargeDefects | None:
+    """What keeps ``claim``'s amounts from reconciling to the cent, or ``None``."""
+    lines_total = sum((line.charge for line in claim.lines), Decimal(0))
+    sub_cent_lines = tuple(line.number for line in claim.lines if _sub_cent(line.charge))
+    sub_cent_total = _sub_cent(claim.total_charge)
+    if lines_total == claim.total_charge and not sub_cent_lines and not sub_cent_total:
+        return None
+    return ChargeDefects(claim.total_charge, lines_total, sub_cent_lines, sub_cent_total)
+
+
+def _sub_cent(amount: Decimal) -> bool:
+    """More than two decimal places that are not zeros (``117.005``; not ``117.000``)."""
+    try:
+        return amount != amount.quantize(_CENT)
+    except InvalidOperation:  # more digits than the context holds (the reader refuses them)
+        return True
+
+
+_CENT = Decimal("0.01")
 
 
 def patient_key(claim: Claim) -> PatientKey:

@@ -13,6 +13,14 @@ Money (``Decimal``): ``charge_in`` is the claim's CLM02 as submitted;
 what the cleaned claim carries (``charge_in - charge_removed``; zero for a
 rejected claim), so that for every batch
 ``sum(charge_in) = sum(charge_out) + removed + rejected`` exactly.
+
+These sums are exact only because amounts are never rounded (the writers
+print them with :func:`~scrubber.x12.segment_text.format_amount`, which keeps
+every decimal) and because a claim that is not rejected reconciles: rules
+IG004 (an amount with more than two decimals) and IG005 (CLM02 not the sum of
+the line charges) reject the others, so ``charge_out`` of a cleaned claim is
+always the sum of its kept lines in dollars and cents. A claim with no line
+at all is rejected by IG003 (never "accepted with every line removed").
 """
 
 from __future__ import annotations

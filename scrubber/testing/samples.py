@@ -65,6 +65,7 @@ class ClaimSpec:
     attachment: bool = False
     payer_claim_number: str = ""
     patient: PatientSpec | None = None
+    total_charge: Decimal | None = None  # CLM02; None: the sum of the line charges
 
 
 @dataclass(frozen=True)
@@ -246,17 +247,20 @@ def _patient(out: _Writer, hl: str, parent: str, patient: PatientSpec) -> None:
 
 
 def _claim(out: _Writer, claim: ClaimSpec, kind: ClaimKind) -> None:
-    total = sum((line.charge for line in claim.lines), Decimal(0))
+    total = claim.total_charge
+    if total is None:
+        total = sum((line.charge for line in claim.lines), Decimal(0))
     professional = kind is ClaimKind.PROFESSIONAL
     qualifier = "B" if professional else "A"
     facility = out.composite(claim.facility_code, qualifier, claim.frequency_code)
     if professional:
-        out.add("CLM", claim.claim_id, f"{total:.2f}", "", "", facility, "Y", "A", "Y", "Y")
+        out.add("CLM", claim.claim_id, _amount(total), "", "", facility, "Y", "A", "Y", "Y")
     else:
-        out.add("CLM", claim.claim_id, f"{total:.2f}", "", "", facility, "", "A", "Y", "Y")
-        first = min(line.dos for line in claim.lines)
-        last = max(line.dos_end or line.dos for line in claim.lines)
-        out.add("DTP", "434", "RD8", f"{first:%Y%m%d}-{last:%Y%m%d}")
+        out.add("CLM", claim.claim_id, _amount(total), "", "", facility, "", "A", "Y", "Y")
+        if claim.lines:
+            first = min(line.dos for line in claim.lines)
+            last = max(line.dos_end or line.dos for line in claim.lines)
+            out.add("DTP", "434", "RD8", f"{first:%Y%m%d}-{last:%Y%m%d}")
         out.add("CL1", "3", "", "01")
     if claim.attachment:
         out.add("PWK", "09", "BM", "", "", "AC", f"DOC{claim.claim_id}")
@@ -290,9 +294,9 @@ def _line(out: _Writer, number: int, line: LineSpec, professional: bool) -> None
     units = f"{line.units.normalize():f}"
     if professional:
         pointers = out.composite(*(str(p) for p in line.pointers))
-        out.add("SV1", code, f"{line.charge:.2f}", "UN", units, line.place_of_service, "", pointers)
+        out.add("SV1", code, _amount(line.charge), "UN", units, line.place_of_service, "", pointers)
     else:
-        out.add("SV2", line.revenue_code, code, f"{line.charge:.2f}", "UN", units)
+        out.add("SV2", line.revenue_code, code, _amount(line.charge), "UN", units)
     if line.attachment:
         out.add("PWK", "09", "BM", "", "", "AC", f"DOCL{number}")
     if line.dos_end is not None and line.dos_end != line.dos:
@@ -303,6 +307,13 @@ def _line(out: _Writer, number: int, line: LineSpec, professional: bool) -> None
         out.add("REF", "G1", line.prior_authorization)  # no line-level G1 in 837I
     if line.line_control:
         out.add("REF", "6R", line.line_control)
+
+
+def _amount(value: Decimal) -> str:
+    """Two decimal places (``100.00``); an amount with more (``117.005``) keeps
+    them all, so that tests can build the sub-cent charges the rules reject."""
+    text = f"{value:.2f}"
+    return text if Decimal(text) == value else f"{value.normalize():f}"
 
 
 def weekdays(start: date, count: int) -> list[date]:

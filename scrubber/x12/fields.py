@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -34,16 +35,36 @@ DIAGNOSIS_QUALIFIERS = frozenset(
 _NESTED_LOOP_STARTS = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})
 
 
+# An X12 ``R`` (decimal) value as the 5010 guides allow it: an optional minus sign,
+# ASCII digits and at most one decimal point; no exponent, no NaN or Infinity.
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Most digits an amount (data element 782, R 1/18) or a quantity (380, R 1/15) may carry.
+AMOUNT_DIGITS = 18
+QUANTITY_DIGITS = 15
+
+
+def x12_decimal(value: str, max_digits: int) -> Decimal | None:
+    """``value`` as a Decimal when it is an X12 decimal of at most ``max_digits``
+    digits, else ``None`` (``1E+27``, ``NaN``, ``\u00b2``, 30 digits...)."""
+    if _DECIMAL.fullmatch(value) is None:
+        return None
+    if sum(ch.isdigit() for ch in value) > max_digits:
+        return None
+    return Decimal(value)
+
+
 def money(segment: Segment, index: int, label: str) -> Decimal:
-    """A required monetary amount; fatal when not a number."""
+    """A required monetary amount; fatal when it is not an X12 decimal amount.
+
+    Exponents (``1E+27``), NaN/Infinity, non-ASCII digits and more than 18
+    digits are refused: such a value cannot be written back as an X12 amount,
+    so no output could account for the claim's money."""
     value = segment.get(index)
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        amount = Decimal("NaN")
-    if not amount.is_finite():
+    amount = x12_decimal(value, AMOUNT_DIGITS)
+    if amount is None:
         raise X12InputError(
-            f"{label} ({segment.id}{index:02d}) is {value!r}, not an amount",
+            f"{label} ({segment.id}{index:02d}) is {_shown(value)}, not an amount "
+            f"(digits with at most one decimal point, no exponent, at most {AMOUNT_DIGITS} digits)",
             segment.position,
             segment.id,
         )
@@ -51,17 +72,25 @@ def money(segment: Segment, index: int, label: str) -> Decimal:
 
 
 def quantity(segment: Segment, index: int, warnings: list[InputWarning]) -> Decimal:
-    """Service units; a missing or bad value reads as 1 with a warning."""
+    """Service units. A missing value, or one that is no number at all, reads
+    as 1 with a warning; a number that is not an X12 decimal quantity (an
+    exponent as in ``1E+5000``, non-ASCII digits, more than 15 digits) is fatal,
+    as it could not be written back (277CA SVC07, repaired SV104)."""
     value = segment.get(index)
-    try:
-        units = Decimal(value)
-        if units.is_finite():
-            return units
-    except InvalidOperation:
-        pass
+    units = x12_decimal(value, QUANTITY_DIGITS)
+    if units is not None:
+        return units
+    if _is_number(value):
+        raise X12InputError(
+            f"units ({segment.id}{index:02d}) is {_shown(value)}, not a quantity "
+            f"(digits with at most one decimal point, no exponent, at most {QUANTITY_DIGITS} "
+            "digits)",
+            segment.position,
+            segment.id,
+        )
     warnings.append(
         InputWarning(
-            f"units ({segment.id}{index:02d}) {value!r} is not a quantity; read as 1",
+            f"units ({segment.id}{index:02d}) {_shown(value)} is not a quantity; read as 1",
             segment.position,
             segment.id,
         )
@@ -69,10 +98,26 @@ def quantity(segment: Segment, index: int, warnings: list[InputWarning]) -> Deci
     return Decimal(1)
 
 
+def _is_number(value: str) -> bool:
+    """``Decimal`` reads ``value`` as a number (finite or not)."""
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """``value`` quoted for a one-line message: control characters escaped, cut
+    to ``limit`` characters."""
+    shown = repr(value[:limit])
+    return shown if len(value) <= limit else shown + "..."
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_date(text: str) -> dt.date | None:
     """A CCYYMMDD date, or ``None``. Cached: a batch repeats a few hundred dates."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not is_ascii_digits(text):
         return None
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -218,10 +263,18 @@ def service_line(
     )
 
 
+def is_ascii_digits(value: str) -> bool:
+    """Only ASCII ``0-9`` (``str.isdigit`` also accepts ``\u00b2`` and other digits
+    that ``int`` refuses)."""
+    return value.isascii() and value.isdigit()
+
+
 def _line_number(lx: Segment) -> int:
     value = lx.get(1)
-    if not value.isdigit():
-        raise X12InputError(f"LX01 is {value!r}, not a line number", lx.position, "LX")
+    if not is_ascii_digits(value) or len(value) > 6:
+        raise X12InputError(
+            f"LX01 is {_shown(value)}, not a line number (1 to 6 digits)", lx.position, "LX"
+        )
     return int(value)
 
 
@@ -229,9 +282,13 @@ def _pointers(
     value: str, component: str, service: Segment, warnings: list[InputWarning]
 ) -> tuple[int, ...]:
     parts = [p for p in value.split(component) if p]
-    if all(p.isdigit() for p in parts):
-        return tuple(int(p) for p in parts)
-    warnings.append(
-        InputWarning(f"SV107 diagnosis pointers {value!r} are not numbers", service.position, "SV1")
-    )
-    return tuple(int(p) for p in parts if p.isdigit())
+    numbers = tuple(int(p) for p in parts if is_ascii_digits(p) and len(p) <= 2)
+    if len(numbers) != len(parts):
+        warnings.append(
+            InputWarning(
+                f"SV107 diagnosis pointers {_shown(value)} are not numbers",
+                service.position,
+                "SV1",
+            )
+        )
+    return numbers

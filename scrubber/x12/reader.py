@@ -281,6 +281,7 @@ class X12Reader:
         elif segment_id == "LX":
             if not state.claim:
                 raise _misplaced(segment, "LX outside a claim (no CLM before it)")
+            _check_line_complete(state, group)
             state.lines.append([segment])
         elif state.lines:
             line = state.lines[-1]
@@ -369,6 +370,7 @@ class X12Reader:
     def _close_claim(self, state: _TransactionState) -> Claim | None:
         if not state.claim:
             return None
+        _check_line_complete(state, state.transaction.group if state.transaction else None)
         assert state.transaction is not None and state.billing is not None
         assert state.subscriber is not None
         self.claim_count += 1
@@ -447,6 +449,20 @@ def _expect(segment: Segment, segment_id: str, what: str) -> None:
 
 def _misplaced(segment: Segment, problem: str) -> X12InputError:
     return X12InputError(f"segment out of place: {problem}", segment.position, segment.id)
+
+
+def _check_line_complete(state: _TransactionState, group: Group | None) -> None:
+    """The open service line, if any, has its SV1/SV2: an LX followed by another
+    LX (or by the end of the claim) is a service line without a service."""
+    if state.lines and len(state.lines[-1]) == 1:
+        lx = state.lines[-1][0]
+        service = _service_id(group) if group is not None else "SV1/SV2"
+        raise X12InputError(
+            f"service line without a service: {service} must follow LX "
+            "(an LX followed by another LX or by the end of its claim)",
+            lx.position,
+            "LX",
+        )
 
 
 def _service_id(group: Group) -> str:

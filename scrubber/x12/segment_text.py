@@ -8,7 +8,7 @@ that a file keeps its newline style; only the elements change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from scrubber.model import Delimiters, Segment
 
@@ -74,9 +74,27 @@ def replace_component(
     return delimiters.component.join(parts)
 
 
+_CENT = Decimal("0.01")
+
+
 def format_amount(value: Decimal) -> str:
-    """Money as X12 ``R`` text with two decimal places (``300.00``)."""
-    return f"{value.quantize(Decimal('0.01')):f}"
+    """Money as X12 ``R`` text with two decimal places (``300.00``).
+
+    An amount is never rounded: one with more decimal places (``117.005``, which
+    the reader accepts and rule IG004 rejects) is written with all of them
+    (trailing zeros dropped), so that every total in every output adds up exactly
+    to the amounts it sums. Raises ``ValueError`` on NaN or Infinity (the reader
+    refuses them)."""
+    if not value.is_finite():
+        raise ValueError(f"not an amount: {value}")
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    with localcontext() as exact:
+        exact.prec = len(digits) + abs(exponent) + 3  # quantize and normalize exactly
+        cents = value.quantize(_CENT)
+        if cents == value:
+            return f"{cents:f}"
+        return f"{value.normalize():f}"
 
 
 def format_quantity(value: Decimal) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,26 @@ def test_void_after_retro_clears_the_change(store_url: str) -> None:
     with open_store(store_url, TEST_KEY) as store:
         decide_with_history(Engine(as_of=LATER), claims_of([fixed]), store)
     assert retro(store_url, LATER).changes == ()
+
+
+def test_claims_rejected_for_their_amounts_are_not_recorded(store_url: str) -> None:
+    """Issue 16: a claim rejected by IG004/IG005 is not recorded (the store keeps
+    no amounts): retro must not call its lines billable, and an earlier stored
+    version of the claim stays until a corrected one replaces it."""
+    day = dt.date(2025, 3, 3)
+    good = ClaimSpec("PCN1", [LineSpec("77412", dos=day)])
+    off = [
+        ClaimSpec("PCN1", [LineSpec("77412", dos=day)], total_charge=Decimal("99.99"),
+                  frequency_code="7"),
+        ClaimSpec("PCN2", [LineSpec("77412", dos=day, charge=Decimal("117.005"))],
+                  member_id="M2"),
+    ]  # fmt: skip
+    engine = Engine(as_of=LATER)
+    with open_store(store_url, TEST_KEY) as store:
+        decide_with_history(engine, list(read_claims(build_837([good]))), store)
+        decisions, recorded = decide_with_history(engine, list(read_claims(build_837(off))), store)
+    assert [d.status.value for d in decisions] == ["rejected", "rejected"]
+    assert recorded.recorded == 0
+    report = retro(store_url, LATER)
+    assert report.changes == ()
+    assert report.claims == 1  # the first PCN1, as it was accepted

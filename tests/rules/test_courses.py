@@ -192,3 +192,40 @@ def test_course_modality_comes_from_other_claims_of_the_course() -> None:
     assert decide([plan, igrt]).fired("TX", "IG102")
     other_site = P("PLAN", line("77306", D - dt.timedelta(days=5)), diagnoses=("C50911",))
     assert not decide([other_site, igrt]).fired("TX", "IG102")
+
+
+def _ports_around_a_planning_line(code: str) -> list[Entry]:
+    """Fractions 1-2 with a port image on fraction 1; ``code`` billed on a
+    weekend day between fractions 2 and 3; fraction 3 with another port image
+    (same block of five if the course goes on)."""
+    days = [D, D + dt.timedelta(days=1), D + dt.timedelta(days=7)]  # Mon, Tue, next Mon
+    between = D + dt.timedelta(days=5)  # the Saturday between fractions 2 and 3
+    return [
+        P("W1", line("77412", days[0]), line("77417", days[0]), line("77412", days[1])),
+        P("PLAN", line(code, between)),
+        P("W2", line("77412", days[2]), line("77417", days[2])),
+    ]
+
+
+def test_mlc_device_between_fractions_does_not_start_a_course() -> None:
+    """77338 is in the IMRT planning set, but RULES.md section 2 names only
+    simulations and plans 77295/77301/77306/77307 as course starts: the second
+    port image is still in fractions 1-5 of the same course (IG405)."""
+    outcome = decide(_ports_around_a_planning_line("77338"), as_of=D)
+    assert outcome.action("W2", "IG405", 2) is Action.REMOVE_LINE
+
+
+def test_imrt_plan_between_fractions_starts_a_course() -> None:
+    """The boundary: 77301 on the same day restarts the count (fraction 1 again)."""
+    outcome = decide(_ports_around_a_planning_line("77301"), as_of=D)
+    assert not outcome.fired("W2", "IG405")
+
+
+def test_mlc_device_still_makes_the_course_imrt() -> None:
+    """Not a course start, 77338 is still an IMRT-plan modality signal (IG104
+    reviews IGRT only in non-IMRT courses)."""
+    days = [D, D + dt.timedelta(days=1)]
+    igrt = P("W1", line("77412", days[0]), line("77387", days[0], "26"), line("77412", days[1]))
+    assert decide([igrt], as_of=D).fired("W1", "IG104")
+    with_mlc = [igrt, P("MLC", line("77338", D + dt.timedelta(days=5)))]
+    assert not decide(with_mlc, as_of=D).fired("W1", "IG104")

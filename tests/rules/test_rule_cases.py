@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
@@ -91,6 +92,48 @@ CASES = [
         status="A3:21",
     ),
     silent("IG002", P("C0", IMRT), P("C1", line("77387", D, "TC"), line("99213"))),
+    # IG003 no-service-line
+    fires(
+        "IG003",
+        P("C1", total_charge=Decimal("100.00")),
+        action=Action.REJECT_CLAIM,
+        status="A3:21",
+        words=("no service line",),
+    ),
+    fires("IG003", P("C1", frequency_code="8")),  # a void without lines too
+    fires("IG003", I("C1", total_charge=Decimal(0))),
+    silent("IG003", P("C1", line("99213"))),
+    # IG004 sub-cent-amount
+    fires(
+        "IG004",
+        P("C1", line("77417", charge=Decimal("117.005")), line("77412")),
+        action=Action.REJECT_CLAIM,
+        status="A7:178",
+        words=("line 1",),
+    ),
+    fires(
+        "IG004",
+        P("C1", line("77412", charge=Decimal("1450.015")), line("77412", charge=Decimal(".005"))),
+        words=("line 1, line 2",),
+    ),
+    fires(
+        "IG004",
+        P("C1", line("77412"), total_charge=Decimal("100.001")),
+        words=("CLM02 100.001",),
+    ),
+    silent("IG004", P("C1", line("77412", charge=Decimal("117.000")))),
+    silent("IG004", P("C1", line("77412", charge=Decimal("117.01")))),
+    # IG005 claim-total-mismatch
+    fires(
+        "IG005",
+        P("C1", line("77412"), line("77417"), total_charge=Decimal("200.01")),
+        action=Action.REJECT_CLAIM,
+        status="A7:400",
+        words=("CLM02 200.01", "line charges 200.00", "difference 0.01"),
+    ),
+    fires("IG005", I("C1", line("77412"), total_charge=Decimal("99.99"))),
+    silent("IG005", P("C1", line("77412"), line("77417"), total_charge=Decimal("200"))),
+    silent("IG005", P("C1", total_charge=Decimal("100.00"))),  # IG003 says it
     # IG101 igrt-one-per-fraction
     fires(
         "IG101",

@@ -51,11 +51,13 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 from scrubber.api import ProgressFn, default_now, make_engine
 from scrubber.cli.commands.options import add_as_of, load_policy_and_courses
 from scrubber.cli.progress import Progress
+from scrubber.cli.text import one_line
 from scrubber.errors import UsageError, X12InputError
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.pipeline.files import CHANGING_ACTIONS, FilesResult, PointedFinding, scrub_to_files
+from scrubber.pipeline.interrupts import init_worker, run_task, stop_workers
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.policy import Policy
 from scrubber.rules.radonc.registry import CourseRegistry
@@ -149,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         for path, outcome in zip(args.inputs, results, strict=True):
             progress.close()
             if isinstance(outcome, _Unusable):
-                print(f"scrubber: {_display(path)}: {outcome.message}", file=sys.stderr)
+                print(one_line(f"scrubber: {_display(path)}: {outcome.message}"), file=sys.stderr)
                 log.info("input.unusable", input_index=reports + 1, position=outcome.position)
                 status = ExitStatus.UNUSABLE
                 continue
@@ -214,13 +216,16 @@ def _results(
             yield _scrub_one(task, options, store, progress.update)
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=init_worker) as pool:
         # Submitted in order, consumed in order: a slow early input holds back
         # the printing of later ones, never their scrubbing.
-        futures = [pool.submit(_scrub_one, task, options, None, None) for task in tasks]
+        futures = [pool.submit(run_task, _scrub_one, task, options, None, None) for task in tasks]
         try:
             for future in futures:
                 yield future.result()
+        except BaseException:  # Ctrl-C or SIGTERM: workers discard their temporary files
+            stop_workers(pool)
+            raise
         finally:
             for future in futures:
                 future.cancel()
@@ -236,7 +241,9 @@ def _scrub_one(
     moment = default_now()
     settings = AckSettings(moment, default_control_start(moment))
     try:
-        with ReplayableSource(task.source, task.name) as source:
+        # A path as a Path: a str holding a line break would be taken for 837 text.
+        path = task.source if task.source == "-" else Path(task.source)
+        with ReplayableSource(path, task.name) as source:
             return scrub_to_files(
                 source,
                 engine,
@@ -253,6 +260,13 @@ def _scrub_one(
         return _Unusable(str(error), error.position)
     except HistoryError as error:
         return _HistoryFailed(str(error))
+    except OSError as error:  # an output cannot be written: none was (OutputSet.commit)
+        return _Unusable(_write_failure(error), None)
+
+
+def _write_failure(error: OSError) -> str:
+    target = f" {error.filename}" if error.filename else ""
+    return f"cannot write the outputs ({error.strerror or error}{target}); none was written"
 
 
 def _print(result: FilesResult, args: argparse.Namespace, path: str) -> None:
@@ -304,6 +318,7 @@ def write_summary(
     line, pointing at claim and line like a linter's output."""
     s = report["summary"]
     charges = s["charges"]
+    name = one_line(name)
     out.write(
         f"{name}: {s['claims']} claims: {s['accepted']} accepted, "
         f"{s['corrected']} corrected, {s['rejected']} rejected\n"
@@ -329,9 +344,9 @@ def write_summary(
         out.write(f"  not evaluated: {s['claims_not_evaluated']} claims (see the report)\n")
     if report.get("warnings"):
         out.write(f"  input warnings: {len(report['warnings'])} (see the report)\n")
-    out.write(f"  wrote: {', '.join(str(p) for p in written)}\n")
+    out.write(f"  wrote: {one_line(', '.join(str(p) for p in written))}\n")
     for finding in first_findings:
-        out.write(f"  {finding}\n")
+        out.write(f"  {one_line(str(finding))}\n")
     changed = sum(s["findings_by_action"].get(a, 0) for a in CHANGING_ACTIONS)
     if first_findings and changed > len(first_findings):
         out.write(f"  ... {changed - len(first_findings)} more in the report\n")
@@ -360,6 +375,6 @@ def _display(path: str) -> str:
 
 
 def _jobs(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
     return int(text)

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from scrubber.model import Claim, ServiceLine
@@ -28,7 +29,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     args.input_name = args.input
-    reader = X12Reader(args.input)
+    # A path as a Path: a str holding a line break would be taken for 837 text.
+    reader = X12Reader("-") if args.input == "-" else X12Reader(Path(args.input), args.input)
     if args.format == "json":
         document = {
             "input": reader.name,

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scrubber.cli.text import one_line
 from scrubber.errors import UsageError, X12InputError
 from scrubber.logs import configure_logging, get_logger
 from scrubber.outputs.atomic import write_atomic
@@ -41,14 +42,15 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     configure_logging()
     log = get_logger("scrubber.validate")
-    name = "<stdin>" if args.input == "-" else args.input
+    name = one_line("<stdin>" if args.input == "-" else args.input)
     args.input_name = name  # names the input in an X12InputError's line
     out_dir = Path(args.output_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create output directory {out_dir}: {error.strerror}") from None
-    source = TextSource(sys.stdin.buffer if args.input == "-" else args.input, name)
+    path = Path(args.input)  # a Path: a str with a line break would be taken for text
+    source = TextSource(sys.stdin.buffer if args.input == "-" else path, name)
     text = "".join(source.chunks())
     start = text.lstrip(" \t\r\n")
     if not start.startswith("ISA") or len(start) < ISA_LENGTH:

@@ -3,6 +3,7 @@ shards' states, and the join of their part files (see :mod:`scrubber.pipeline.sh
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from scrubber.outputs.sink import Part, RunEnd
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decisions import Decisions
 from scrubber.pipeline.gc_tuning import before_fork
+from scrubber.pipeline.interrupts import init_worker, run_task, stop_workers
 from scrubber.pipeline.passes import (
     PipelineResult,
     ProgressFn,
@@ -105,8 +107,12 @@ def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
     """``work(0) ... work(count - 1)`` in ``count`` forked processes, in order."""
     before_fork()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(count, mp_context=context) as pool:
-        yield from pool.map(work, range(count))
+    with ProcessPoolExecutor(count, mp_context=context, initializer=init_worker) as pool:
+        try:
+            yield from pool.map(functools.partial(run_task, work), range(count))
+        except BaseException:  # an interrupt, or a worker's failure: stop the others now
+            stop_workers(pool)
+            raise
 
 
 def _report_progress(

@@ -1,5 +1,7 @@
-"""IG000-IG002: dates of service outside every rule version, codes not valid
-for their DOS, and claims left with nothing billable."""
+"""IG000-IG005: dates of service outside every rule version, codes not valid
+for their DOS, claims left with nothing billable, and claims whose service
+lines or money cannot be accounted for (no service line, sub-cent amounts,
+CLM02 not the sum of the line charges)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from scrubber.rules.image_guidance.common import (
 )
 from scrubber.rules.radonc.eras import ERA_A_START, Era, era_of
 from scrubber.rules.rule import ClaimOutcome, EvaluationView, Hit, Rule, Stage
+from scrubber.x12.segment_text import format_amount
 
 IG000_MESSAGE = "{subject}: {reason}; no rule version covers it, so it was not evaluated."
 
@@ -130,4 +133,104 @@ IG002 = Rule(
     mandatory=True,
 )
 
-RULES = (IG000, IG001, IG002)
+# The claim-integrity rules below look at no date of service: they hold in every era.
+EVERY_ERA = ERAS_AB | NO_RULE_VERSION
+# IG003-IG005 are this scrubber's own (issue 16), proposed for RULES.md section 4.
+OWN_RULE = "scrubber catalogue (not yet in RULES.md)"
+MONEY_POLICY = (
+    "README 'Money'; 005010X222A1/X223A2: CLM02 is the total of the 2400 line charges, "
+    "amounts (data element 782) in dollars and cents"
+)
+
+IG003_MESSAGE = "Claim {claim} has no service line (no LX/SV1/SV2 loop 2400): nothing to bill."
+
+
+def check_ig003(outcome: ClaimOutcome) -> Iterator[Hit]:
+    if not outcome.facts.lines:
+        yield Hit(IG003_MESSAGE.format(claim=outcome.facts.ref.claim_id))
+
+
+IG003 = Rule(
+    code="IG003",
+    name="no-service-line",
+    eras=EVERY_ERA,
+    stage=Stage.CLAIM,
+    action=Action.REJECT_CLAIM,
+    trigger="a claim (void or not) without any 2400 service line loop",
+    message=IG003_MESSAGE,
+    fix="Bill each service on its own LX + SV1/SV2 line; a claim needs at least one.",
+    citation=(
+        f"{OWN_RULE}, IG003; 005010X222A1/X223A2 loop 2400 (service line, required: "
+        "at least one per claim)"
+    ),
+    example="837P CLM*PCN2*100.00 followed by the next HL, no LX -> rejected.",
+    status_code="A3:21",
+    claim_check=check_ig003,
+    mandatory=True,
+)
+
+IG004_MESSAGE = "Claim {claim} carries amounts with more than two decimal places ({amounts})."
+
+
+def check_ig004(outcome: ClaimOutcome) -> Iterator[Hit]:
+    defects = outcome.facts.charge_defects
+    if defects is None or not defects.sub_cent:
+        return
+    where = [f"CLM02 {format_amount(defects.total)}"] if defects.sub_cent_total else []
+    where += [f"line {number}" for number in defects.sub_cent_lines]
+    yield Hit(IG004_MESSAGE.format(claim=outcome.facts.ref.claim_id, amounts=", ".join(where)))
+
+
+IG004 = Rule(
+    code="IG004",
+    name="sub-cent-amount",
+    eras=EVERY_ERA,
+    stage=Stage.CLAIM,
+    action=Action.REJECT_CLAIM,
+    trigger="CLM02 or a line charge (SV102/SV203) with a non-zero third decimal (117.005)",
+    message=IG004_MESSAGE,
+    fix="Bill every charge in dollars and cents (at most two decimal places).",
+    citation=f"{OWN_RULE}, IG004; {MONEY_POLICY}",
+    example="837P SV1*HC:77417*117.005 -> rejected; no cleaned claim could reconcile it.",
+    status_code="A7:178",
+    claim_check=check_ig004,
+    mandatory=True,
+)
+
+IG005_MESSAGE = (
+    "Claim {claim}: CLM02 {total} is not the sum of its line charges {lines} "
+    "(difference {difference})."
+)
+
+
+def check_ig005(outcome: ClaimOutcome) -> Iterator[Hit]:
+    defects = outcome.facts.charge_defects
+    if defects is None or not defects.unbalanced or not outcome.facts.lines:
+        return
+    yield Hit(
+        IG005_MESSAGE.format(
+            claim=outcome.facts.ref.claim_id,
+            total=format_amount(defects.total),
+            lines=format_amount(defects.lines_total),
+            difference=format_amount(defects.total - defects.lines_total),
+        )
+    )
+
+
+IG005 = Rule(
+    code="IG005",
+    name="claim-total-mismatch",
+    eras=EVERY_ERA,
+    stage=Stage.CLAIM,
+    action=Action.REJECT_CLAIM,
+    trigger="CLM02 differs from the sum of the claim's line charges (SV102/SV203)",
+    message=IG005_MESSAGE,
+    fix="Make CLM02 the total of the line charges (and check each line's charge).",
+    citation=f"{OWN_RULE}, IG005; {MONEY_POLICY}",
+    example="837P CLM02 300.00 with lines 100.00 + 150.00 -> rejected (out of balance).",
+    status_code="A7:400",
+    claim_check=check_ig005,
+    mandatory=True,
+)
+
+RULES = (IG000, IG001, IG002, IG003, IG004, IG005)

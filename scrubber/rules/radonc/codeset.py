@@ -45,8 +45,12 @@ PORT = "port"
 
 #: Sets whose units are fractions (megavoltage external-beam delivery).
 FRACTION_SETS = (IMRT, SRS_SBRT, PROTON, CONVENTIONAL)
-#: Sets that mark the start of a new course when dated after the last fraction.
-COURSE_MARKER_SETS = (SIMULATION, PLAN_IMRT, PLAN_3D, PLAN_2D)
+#: Simulations (77280-77290) and plans (77295, 77301, 77306, 77307): a new course
+#: starts with one dated after the last fraction (RULES.md section 2). 77338 (MLC
+#: device) is in the IMRT planning set but is not one: it is made during a course too.
+COURSE_START = "course-start"
+#: Sets whose codes belong to a course as modality signals (a plan) or as course starts.
+COURSE_MARKER_SETS = (SIMULATION, PLAN_IMRT, PLAN_3D, PLAN_2D, COURSE_START)
 
 _COLUMNS = ("code", "sets", "valid_from", "valid_to", "successor", "descriptor")
 

@@ -3,9 +3,11 @@
 A course belongs to one patient + entity + site. Its fractions are the units
 of megavoltage delivery lines in DOS order (two units on one day are two
 fractions). A gap of more than ``gap_days`` between fractions starts a new
-course, and so does a simulation or plan dated after the last fraction on a
-day without a fraction (a verification simulation on a treatment day stays in
-its course). Building is pure: facts, code table, registry and dates in;
+course, and so does a simulation (77280-77290) or plan (77295, 77301, 77306,
+77307: the ``course-start`` set) dated after the last fraction on a day without
+a fraction (a verification simulation on a treatment day stays in its course).
+An MLC device (77338) is a signal of the IMRT modality for the course it falls
+in, never the start of a new one. Building is pure: facts, code table, registry and dates in;
 immutable :class:`Course` values out.
 """
 
@@ -137,6 +139,7 @@ class _Events:
     fractions: dict[dt.date, int] = field(default_factory=dict)
     deliveries: dict[dt.date, list[str]] = field(default_factory=dict)
     markers: list[tuple[dt.date, str]] = field(default_factory=list)
+    starts: set[dt.date] = field(default_factory=set)  # days with a course-start code
 
 
 @dataclass(slots=True)
@@ -174,6 +177,8 @@ def build_courses(
             bucket.deliveries.setdefault(fact.dos, []).append(fact.code)
         else:
             bucket.markers.append((fact.dos, fact.code))
+            if codes.is_in(fact.code, codeset.COURSE_START):
+                bucket.starts.add(fact.dos)
     return MappingProxyType(
         {
             key: _courses_of(key, bucket, codes, settings, closing_spans.get(key, ()))
@@ -241,7 +246,7 @@ def _segment(events: _Events, codes: CodeTable, gap_days: int) -> list[_Draft]:
             current is not None and bool(current.days) and (day - current.days[-1]).days > gap_days
         )
         new_plan_after_course = (
-            current is not None and bool(current.days) and day in markers and not fractions
+            current is not None and bool(current.days) and day in events.starts and not fractions
         )
         if current is None or (fractions and gap_exceeded) or new_plan_after_course:
             current = _Draft(start=day)

@@ -91,7 +91,7 @@ def _course(row: list[str], row_number: int) -> RegisteredCourse:
     for column, value in (("member_id", member_id), ("billing_npi", npi), ("site_icd10", site)):
         if not value:
             raise RegistryError(f"course registry row {row_number}: {column} is empty")
-    if not planned.isdigit() or int(planned) < 1:
+    if not _ascii_digits(planned) or len(planned) > 6 or int(planned) < 1:
         raise RegistryError(
             f"course registry row {row_number}: planned_fractions is not a positive integer"
         )
@@ -106,10 +106,15 @@ def _course(row: list[str], row_number: int) -> RegisteredCourse:
 
 def _date(value: str, row_number: int) -> dt.date:
     try:
-        if len(value) == 8 and value.isdigit():
+        if len(value) == 8 and _ascii_digits(value):
             return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
         return dt.date.fromisoformat(value)
     except ValueError as error:
         raise RegistryError(
             f"course registry row {row_number}: first_dos is not a date (YYYY-MM-DD)"
         ) from error
+
+
+def _ascii_digits(value: str) -> bool:
+    """Only ASCII ``0-9`` (``str.isdigit`` accepts ``\u00b2``, which ``int`` refuses)."""
+    return value.isascii() and value.isdigit()
