@@ -28,7 +28,15 @@ from scrubber.model import ClaimKind, DateRange
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decisions import Decisions
 from scrubber.rules import codecs
-from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey, Setting
+from scrubber.rules.facts import (
+    ChargeDefects,
+    ClaimFacts,
+    ClaimRef,
+    Component,
+    LineFact,
+    PatientKey,
+    Setting,
+)
 from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
 
 # Fields a form does not store because its caller supplies them (see codecs).
@@ -70,6 +78,9 @@ def _samples(variant: int) -> dict[Any, Callable[[str], Any]]:
         "DateRange | None": lambda name: DateRange(day(name), day(name) + dt.timedelta(days=3)),
         "frozenset[int]": lambda name: frozenset({1, 3}),
         "dict[int, Decimal]": lambda name: {2: Decimal("1.5")},
+        "ChargeDefects | None": lambda name: ChargeDefects(
+            Decimal(f"{number(name)}.005"), Decimal(f"{number(name)}.00"), (2,), True
+        ),
     }
 
 
@@ -77,7 +88,9 @@ def distinct(cls: type[Any], variant: int = 0, **given: Any) -> Any:
     """An instance of dataclass ``cls`` whose every field is set, to a value
     unlike its default (``given`` fields as given)."""
     samples = _samples(variant)
-    hints = typing.get_type_hints(cls, globalns=vars(codecs) | {"dt": dt, "Decimal": Decimal})
+    hints = typing.get_type_hints(
+        cls, globalns=vars(codecs) | {"dt": dt, "Decimal": Decimal, "ChargeDefects": ChargeDefects}
+    )
     values = {}
     for field in dataclasses.fields(cls):
         if field.name in given:
