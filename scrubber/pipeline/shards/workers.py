@@ -205,7 +205,7 @@ def write_shard(index: int) -> ShardWritten:
     with _Decided(decided_path(job.workdir, index), job.keep_batch) as decided:
         on_decision = recording(decided.record) if decided.stream is not None else None
         write_claims(reader, job.state, job.decisions, fanout.add, None, on_decision, claims)
-    done = fanout.close("", reader.warnings)
+    done = fanout.close(reader.trailer, reader.warnings)
     for target in targets.values():
         target.close()
     return ShardWritten(fanout.tally, reader.warnings, reader.trailer, reader.segment_count, done)
