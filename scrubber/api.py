@@ -73,19 +73,41 @@ def scrub(
     now: dt.datetime | None = None,
     control_start: int | None = None,
     progress: ProgressFn | None = None,
+    record: bool = True,
 ) -> ScrubResult:
     """Scrub one 837 input (see the module docstring).
 
     ``history``: a course history store (``sqlite:///path.db`` or
     ``postgresql://...`` URL, or an open :class:`scrubber.history.HistoryStore`):
     the stored facts of the batch's patients are added to the rules' context
-    and the batch is recorded; or facts of earlier batches (an iterable of
+    and the batch is recorded (unless ``record`` is false: then the store is
+    only read); or facts of earlier batches (an iterable of
     :class:`~scrubber.rules.facts.ClaimFacts`), added to the context only.
     ``as_of`` decides whether a course has ended (default today). ``name`` is
     the input's display name in the report.
     """
     profile = Profile(profile).value
     engine = make_engine(profile, as_of, policy, courses)
+    return scrub_with_engine(
+        source, engine, history, name=name, now=now, control_start=control_start,
+        progress=progress, record=record,
+    )  # fmt: skip
+
+
+def scrub_with_engine(
+    source: Source,
+    engine: Engine,
+    history: Iterable[ClaimFacts] | str | HistoryStore | None = None,
+    *,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+    control_start: int | None = None,
+    progress: ProgressFn | None = None,
+    record: bool = True,
+) -> ScrubResult:
+    """:func:`scrub` with an engine made once (:func:`make_engine`) and
+    reused, as a long-running service does: building one costs more than
+    scrubbing a small claim."""
     moment = now or default_now()
     settings = AckSettings(moment, control_start or default_control_start(moment))
     clean: list[str] = []
@@ -101,10 +123,11 @@ def scrub(
             on_entry=entries.append,
             history=history,
             progress=progress,
+            record=record,
         )
     report = result.report.head(
         input_name=report_name(result.name),
-        profile=profile,
+        profile=str(engine.profile),
         as_of=engine.as_of,
         rule_set=engine.rule_set,
     )

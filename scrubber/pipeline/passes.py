@@ -87,10 +87,12 @@ def run_pipeline(
     history: History = None,
     progress: ProgressFn | None = None,
     on_encoding: Callable[[Encoding], object] | None = None,
+    record: bool = True,
 ) -> PipelineResult:
     """Scrub ``source`` in two passes (see the module docstring).
     ``on_encoding`` learns the input's encoding after pass 1, before the
-    writers write anything."""
+    writers write anything. With ``record=False`` a history store gives its
+    context and records nothing (its transaction is rolled back)."""
     keep_batch = keeps_batch_of(history)
     state, batch, encoding = _first_pass(source, keep_batch, progress)
     if on_encoding is not None:
@@ -102,7 +104,7 @@ def run_pipeline(
             clean_write, ack_write, on_entry, progress, record,
         )  # fmt: skip
 
-    result = with_history(history, batch, source.name, engine, state, second_pass)
+    result = with_history(history, batch, source.name, engine, state, second_pass, record)
     summary = result.report.summary()
     get_logger("scrubber.pipeline.passes").info(
         "scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
@@ -168,10 +170,11 @@ def with_history(
     engine: Engine,
     state: CourseState,
     second_pass: SecondPass,
+    record: bool = True,
 ) -> PipelineResult:
     """Run pass 2 with ``history``: none, prior claims' facts, or a store (an
     open one, or a URL opened and closed here; ``batch``: the keys of the
-    batch's claims)."""
+    batch's claims; ``record=False``: the store records nothing)."""
     if history is None:
         return second_pass(engine.registry, None)
     if not keeps_batch_of(history):
@@ -182,9 +185,17 @@ def with_history(
 
     if isinstance(history, str):
         with open_store(history) as store:
-            return _with_store(store, batch, name, engine, state, second_pass)
+            return _with_store(store, batch, name, engine, state, second_pass, record)
     assert isinstance(history, HistoryStore)
-    return _with_store(history, batch, name, engine, state, second_pass)
+    return _with_store(history, batch, name, engine, state, second_pass, record)
+
+
+class _Discard(Exception):
+    """Leaves a store's batch transaction without recording (rolls it back)."""
+
+    def __init__(self, result: PipelineResult) -> None:
+        super().__init__("discarded")
+        self.result = result
 
 
 def _with_store(
@@ -194,15 +205,22 @@ def _with_store(
     engine: Engine,
     state: CourseState,
     second_pass: SecondPass,
+    record: bool = True,
 ) -> PipelineResult:
     """Decide with the store's history (as :mod:`scrubber.testing.oracles` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
     decided and its facts and decisions recorded as they are decided, in one
-    store transaction (only the batch's keys are held for it)."""
-    with store.batch(batch, source=name, registry=engine.registry) as hist:
-        state.add_history(hist.facts)
-        result = second_pass(hist.registry, hist.add)
-        hist.finish()
+    store transaction (only the batch's keys are held for it). With
+    ``record=False`` nothing is recorded: the transaction is rolled back."""
+    try:
+        with store.batch(batch, source=name, registry=engine.registry) as hist:
+            state.add_history(hist.facts)
+            if not record:
+                raise _Discard(second_pass(hist.registry, None))
+            result = second_pass(hist.registry, hist.add)
+            hist.finish()
+    except _Discard as discarded:
+        return discarded.result
     return result
 
 

@@ -13,9 +13,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from scrubber.rules.discovery import discover_packs
-from scrubber.rules.policy import Profile, apply_profile
-from scrubber.rules.rule import Rule, rule_set_of
+from scrubber.rules.catalogue import actions, catalogue, rule_as_dict
+from scrubber.rules.rule import Rule
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -33,49 +32,24 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    catalogue = [(rule_set_of(pack), rule) for pack in discover_packs() for rule in pack.rules]
+    rules = catalogue()
     if args.code:
         wanted = args.code.strip().upper()
-        found = [(rule_set, rule) for rule_set, rule in catalogue if rule.code == wanted]
+        found = [(rule_set, rule) for rule_set, rule in rules if rule.code == wanted]
         if not found:
             print(f"scrubber rules: unknown rule code {args.code!r}", file=sys.stderr)
             return EXIT_USAGE
-        catalogue = found
+        rules = found
     if args.format == "json":
-        document = [rule_as_dict(rule, rule_set) for rule_set, rule in catalogue]
+        document = [rule_as_dict(rule, rule_set) for rule_set, rule in rules]
         json.dump(document[0] if args.code else document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif args.code:
-        rule_set, rule = catalogue[0]
+        rule_set, rule = rules[0]
         write_explanation(rule, rule_set, sys.stdout)
     else:
-        write_table([rule for _, rule in catalogue], sys.stdout)
+        write_table([rule for _, rule in rules], sys.stdout)
     return EXIT_OK
-
-
-def actions(rule: Rule) -> dict[str, str]:
-    """The rule's action in each profile (without a policy)."""
-    clean = rule.action_text or rule.action.value
-    strict = apply_profile(rule.action, Profile.STRICT).value
-    return {Profile.CLEAN.value: clean, Profile.STRICT.value: strict}
-
-
-def rule_as_dict(rule: Rule, rule_set: str) -> dict[str, Any]:
-    return {
-        "code": rule.code,
-        "name": rule.name,
-        "rule_set": rule_set,
-        "era": rule.era_label,
-        "stage": rule.stage.value,
-        "actions": actions(rule),
-        "status_codes": rule.status_text or None,
-        "fix_available": rule.fixable,
-        "trigger": rule.trigger,
-        "message": rule.message,
-        "fix": rule.fix,
-        "citation": rule.citation,
-        "example": rule.example,
-    }
 
 
 HEADER = ("code", "name", "era", "clean", "strict", "277CA", "fix", "citation")
