@@ -3,8 +3,9 @@
 Accepted: the 837 itself as ``application/edi-x12`` (also ``application/x12``,
 ``application/edi``, ``text/plain``, ``application/octet-stream``, or no
 content type); ``application/json`` as ``{"x12": "..."}``; and base64 of the
-837 under any other ``application/*`` type, as Mirth sends by default (a body
-that does not start like X12 but decodes as base64 to one that does).
+837 under any of those or any other ``application/*`` type, as Mirth sends by
+default (a body that does not start like X12 but decodes as base64 to one
+that does: an 837 always starts with ISA, so nothing else is mistaken).
 """
 
 from __future__ import annotations
@@ -54,9 +55,7 @@ def decode(body: bytes, content_type: str | None) -> bytes:
     kind = media_type(content_type)
     if kind == JSON_TYPE or kind.endswith("+json"):
         return _from_json(body)
-    if kind in X12_TYPES:
-        return body
-    if kind.startswith("application/"):
+    if kind in X12_TYPES or kind.startswith("application/"):
         return _maybe_base64(body)
     raise Problem(
         415,
