@@ -6,6 +6,7 @@ installed, with the reason, but fails it when ``CI`` is set.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -64,8 +65,17 @@ class Server:
     def start(self) -> Server:
         import httpx
 
-        command = [sys.executable, "-m", "scrubber", "serve", "--port", str(self.port),
-                   "--spool", str(self.spool), *self.args]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "scrubber",
+            "serve",
+            "--port",
+            str(self.port),
+            "--spool",
+            str(self.spool),
+            *self.args,
+        ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=log, env=self.env, start_new_session=True
@@ -96,10 +106,8 @@ class Server:
     def kill(self) -> None:
         """SIGKILL the server and its workers (its process group): a crash."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(30)
         self.process = None
 

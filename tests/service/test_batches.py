@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def submit(server: Server, body: bytes, **headers: str) -> Any:
     import httpx
 
-    return httpx.post(f"{server.url}/v1/batches", content=body, params={"as_of": AS_OF},
-                      headers={"Content-Type": "application/edi-x12", **headers}, timeout=120)  # fmt: skip
+    return httpx.post(
+        f"{server.url}/v1/batches",
+        content=body,
+        params={"as_of": AS_OF},
+        headers={"Content-Type": "application/edi-x12", **headers},
+        timeout=120,
+    )
 
 
 def wait_for(server: Server, location: str, states: set[str], seconds: float = 600) -> Any:
@@ -57,7 +62,9 @@ def assert_cli_outputs(server: Server, status: dict[str, Any], sample: Path, out
         assert fetch(server, links["clean_x12"]) == clean
 
 
-def test_batch_outputs_equal_cli_and_delete(server: Server, samples_dir: Path, tmp_path: Path) -> None:
+def test_batch_outputs_equal_cli_and_delete(
+    server: Server, samples_dir: Path, tmp_path: Path
+) -> None:
     import httpx
 
     sample = samples_dir / FREESTANDING
@@ -94,8 +101,19 @@ def test_batch_idempotency_key(server: Server, samples_dir: Path) -> None:
 
 def test_batch_survives_a_crash_mid_run(tmp_path: Path) -> None:
     big = tmp_path / "big.x12"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(big),
-                    "--claims", "3000", "--kind", "P"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            str(big),
+            "--claims",
+            "3000",
+            "--kind",
+            "P",
+        ],
+        check=True,
+        capture_output=True,
+    )
     spool = tmp_path / "spool"
     first = Server(spool, ["--workers", "2"]).start()
     try:
@@ -122,8 +140,16 @@ def test_retention_removes_finished_batches(tmp_path: Path) -> None:
     new = spool.root / ("b" * 32)
     for folder, finished in ((old, 1000.0), (new, 9000.0)):
         folder.mkdir()
-        spool.save(folder, {"id": folder.name, "state": "done", "finished": finished,
-                            "created": 0.0, "profile": "clean"})  # fmt: skip
+        spool.save(
+            folder,
+            {
+                "id": folder.name,
+                "state": "done",
+                "finished": finished,
+                "created": 0.0,
+                "profile": "clean",
+            },
+        )
     queued = spool.root / ("c" * 32)
     queued.mkdir()
     spool.save(queued, {"id": queued.name, "state": "queued", "created": 0.0, "profile": "clean"})

@@ -94,14 +94,15 @@ def test_schemathesis_no_5xx_and_answers_match_the_document(schema: Any, server:
 def _fuzz(operation: Any, url: str, failures: list[str], calls: list[int]) -> None:
     from hypothesis import HealthCheck, given, settings
 
-    @settings(max_examples=12, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(operation.as_strategy())
     def run(case: Any) -> None:
         calls[0] += 1
         try:
             case.call_and_validate(base_url=url, excluded_checks=_excluded(), timeout=120)
-        except Exception as error:  # noqa: BLE001 (collected, reported together)
+        except Exception as error:
             failures.append(f"{operation.method.upper()} {operation.path}: {error}"[:1500])
 
     run()
@@ -112,8 +113,12 @@ def _excluded() -> list[Any]:
     (a string) cannot describe: any string is schema-valid, few are 837s."""
     from schemathesis.specs.openapi import checks
 
-    return [checks.positive_data_acceptance, checks.missing_required_header,
-            checks.unsupported_method, checks.ignored_auth]  # fmt: skip
+    return [
+        checks.positive_data_acceptance,
+        checks.missing_required_header,
+        checks.unsupported_method,
+        checks.ignored_auth,
+    ]
 
 
 def test_rules_answer_the_cli_catalogue(server: Server) -> None:
@@ -122,11 +127,19 @@ def test_rules_answer_the_cli_catalogue(server: Server) -> None:
 
     import httpx
 
-    cli = subprocess.run([sys.executable, "-m", "scrubber", "rules", "--format", "json"],
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    cli = subprocess.run(
+        [sys.executable, "-m", "scrubber", "rules", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert httpx.get(f"{server.url}/v1/rules").json() == json.loads(cli.stdout)
-    one = subprocess.run([sys.executable, "-m", "scrubber", "rules", "IG105", "--format", "json"],
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    one = subprocess.run(
+        [sys.executable, "-m", "scrubber", "rules", "IG105", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert httpx.get(f"{server.url}/v1/rules/ig105").json() == json.loads(one.stdout)
 
 

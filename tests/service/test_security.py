@@ -15,16 +15,26 @@ from tests.service.test_sync import FREESTANDING, post, problem
 FULL_KEY = "full-access-key-0123456789abcdef"
 RULES_KEY = "rules-only-key-0123456789abcdef"
 HISTORY_KEY = "k" * 40
-ACCESS_FIELDS = {"component", "method", "route", "status", "duration_ms", "request_id",
-                 "event", "level", "timestamp"}  # fmt: skip
+ACCESS_FIELDS = {
+    "component",
+    "method",
+    "route",
+    "status",
+    "duration_ms",
+    "request_id",
+    "event",
+    "level",
+    "timestamp",
+}
 
 
 def key_file(folder: Path) -> Path:
     from scrubber.service.auth import key_line
 
     path = folder / "keys"
-    path.write_text(f"# service keys\n{key_line(FULL_KEY, 'pm-system')}\n"
-                    f"{key_line(RULES_KEY, 'docs')} rules\n")  # fmt: skip
+    path.write_text(
+        f"# service keys\n{key_line(FULL_KEY, 'pm-system')}\n{key_line(RULES_KEY, 'docs')} rules\n"
+    )
     return path
 
 
@@ -52,8 +62,11 @@ def test_refuses_a_public_address_without_keys(tmp_path: Path) -> None:
     require_service()
     done = subprocess.run(
         [sys.executable, "-m", "scrubber", "serve", "--host", "0.0.0.0", "--spool", str(tmp_path)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1
     assert "not a loopback address" in done.stderr

@@ -23,10 +23,22 @@ def cli_outputs(sample: Path, out: Path) -> tuple[int, dict[str, Any], bytes | N
     import os
 
     done = subprocess.run(
-        [sys.executable, "-m", "scrubber", "scrub", str(sample), "-o", str(out),
-         "--as-of", AS_OF, "--quiet"],
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, capture_output=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "scrubber",
+            "scrub",
+            str(sample),
+            "-o",
+            str(out),
+            "--as-of",
+            AS_OF,
+            "--quiet",
+        ],
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+        capture_output=True,
+        check=False,
+    )
     assert done.returncode in (0, 1), done.stderr
     stem = sample.name.removesuffix(".x12")
     clean = out / f"{stem}.clean.x12"
@@ -40,8 +52,14 @@ def post(server: Server, body: bytes, **kwargs: Any) -> Any:
 
     headers = {"Content-Type": "application/edi-x12", **kwargs.pop("headers", {})}
     params = {"as_of": AS_OF, **kwargs.pop("params", {})}
-    return httpx.post(f"{server.url}/v1/scrub", content=body, headers=headers, params=params,
-                      timeout=120, **kwargs)  # fmt: skip
+    return httpx.post(
+        f"{server.url}/v1/scrub",
+        content=body,
+        headers=headers,
+        params=params,
+        timeout=120,
+        **kwargs,
+    )
 
 
 def without_input(report: dict[str, Any]) -> dict[str, Any]:
@@ -75,8 +93,11 @@ def test_sync_scrub_equals_cli(server: Server, sample: Path, tmp_path: Path) -> 
 def test_json_and_base64_bodies_scrub_the_same(server: Server, samples_dir: Path) -> None:
     raw = (samples_dir / FREESTANDING).read_bytes()
     expected = post(server, raw).content
-    as_json = post(server, json.dumps({"x12": raw.decode()}).encode(),
-                   headers={"Content-Type": "application/json"})  # fmt: skip
+    as_json = post(
+        server,
+        json.dumps({"x12": raw.decode()}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     mirth = post(server, base64.encodebytes(raw), headers={"Content-Type": "application/edi"})
     other = post(server, base64.b64encode(raw), headers={"Content-Type": "application/x-hl7"})
     assert as_json.content == expected
@@ -104,7 +125,6 @@ def test_unusable_x12_is_422_with_the_one_line_message(server: Server) -> None:
     document = problem(post(server, b"ISA*00*not an interchange~"), 422)
     assert document["type"] == "urn:scrubber:problem:unusable-x12"
     assert document["detail"].startswith("scrubber: -: segment 1")
-    assert "\n" in document["detail"] or True  # one line: checked next
     assert len(document["detail"].splitlines()) == 1
 
 
@@ -125,8 +145,9 @@ def test_404_and_405_are_problems(server: Server) -> None:
 
 
 def test_too_many_claims_is_413_naming_batches(tmp_path: Path, samples_dir: Path) -> None:
-    with Server(tmp_path / "spool", ["--workers", "1", "--max-claims", "10",
-                                     "--max-bytes", "60000"]) as small:  # fmt: skip
+    with Server(
+        tmp_path / "spool", ["--workers", "1", "--max-claims", "10", "--max-bytes", "60000"]
+    ) as small:
         raw = (samples_dir / FREESTANDING).read_bytes()  # 38 claims, 41,840 bytes
         assert "/v1/batches" in problem(post(small, raw), 413)["detail"]
         assert "/v1/batches" in problem(post(small, raw * 2), 413)["detail"]
@@ -150,9 +171,11 @@ def test_saturated_pool_answers_503_with_retry_after(tmp_path: Path, samples_dir
     from concurrent.futures import ThreadPoolExecutor
 
     raw = (samples_dir / FREESTANDING).read_bytes() * 3  # a few hundred ms each
-    with Server(tmp_path / "spool", ["--workers", "1", "--queue", "1"]) as busy:
-        with ThreadPoolExecutor(10) as clients:
-            answers = list(clients.map(lambda _: post(busy, raw), range(10)))
+    with (
+        Server(tmp_path / "spool", ["--workers", "1", "--queue", "1"]) as busy,
+        ThreadPoolExecutor(10) as clients,
+    ):
+        answers = list(clients.map(lambda _: post(busy, raw), range(10)))
     statuses = sorted(answer.status_code for answer in answers)
     assert set(statuses) == {200, 503}
     assert statuses.count(200) >= 2
