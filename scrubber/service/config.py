@@ -29,7 +29,7 @@ class ServiceConfig:
     courses: Path | None = None
     api_keys: Path | None = None
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    queue: int = 0  # 0: as many as workers
+    queue: int = 0  # 0: eight per worker
     sync_max_claims: int = 2000
     sync_max_bytes: int = 5 * MB
     batch_max_bytes: int = 2048 * MB
@@ -42,4 +42,4 @@ class ServiceConfig:
     @property
     def capacity(self) -> int:
         """Requests admitted at once (running plus waiting for a worker)."""
-        return self.workers + (self.queue or self.workers)
+        return self.workers + (self.queue or 8 * self.workers)

@@ -41,8 +41,8 @@ def add_parser(subparsers: Any) -> None:
         type=_positive,
         default=None,
         metavar="N",
-        help="requests that may wait for a worker (default: as many as "
-        "workers); more are answered 503",
+        help="requests that may wait for a worker (default: 8 per worker); "
+        "more are answered 503",
     )
     parser.add_argument("--history", metavar="URL", help="course history store URL")
     parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
@@ -126,11 +126,13 @@ def run(args: argparse.Namespace) -> int:
         sync_max_bytes=args.max_bytes,
         retention_seconds=args.retention * 3600,
     )
+    # The access log is at info; the workers' own (per-scrub counts) only when asked for.
     level = os.environ.get("SCRUBBER_LOG_LEVEL", "info").lower()
+    worker_level = os.environ.get("SCRUBBER_LOG_LEVEL", "warning").lower()
     from scrubber.logs import configure_logging
 
     configure_logging(level=level, json=True)
-    app = create_app(config, log_level=level)
+    app = create_app(config, log_level=worker_level)
     uvicorn.run(
         app,
         host=args.host,

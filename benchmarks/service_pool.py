@@ -1,0 +1,66 @@
+"""Threads or processes for the service's scrub pool? Measured, same work both ways.
+
+    python benchmarks/service_pool.py [--workers 2] [--requests 60]
+
+Scrubs the 38-claim ``edi_samples/837p_freestanding_pos11.x12`` ``--requests``
+times through a ``ThreadPoolExecutor`` and through a ``ProcessPoolExecutor``
+of ``--workers`` each (engines built once per thread / process, as the
+service does) and prints claims/s of each and of one thread alone. Scrubbing
+is pure-Python CPU work, so threads share one interpreter lock: they should
+not beat one thread, while processes scale with the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+from scrubber.api import make_engine, scrub_with_engine
+from scrubber.rules.engine import Engine
+
+SAMPLE = Path(__file__).resolve().parents[1] / "edi_samples" / "837p_freestanding_pos11.x12"
+CLAIMS = 38
+_local = threading.local()
+
+
+def _scrub(body: bytes) -> int:
+    engine: Engine | None = getattr(_local, "engine", None)
+    if engine is None:
+        engine = _local.engine = make_engine("clean", "2026-11-26", None, None)
+    return int(scrub_with_engine(body, engine).report["summary"]["claims"])
+
+
+def _rate(make: Callable[[], Executor], workers: int, requests: int, body: bytes) -> float:
+    with make() as pool:
+        list(pool.map(_scrub, [body] * workers * 2))  # start and warm every worker
+        started = time.perf_counter()
+        claims = sum(pool.map(_scrub, [body] * requests))
+        return claims / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args(argv)
+    body = SAMPLE.read_bytes()
+    figures = {
+        "one_thread": _rate(lambda: ThreadPoolExecutor(1), 1, args.requests, body),
+        "threads": _rate(lambda: ThreadPoolExecutor(args.workers), args.workers, args.requests, body),
+        "processes": _rate(
+            lambda: ProcessPoolExecutor(args.workers), args.workers, args.requests, body
+        ),
+    }
+    print(json.dumps({"workers": args.workers, "load_average": os.getloadavg(),
+                      "claims_per_s": {k: round(v, 1) for k, v in figures.items()}}))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
