@@ -50,15 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args(argv)
     body = SAMPLE.read_bytes()
+    workers, requests = args.workers, args.requests
     figures = {
-        "one_thread": _rate(lambda: ThreadPoolExecutor(1), 1, args.requests, body),
-        "threads": _rate(lambda: ThreadPoolExecutor(args.workers), args.workers, args.requests, body),
-        "processes": _rate(
-            lambda: ProcessPoolExecutor(args.workers), args.workers, args.requests, body
-        ),
+        "one_thread": _rate(lambda: ThreadPoolExecutor(1), 1, requests, body),
+        "threads": _rate(lambda: ThreadPoolExecutor(workers), workers, requests, body),
+        "processes": _rate(lambda: ProcessPoolExecutor(workers), workers, requests, body),
     }
-    print(json.dumps({"workers": args.workers, "load_average": os.getloadavg(),
-                      "claims_per_s": {k: round(v, 1) for k, v in figures.items()}}))  # fmt: skip
+    rates = {name: round(rate, 1) for name, rate in figures.items()}
+    print(json.dumps({"workers": workers, "load_average": os.getloadavg(), "claims_per_s": rates}))
     return 0
 
 

@@ -115,7 +115,7 @@ def _start(config: ServiceConfig, metrics: Metrics, log_level: str) -> Parts:
 
 def _stop(parts: Parts) -> None:
     parts.pool.close()
-    parts.batch_pool.close()
+    parts.batch_pool.close(kill=True)  # a batch may run for long: it is requeued
     parts.idempotency.close()
     if parts.probe is not None:
         parts.probe.close()

@@ -71,7 +71,14 @@ class Pool:
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from None
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers: after their current task, or at once with ``kill``
+        (a batch left half done is on disk as running: it is run again at
+        the next start)."""
+        if kill:
+            processes = getattr(self._executor, "_processes", None) or {}
+            for process in list(processes.values()):
+                process.terminate()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
