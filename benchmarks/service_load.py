@@ -48,6 +48,7 @@ class Round:
     seconds: float
     latencies: list[float]
     claims: int
+    cpu_seconds: float = 0.0
 
     def row(self) -> dict[str, object]:
         ordered = sorted(self.latencies) or [0.0]
@@ -61,6 +62,10 @@ class Round:
             "p99_ms": round(p99 * 1000, 2),
             "requests_per_s": round(self.requests / self.seconds, 1),
             "claims_per_s": round(self.claims / self.seconds, 1),
+            "server_cpu_ms_per_request": round(self.cpu_seconds * 1000 / max(self.requests, 1), 2),
+            "claims_per_server_cpu_s": round(self.claims / self.cpu_seconds, 1)
+            if self.cpu_seconds
+            else None,
         }
 
 
@@ -107,22 +112,46 @@ async def load(
     return Round(name, clients, done, errors, seconds, latencies, (done - errors) * claims)
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of ``pid`` and its descendants (MB, from /proc)."""
-    total = 0
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (from /proc)."""
+    found: list[int] = []
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
+        found.append(current)
         pending += [int(child) for child in children]
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of ``pid`` and its descendants (MB)."""
+    total = 0
+    for current in tree(pid):
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += sum(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        except OSError:
+            continue
     return total / 1024
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) used so far by ``pid`` and its descendants:
+    what a request costs, whatever else loads the machine."""
+    if pid is None:
+        return 0.0
+    ticks = 0
+    for current in tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def rss_run(url: str, pid: int | None, body: bytes, count: int) -> dict[str, object]:
@@ -169,9 +198,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, (body, claims) in bodies.items():
                 asyncio.run(load(url, body, claims, 2, 20, 30, name))  # warm the engines
                 for clients in (1, 4, 16):
+                    cpu = tree_cpu_seconds(pid)
                     result = asyncio.run(
                         load(url, body, claims, clients, args.requests, args.duration, name)
                     )
+                    result.cpu_seconds = tree_cpu_seconds(pid) - cpu
                     rows.append(result.row())
                     if not args.json:
                         print(json.dumps(rows[-1]), flush=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrubber.api import default_now, make_engine, scrub_with_engine
 from scrubber.errors import X12InputError
+from scrubber.history.errors import HistoryError
 from scrubber.logs import configure_logging
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.pipeline.files import scrub_to_files
@@ -100,7 +101,8 @@ class ScrubAnswer:
     summary: dict[str, int] = field(default_factory=dict)
     exit_status: int = 0
     has_clean: bool = False
-    unusable: str = ""
+    unusable: str = ""  # the input: 422
+    unavailable: str = ""  # the history store: 503
 
 
 def scrub_request(
@@ -115,6 +117,8 @@ def scrub_request(
         )
     except X12InputError as error:
         return ScrubAnswer(unusable=str(error))
+    except HistoryError as error:
+        return ScrubAnswer(unavailable=str(error))
     summary = {key: int(result.report["summary"][key]) for key in SUMMARY_KEYS}
     if x12_answer:
         clean = result.clean_bytes()
@@ -156,6 +160,8 @@ def scrub_batch(
             )
     except X12InputError as error:
         return {"unusable": str(error)}
+    except HistoryError as error:
+        return {"failure": f"history store: {error}"}
     return {
         "summary": result.report_head["summary"],
         "exit_status": result.exit_status,

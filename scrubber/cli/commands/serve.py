@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scrubber.cli.commands.options import usage
+from scrubber.cli.commands.options import UsageError, load_policy_and_courses, usage
+from scrubber.history import HistoryError, open_store
 
 EXIT_OK = 0
 
@@ -109,10 +110,15 @@ def run(args: argparse.Namespace) -> int:
             f"--host {args.host} is not a loopback address: "
             "configure API keys (--api-keys FILE or SCRUBBER_API_KEYS) first",
         )
-    for option in ("policy", "courses"):
-        value = getattr(args, option)
-        if value and not Path(value).is_file():
-            return usage("serve", f"--{option}: no such file {value}")
+    try:
+        load_policy_and_courses(args)  # checked here: the workers load them again
+    except UsageError as error:
+        return usage("serve", str(error))
+    if args.history:
+        try:
+            open_store(args.history).close()  # creates / migrates it once, before the workers
+        except HistoryError as error:
+            return usage("serve", f"--history: {error}")
     spool = Path(args.spool or Path(tempfile.gettempdir()) / "scrubber-spool")
     config = ServiceConfig(
         spool=spool,

@@ -133,6 +133,8 @@ async def _scrub(
         )
     if result.unusable:
         raise Problem(422, f"scrubber: -: {result.unusable}", "unusable-x12")
+    if result.unavailable:
+        raise Problem(503, result.unavailable, "history-unavailable", {"Retry-After": "5"})
     app.metrics.count_claims(result.summary)
     headers = {
         f"{SUMMARY_HEADER}{key.title()}": str(value) for key, value in result.summary.items()
