@@ -27,7 +27,7 @@ from scrubber.service.metrics import Metrics
 from scrubber.service.problems import ProblemDocument
 from scrubber.service.routes import batches, health, rules, scrub
 from scrubber.service.routes.common import Parts
-from scrubber.service.workers import Admission, Pool
+from scrubber.service.workers import Admission, PipePool, Pool
 
 DESCRIPTION = """Scrub radiation-oncology image-guidance claims (X12 837P/837I) before submission.
 
@@ -87,7 +87,7 @@ def _start(config: ServiceConfig, metrics: Metrics, log_level: str) -> Parts:
         courses=str(config.courses) if config.courses else None,
         log_level=log_level,
     )
-    pool = Pool(config.workers, settings)
+    pool = PipePool(config.workers, settings)
     batch_pool = Pool(1, settings)
     spool = BatchSpool(config.spool)
     probe = None

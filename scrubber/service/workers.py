@@ -3,7 +3,8 @@
 Scrubbing is pure-Python CPU work: threads would share one interpreter lock
 (see benchmarks/service_pool.py for the measurement), so requests run in a
 process pool sized to the cores, each worker set up once
-(:func:`scrubber.service.jobs.init_worker`). Admission is a bounded
+(:func:`scrubber.service.jobs.init_worker`) and spoken to straight from the
+event loop (:class:`PipePool`, see :mod:`scrubber.service.pipes`). Admission is a bounded
 semaphore of ``workers + queue`` slots: a request that finds none is
 answered 503 with ``Retry-After`` at once, so nothing ever queues without
 bound. Batches run one at a time in a pool of their own (one process, which
@@ -23,6 +24,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from scrubber.service import jobs
+from scrubber.service.pipes import PipeWorker, WorkerLost
 from scrubber.service.problems import Problem
 
 T = TypeVar("T")
@@ -80,6 +82,59 @@ class Pool:
             for process in list(processes.values()):
                 process.terminate()
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class PipePool:
+    """``size`` worker processes (:class:`~scrubber.service.pipes.PipeWorker`),
+    each running one call at a time; a call waits for an idle one (how many
+    may wait is bounded by :class:`Admission`). A worker that dies is
+    replaced and its caller answered 503."""
+
+    def __init__(self, size: int, settings: jobs.WorkerSettings) -> None:
+        self.size = size
+        self._settings = settings
+        self._idle: asyncio.Queue[PipeWorker] | None = None
+        self._all: list[PipeWorker] = []
+
+    def _queue(self) -> asyncio.Queue[PipeWorker]:
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for _ in range(self.size):
+                self._idle.put_nowait(self._start())
+        return self._idle
+
+    def _start(self) -> PipeWorker:
+        worker = PipeWorker(_context(), self._settings)
+        self._all.append(worker)
+        return worker
+
+    async def warm(self) -> None:
+        """Start every worker and wait for its setup (policy, store) to finish."""
+        await asyncio.gather(*(self.call(jobs.ping) for _ in range(self.size)))
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        idle = self._queue()
+        worker = await idle.get()
+        try:
+            result: T = await worker.call(function, *args)
+        except WorkerLost:
+            self._all.remove(worker)
+            worker.close()
+            worker = self._start()
+            raise Problem(
+                503, "a worker process died; retry", "worker-lost",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ) from None  # fmt: skip
+        finally:
+            idle.put_nowait(worker)
+        return result
+
+    def close(self, kill: bool = False) -> None:
+        for worker in self._all:
+            if kill:
+                worker.process.terminate()
+            worker.close()
+        self._all.clear()
 
 
 class Admission:

@@ -111,3 +111,47 @@ def test_idempotency_store_is_bounded(tmp_path: Path) -> None:
         store.finish("me", f"k{number}", Answer(200, "x", {}, b"b"))
     kept = [store.begin("me", f"k{number}", "p") is not None for number in range(6)]
     assert kept == [False, False, False, True, True, True]
+
+
+def test_pipe_pool_replaces_a_dead_worker() -> None:
+    import asyncio
+    import os
+
+    from scrubber.service import jobs
+    from scrubber.service.problems import Problem
+    from scrubber.service.workers import PipePool
+
+    async def scenario() -> tuple[int, int, int]:
+        pool = PipePool(1, jobs.WorkerSettings(log_level="warning"))
+        try:
+            await pool.warm()
+            first = await pool.call(os.getpid)
+            with pytest.raises(Problem) as lost:
+                await pool.call(os._exit, 3)  # the worker dies mid-call
+            assert lost.value.status == 503
+            assert lost.value.headers["Retry-After"] == "1"
+            return first, await pool.call(os.getpid), await pool.call(jobs.ping)
+        finally:
+            pool.close()
+
+    first, second, ping = asyncio.run(scenario())
+    assert first != second  # a new process answers
+    assert ping == 0
+
+
+def test_pipe_pool_hands_back_exceptions() -> None:
+    import asyncio
+
+    from scrubber.service import jobs
+    from scrubber.service.workers import PipePool
+
+    async def scenario() -> None:
+        pool = PipePool(1, jobs.WorkerSettings(log_level="warning"))
+        try:
+            with pytest.raises(ValueError, match="invalid literal"):
+                await pool.call(int, "not a number")
+            assert await pool.call(int, "12") == 12
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())

@@ -42,8 +42,7 @@ def add_parser(subparsers: Any) -> None:
         type=_positive,
         default=None,
         metavar="N",
-        help="requests that may wait for a worker (default: 8 per worker); "
-        "more are answered 503",
+        help="requests that may wait for a worker (default: 8 per worker); more are answered 503",
     )
     parser.add_argument("--history", metavar="URL", help="course history store URL")
     parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")

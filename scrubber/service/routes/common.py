@@ -12,7 +12,7 @@ from scrubber.service.batches import BatchRunner, BatchSpool
 from scrubber.service.config import ServiceConfig
 from scrubber.service.idempotency import IdempotencyStore
 from scrubber.service.metrics import Metrics
-from scrubber.service.workers import Admission, Pool
+from scrubber.service.workers import Admission, PipePool, Pool
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
@@ -30,7 +30,7 @@ class Parts:
     """The app's long-lived parts (``app.state.parts``)."""
 
     config: ServiceConfig
-    pool: Pool
+    pool: PipePool
     batch_pool: Pool
     admission: Admission
     idempotency: IdempotencyStore
