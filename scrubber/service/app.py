@@ -80,7 +80,7 @@ def _lifespan(config: ServiceConfig, metrics: Metrics, log_level: str) -> Any:
 
 
 def _start(config: ServiceConfig, metrics: Metrics, log_level: str) -> Parts:
-    config.spool.mkdir(parents=True, exist_ok=True)
+    config.spool.mkdir(parents=True, exist_ok=True, mode=0o700)  # it holds PHI: owner only
     settings = WorkerSettings(
         history=config.history,
         policy=str(config.policy) if config.policy else None,

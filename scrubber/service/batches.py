@@ -48,7 +48,7 @@ class BatchSpool:
 
     def __init__(self, root: Path) -> None:
         self.root = root / "batches"
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def folder(self, batch_id: str) -> Path | None:
         """The batch's folder, or ``None`` (unknown or malformed id)."""
