@@ -89,13 +89,15 @@ def scrub(
     control_start: int | None = None,
     progress: ProgressFn | None = None,
     outputs: Iterable[str] = (),
+    record: bool = True,
 ) -> ScrubResult:
     """Scrub one 837 input (see the module docstring).
 
     ``history``: a course history store (``sqlite:///path.db`` or
     ``postgresql://...`` URL, or an open :class:`scrubber.history.HistoryStore`):
     the stored facts of the batch's patients are added to the rules' context
-    and the batch is recorded; or facts of earlier batches (an iterable of
+    and the batch is recorded (unless ``record`` is false: then the store is
+    only read); or facts of earlier batches (an iterable of
     :class:`~scrubber.rules.facts.ClaimFacts`), added to the context only.
     ``as_of`` decides whether a course has ended (default today). ``name`` is
     the input's display name in the report. ``outputs``: the optional
@@ -103,6 +105,27 @@ def scrub(
     """
     profile = Profile(profile).value
     engine = make_engine(profile, as_of, policy, courses)
+    return scrub_with_engine(
+        source, engine, history, name=name, now=now, control_start=control_start,
+        progress=progress, outputs=outputs, record=record,
+    )  # fmt: skip
+
+
+def scrub_with_engine(
+    source: Source,
+    engine: Engine,
+    history: HistoryInput = None,
+    *,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+    control_start: int | None = None,
+    progress: ProgressFn | None = None,
+    outputs: Iterable[str] = (),
+    record: bool = True,
+) -> ScrubResult:
+    """:func:`scrub` with an engine made once (:func:`make_engine`) and
+    reused, as a long-running service does: building one costs more than
+    scrubbing a small claim."""
     moment = now or default_now()
     settings = AckSettings(moment, control_start or default_control_start(moment))
     chosen = kinds(outputs)
@@ -114,6 +137,7 @@ def scrub(
             Outputs(chosen, targets, settings),
             history=HistorySource.of(history),
             progress=progress,
+            record=record,
         )
     texts = {name: target.value for name, target in targets.items()}
     report, ack = texts["report"], texts["ack"]

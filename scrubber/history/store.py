@@ -142,6 +142,11 @@ class HistoryStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    def ping(self) -> None:
+        """One round trip to the database (raises :class:`HistoryStoreError`)."""
+        with self._transaction() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
     def __enter__(self) -> HistoryStore:
         return self
 

@@ -94,19 +94,22 @@ def run_pipeline(
     *,
     history: History = None,
     progress: ProgressFn | None = None,
+    record: bool = True,
 ) -> PipelineResult:
     """Scrub ``source`` in two passes (see the module docstring) into
     ``outputs``: the sinks are made once pass 1 knows the input's encoding;
-    they are closed when this returns (the caller closes the targets)."""
+    they are closed when this returns (the caller closes the targets). With
+    ``record=False`` a history store gives its context and records nothing
+    (its transaction is rolled back)."""
     history = HistorySource.of(history)  # once: facts given as an iterator are read once
     state, batch, encoding = _first_pass(source, history.records, progress)
     run = run_info(outputs, source.name, engine, encoding)
 
-    def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
+    def second_pass(registry: CourseRegistry, recorder: Recorder | None) -> PipelineResult:
         fanout = Fanout.of(outputs.kinds, run, outputs.targets)
-        return _second_pass(source, engine, state, registry, encoding, fanout, progress, record)
+        return _second_pass(source, engine, state, registry, encoding, fanout, progress, recorder)
 
-    result = with_history(history, batch, source.name, engine, state, second_pass)
+    result = with_history(history, batch, source.name, engine, state, second_pass, record)
     summary = result.report.summary()
     get_logger("scrubber.pipeline.passes").info(
         "scrub.decided", claims=summary["claims"], accepted=summary["accepted"],
@@ -185,16 +188,26 @@ def with_history(
     engine: Engine,
     state: CourseState,
     second_pass: SecondPass,
+    record: bool = True,
 ) -> PipelineResult:
     """Run pass 2 with ``history`` (:class:`HistorySource`, or what
     :meth:`HistorySource.of` takes): none, prior claims' facts, or a store
-    (``batch``: the keys of the batch's claims)."""
+    (``batch``: the keys of the batch's claims; ``record=False``: the store
+    records nothing)."""
     given = HistorySource.of(history)
     if not given.records:
         state.add_history(given.facts)
         return second_pass(engine.registry, None)
     with given.opened() as store:
-        return _with_store(store, batch, name, engine, state, second_pass)
+        return _with_store(store, batch, name, engine, state, second_pass, record)
+
+
+class _Discard(Exception):
+    """Leaves a store's batch transaction without recording (rolls it back)."""
+
+    def __init__(self, result: PipelineResult) -> None:
+        super().__init__("discarded")
+        self.result = result
 
 
 def _with_store(
@@ -204,15 +217,22 @@ def _with_store(
     engine: Engine,
     state: CourseState,
     second_pass: SecondPass,
+    record: bool = True,
 ) -> PipelineResult:
     """Decide with the store's history (as :mod:`scrubber.testing.oracles` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
     decided and its facts and decisions recorded as they are decided, in one
-    store transaction (only the batch's keys are held for it)."""
-    with store.batch(batch, source=name, registry=engine.registry) as hist:
-        state.add_history(hist.facts)
-        result = second_pass(hist.registry, hist.add)
-        hist.finish()
+    store transaction (only the batch's keys are held for it). With
+    ``record=False`` nothing is recorded: the transaction is rolled back."""
+    try:
+        with store.batch(batch, source=name, registry=engine.registry) as hist:
+            state.add_history(hist.facts)
+            if not record:
+                raise _Discard(second_pass(hist.registry, None))
+            result = second_pass(hist.registry, hist.add)
+            hist.finish()
+    except _Discard as discarded:
+        return discarded.result
     return result
 
 

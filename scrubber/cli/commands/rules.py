@@ -14,9 +14,7 @@ import sys
 from typing import Any, TextIO
 
 from scrubber.errors import UsageError
-from scrubber.rules.discovery import discover_packs
-from scrubber.rules.packs import load_packs
-from scrubber.rules.policy import Profile, apply_profile
+from scrubber.rules.catalogue import actions, catalogue, rule_as_dict
 from scrubber.rules.rule import Rule
 from scrubber.status import ExitStatus
 
@@ -33,49 +31,23 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Loaded as a scrub loads them: a pack that cannot load is reported, not listed.
-    catalogue = [(rule_set, rule) for rule, rule_set in load_packs(discover_packs()).rules]
+    rules = catalogue()
     if args.code:
         wanted = args.code.strip().upper()
-        found = [(rule_set, rule) for rule_set, rule in catalogue if rule.code == wanted]
+        found = [(rule_set, rule) for rule_set, rule in rules if rule.code == wanted]
         if not found:
             raise UsageError(f"unknown rule code {args.code!r}")
-        catalogue = found
+        rules = found
     if args.format == "json":
-        document = [rule_as_dict(rule, rule_set) for rule_set, rule in catalogue]
+        document = [rule_as_dict(rule, rule_set) for rule_set, rule in rules]
         json.dump(document[0] if args.code else document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif args.code:
-        rule_set, rule = catalogue[0]
+        rule_set, rule = rules[0]
         write_explanation(rule, rule_set, sys.stdout)
     else:
-        write_table([rule for _, rule in catalogue], sys.stdout)
+        write_table([rule for _, rule in rules], sys.stdout)
     return ExitStatus.OK
-
-
-def actions(rule: Rule) -> dict[str, str]:
-    """The rule's action in each profile (without a policy)."""
-    clean = rule.action_text or rule.action.value
-    strict = apply_profile(rule.action, Profile.STRICT).value
-    return {Profile.CLEAN.value: clean, Profile.STRICT.value: strict}
-
-
-def rule_as_dict(rule: Rule, rule_set: str) -> dict[str, Any]:
-    return {
-        "code": rule.code,
-        "name": rule.name,
-        "rule_set": rule_set,
-        "era": rule.era_label,
-        "stage": rule.stage.value,
-        "actions": actions(rule),
-        "status_codes": rule.status_text or None,
-        "fix_available": rule.fixable,
-        "trigger": rule.trigger,
-        "message": rule.message,
-        "fix": rule.fix,
-        "citation": rule.citation,
-        "example": rule.example,
-    }
 
 
 HEADER = ("code", "name", "era", "clean", "strict", "277CA", "fix", "citation")
