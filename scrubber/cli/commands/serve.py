@@ -16,10 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scrubber.cli.commands.options import UsageError, load_policy_and_courses, usage
+from scrubber.cli.commands.options import UsageError, load_policy_and_courses
 from scrubber.history import HistoryError, open_store
-
-EXIT_OK = 0
+from scrubber.status import ExitStatus
 
 
 def add_parser(subparsers: Any) -> None:
@@ -98,26 +97,23 @@ def run(args: argparse.Namespace) -> int:
         from scrubber.service.auth import KeyFileError, load_keys
         from scrubber.service.config import ServiceConfig
     except ImportError as error:
-        return usage("serve", f"needs the service extra (pip install 'scrubber[service]'): {error}")
+        extra = "needs the service extra (pip install 'scrubber[service]')"
+        raise UsageError(f"{extra}: {error}") from None
     try:
         keys = load_keys(Path(args.api_keys) if args.api_keys else None)
     except (OSError, KeyFileError) as error:
-        return usage("serve", f"--api-keys: {error}")
+        raise UsageError(f"--api-keys: {error}") from None
     if not keys and not _loopback(args.host):
-        return usage(
-            "serve",
+        raise UsageError(
             f"--host {args.host} is not a loopback address: "
             "configure API keys (--api-keys FILE or SCRUBBER_API_KEYS) first",
         )
-    try:
-        load_policy_and_courses(args)  # checked here: the workers load them again
-    except UsageError as error:
-        return usage("serve", str(error))
+    load_policy_and_courses(args)  # checked here: the workers load them again
     if args.history:
         try:
             open_store(args.history).close()  # creates / migrates it once, before the workers
         except HistoryError as error:
-            return usage("serve", f"--history: {error}")
+            raise UsageError(f"--history: {error}") from None
     spool = Path(args.spool or Path(tempfile.gettempdir()) / "scrubber-spool")
     config = ServiceConfig(
         spool=spool,
@@ -147,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         server_header=False,
         timeout_graceful_shutdown=30,
     )
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def _loopback(host: str) -> bool:
@@ -164,6 +160,6 @@ def _hash_key(name: str) -> int:
 
     key = sys.stdin.readline().strip()
     if len(key) < 16:
-        return usage("serve", "--hash-key: give a key of at least 16 characters on standard input")
+        raise UsageError("--hash-key: give a key of at least 16 characters on standard input")
     print(key_line(key, name))
-    return EXIT_OK
+    return ExitStatus.OK
