@@ -99,20 +99,27 @@ def _with_segments(doc: Document, segments: list[Seg]) -> Document:
     return replace(doc, segments=tuple(segments))
 
 
-def _body_positions(doc: Document) -> list[int]:
-    """Indexes of segments other than ISA (whose layout is fixed)."""
-    return [i for i, seg in enumerate(doc.segments) if seg.tag != "ISA"] or [0]
+def _body_position(doc: Document, pick: Picker) -> int | None:
+    """The index of a segment other than ISA (whose layout is fixed); ``None``
+    when there is none."""
+    positions = [i for i, seg in enumerate(doc.segments) if seg.tag != "ISA"]
+    return choice(pick, positions) if positions else None
 
 
 def delete_segment(doc: Document, pick: Picker) -> Result:
+    at = _body_position(doc, pick)
+    if at is None:
+        return doc
     segments = list(doc.segments)
-    del segments[choice(pick, _body_positions(doc))]
+    del segments[at]
     return _with_segments(doc, segments)
 
 
 def duplicate_segment(doc: Document, pick: Picker) -> Result:
+    at = _body_position(doc, pick)
+    if at is None:
+        return doc
     segments = list(doc.segments)
-    at = choice(pick, _body_positions(doc))
     segments.insert(at, segments[at])
     return _with_segments(doc, segments)
 
@@ -127,16 +134,21 @@ def swap_segments(doc: Document, pick: Picker) -> Result:
 
 
 def move_segment(doc: Document, pick: Picker) -> Result:
+    at = _body_position(doc, pick)
+    if at is None:
+        return doc
     segments = list(doc.segments)
-    seg = segments.pop(choice(pick, _body_positions(doc)))
+    seg = segments.pop(at)
     segments.insert(pick.index(len(segments) + 1), seg)
     return _with_segments(doc, segments)
 
 
 def empty_segments(doc: Document, pick: Picker) -> Result:
     """Insert one to three empty segments (a terminator alone)."""
+    at = _body_position(doc, pick)
+    if at is None:
+        return doc
     segments = list(doc.segments)
-    at = choice(pick, _body_positions(doc))
     empty = replace(segments[at], text="")
     segments[at:at] = [empty] * (1 + pick.index(3))
     return _with_segments(doc, segments)

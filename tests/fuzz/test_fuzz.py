@@ -167,3 +167,18 @@ def test_documents_count_claims_like_the_reader() -> None:
         assert document is not None
         result = scrub(path, as_of="2026-11-26")
         assert document.count("CLM") == result.report["summary"]["claims"] > 0
+
+
+@pytest.mark.parametrize("name", sorted(OPERATORS))
+def test_operator_handles_a_document_with_no_body(name: str) -> None:
+    """An operator applied after others deleted everything but the ISA (or
+    everything) returns a document or text, never raises."""
+    from dataclasses import replace
+    from random import Random
+
+    from scrubber.testing.mutations import RandomPicker
+
+    seed = SAMPLE_SEEDS[0].document
+    for segments in (seed.segments[:1], ()):
+        result = OPERATORS[name](replace(seed, segments=segments), RandomPicker(Random(0)))
+        assert isinstance(result, str) or len(result.segments) <= len(segments) + 3
