@@ -111,3 +111,33 @@ def test_rescrub_without_history_removes_a_port_film() -> None:
     assert second.clean_x12 != first.clean_x12
     new = _findings(second.report) - _findings(first.report)
     assert new == {("W3", "IG406", "77417", DAYS[19].isoformat())}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: a rejected claim's stored lines count as billed (IG405 'already billed'), "
+    "not only as performed services; needs a billed/performed distinction in the facts",
+)
+def test_resubmission_under_a_new_claim_id_is_not_judged_against_the_rejected_claim(
+    sqlite_url: str,
+) -> None:
+    """W1 is rejected (IG106); the practice resubmits it fixed as W1B. The
+    payer never got W1, so W1B's port film is the first of fractions 6-10,
+    as it is when W0 and W1B are scrubbed together without W1."""
+    days = weekdays(dt.date(2025, 3, 3), 10)
+    w0 = ClaimSpec(
+        "W0", [LineSpec("77412", dos=d) for d in days[:5]] + [LineSpec("77417", dos=days[0])]
+    )
+    fixed_lines = [LineSpec("77412", dos=d) for d in days[5:]] + [LineSpec("77417", dos=days[5])]
+    rejected = ClaimSpec(
+        "W1", [*fixed_lines, LineSpec("77385", dos=days[6]), LineSpec("77387", dos=days[6])]
+    )
+    as_of = "2025-03-20"
+    first = scrub(build_837([w0, rejected]), as_of=as_of, history=sqlite_url)
+    assert [c["status"] for c in first.report["claims"]] == ["accepted", "rejected"]
+    together = scrub(build_837([w0, ClaimSpec("W1B", fixed_lines)]), as_of=as_of)
+    assert [c["status"] for c in together.report["claims"]] == ["accepted", "accepted"]
+
+    resubmitted = scrub(build_837([ClaimSpec("W1B", fixed_lines)]), as_of=as_of, history=sqlite_url)
+
+    assert resubmitted.report["claims"][0]["findings"] == []
