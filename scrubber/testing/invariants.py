@@ -18,8 +18,9 @@ scrubber's own exception through (a crash). The properties:
 - ``cli``: exit 0/1 with all three outputs written, or exit 2 with one line
   on standard error and no output at all; same status and cleaned 837 as the
   API.
-- ``shards``: ``-j 2`` (the file split at interchange boundaries) writes
-  byte-for-byte what ``-j 1`` writes.
+- ``shards``: ``-j 2`` (the file split at interchange boundaries), with a
+  fresh history store when history is checked, writes byte-for-byte what
+  ``-j 1`` writes without one.
 - ``fresh-history``: a scrub recorded into an empty history store decides
   every claim as the scrub without one.
 - ``rescrub``: scrubbing the cleaned 837 again with the same store changes
@@ -95,16 +96,20 @@ def small_shards() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _epoch() -> Iterator[None]:
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+def _environment() -> Iterator[None]:
+    """SOURCE_DATE_EPOCH (reproducible 277CA) and the history key for the
+    command line, restored afterwards."""
+    values = {"SOURCE_DATE_EPOCH": EPOCH, "SCRUBBER_HISTORY_KEY": FUZZ_KEY.decode()}
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if saved is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def check_input(
@@ -117,14 +122,14 @@ def check_input(
 ) -> ScrubResult | None:
     """Check every property on ``text``; the API result (``None`` when the
     input is refused)."""
-    with _epoch(), tempfile.TemporaryDirectory(prefix="scrubber-fuzz-") as tmp:
+    with _environment(), tempfile.TemporaryDirectory(prefix="scrubber-fuzz-") as tmp:
         work = Path(tmp)
         result = api_scrub(text, profile)
         if result is not None:
             check_partition(text, result)
             check_money(result)
         if cli:
-            check_cli(text, work, profile, result, shards=shards)
+            check_cli(text, work, profile, result, shards=shards, history=history)
         if history and result is not None:
             check_history(text, result, work, profile)
         return result
@@ -236,20 +241,33 @@ def check_money(result: ScrubResult) -> None:
 # ------------------------------------------------------------------ command line
 
 
-def run_cli(path: Path, out: Path, profile: str, jobs: int) -> tuple[int, str]:
-    """``scrubber scrub PATH -o OUT -j JOBS`` in process: (status, stderr)."""
+def run_cli(
+    path: Path, out: Path, profile: str, jobs: int, history: str | None = None
+) -> tuple[int, str]:
+    """``scrubber scrub PATH -o OUT -j JOBS [--history URL]`` in process:
+    (status, stderr)."""
     from scrubber.cli import main
 
     err = io.StringIO()
     argv = ["scrub", str(path), "-o", str(out), "-j", str(jobs), "--as-of", AS_OF]
+    if history is not None:
+        argv += ["--history", history]
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         status = main([*argv, "--profile", profile, "--quiet"])
     return status, err.getvalue()
 
 
 def check_cli(
-    text: str, work: Path, profile: str, api: ScrubResult | None, *, shards: bool
+    text: str,
+    work: Path,
+    profile: str,
+    api: ScrubResult | None,
+    *,
+    shards: bool,
+    history: bool = False,
 ) -> None:
+    """``-j 1``, then (``shards``) ``-j 2``, with a fresh SQLite store when
+    ``history``: a fresh store changes no byte of the outputs either."""
     path = work / "input.x12"
     path.write_bytes(text.encode("utf-8"))
     runs = [1, 2] if shards else [1]
@@ -257,11 +275,13 @@ def check_cli(
     for jobs in runs:
         out = work / f"out-j{jobs}"
         out.mkdir()
+        store = f"sqlite:///{work / 'cli-history.db'}" if history and jobs > 1 else None
         with small_shards():
-            status, err = run_cli(path, out, profile, jobs)
+            status, err = run_cli(path, out, profile, jobs, store)
         outputs[jobs] = _check_cli_run(status, err, out, api)
     if shards:
-        _require("shards", outputs[1] == outputs[2], "-j 2 outputs differ from -j 1")
+        what = "-j 2 --history (fresh store)" if history else "-j 2"
+        _require("shards", outputs[1] == outputs[2], f"{what} outputs differ from -j 1")
 
 
 def _check_cli_run(status: int, err: str, out: Path, api: ScrubResult | None) -> dict[str, bytes]:

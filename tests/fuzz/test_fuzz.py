@@ -87,13 +87,13 @@ def _check(mutant: Mutant, profile: str, known_open: bool = False) -> None:
         raise
 
 
-@_settings(8)
+@_settings(6)
 @given(mutants(SAMPLE_SEEDS), st.sampled_from(["clean", "strict"]))
 def test_mutated_samples_keep_every_property(mutant: Mutant, profile: str) -> None:
     _check(mutant, profile)
 
 
-@_settings(12)
+@_settings(10)
 @given(st.data(), st.sampled_from(["clean", "strict"]))
 def test_mutated_corpus_files_keep_every_property(data: st.DataObject, profile: str) -> None:
     require_corpus()
@@ -101,9 +101,14 @@ def test_mutated_corpus_files_keep_every_property(data: st.DataObject, profile: 
     _check(mutant, profile)
 
 
-@pytest.mark.parametrize("seed", SAMPLE_SEEDS, ids=lambda seed: seed.name)
+@pytest.mark.parametrize(
+    "seed",
+    [seed for seed in SAMPLE_SEEDS if len(seed.document.render()) <= 15_000],
+    ids=lambda seed: seed.name,
+)
 def test_unmutated_seeds_keep_every_property(seed: SeedDoc) -> None:
-    """The seeds themselves pass (else every mutant would fail for them)."""
+    """The small seeds themselves pass (the three large samples, 28-42 kB,
+    only as mutants, to keep the bounded run short)."""
     check_input(seed.document.render())
 
 
