@@ -17,20 +17,24 @@ _COPY_CHUNK = 1 << 20
 
 
 class StagedTarget:
-    """``path``, staged in ``outputs`` (renamed into place by its commit)."""
+    """``path``, staged in ``outputs`` (renamed into place by its commit). The
+    temporary file is made at once, so that an interrupted run is seen to
+    leave nothing behind from its start; a target never opened is unstaged
+    when closed (a file a previous run left stays as it is)."""
 
     def __init__(self, outputs: OutputSet, path: Path) -> None:
         self.path = path
         self.opened = False
         self.dropped = False
         self._outputs = outputs
+        self._raw = outputs.create(path)
         self._text: io.TextIOWrapper | None = None
         self._besides: list[StagedTarget] = []
 
     def open(self, codec: str, *, bom: bool = False) -> IO[str]:
         assert not self.opened, f"{self.path.name} opened twice"
         self.opened = True
-        self._text = io.TextIOWrapper(self._outputs.create(self.path), encoding=codec, newline="")
+        self._text = io.TextIOWrapper(self._raw, encoding=codec, newline="")
         if bom:
             self._text.write(_BOM)
         return self._text
@@ -52,8 +56,12 @@ class StagedTarget:
         return target
 
     def close(self) -> None:
-        """Flush the text; the staged file stays open for the commit."""
+        """Flush the text; the staged file stays open for the commit (one
+        never opened is unstaged)."""
         self._flush()
+        if not self.opened and not self.dropped:
+            self.dropped = True
+            self._outputs.drop(self.path)
         for target in self._besides:
             target.close()
 
