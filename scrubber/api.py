@@ -73,6 +73,7 @@ def scrub(
     now: dt.datetime | None = None,
     control_start: int | None = None,
     progress: ProgressFn | None = None,
+    record: bool = True,
 ) -> ScrubResult:
     """Scrub one 837 input (see the module docstring).
 
@@ -82,8 +83,15 @@ def scrub(
     and the batch is recorded; or facts of earlier batches (an iterable of
     :class:`~scrubber.rules.facts.ClaimFacts`), added to the context only.
     ``as_of`` decides whether a course has ended (default today). ``name`` is
-    the input's display name in the report.
+    the input's display name in the report. ``record=False`` with a store
+    URL: the store is opened read-only, supplies context and records nothing
+    (an open store must then have been opened ``read_only``).
     """
+    if not record and history is not None:
+        return _without_recording(
+            source, profile, history, as_of, policy=policy, courses=courses, name=name,
+            now=now, control_start=control_start, progress=progress,
+        )  # fmt: skip
     profile = Profile(profile).value
     engine = make_engine(profile, as_of, policy, courses)
     moment = now or default_now()
@@ -116,6 +124,24 @@ def scrub(
         ack_277ca="".join(ack),
         encoding=result.encoding,
     )
+
+
+def _without_recording(
+    source: Source,
+    profile: str,
+    history: Iterable[ClaimFacts] | str | HistoryStore,
+    as_of: dt.date | str | None,
+    **options: Any,
+) -> ScrubResult:
+    """:func:`scrub` with ``record=False``: a store URL opened read-only."""
+    if isinstance(history, str):
+        from scrubber.history import open_store
+
+        with open_store(history, read_only=True) as store:
+            return scrub(source, profile, store, as_of, **options)
+    if getattr(history, "read_only", True) is False:
+        raise ValueError("record=False needs a store URL or a store opened with read_only=True")
+    return scrub(source, profile, history, as_of, **options)
 
 
 def make_engine(
