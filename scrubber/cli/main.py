@@ -15,7 +15,7 @@ from typing import NoReturn
 from scrubber import __version__
 from scrubber.errors import X12InputError
 
-COMMANDS = ("scrub", "rules", "validate", "show", "retro")
+COMMANDS = ("scrub", "rules", "validate", "show", "retro", "filter", "check")
 EXIT_USAGE = 2
 
 
