@@ -88,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_UNUSABLE
             except HistoryError as error:
                 return usage("filter", f"--history: {error}")
-            _place(out_dir, targets)
+            try:
+                _place(out_dir, targets)
+            except OSError as error:
+                return usage("filter", f"cannot write {error.filename}: {error.strerror}")
             if result.written and result.written[0].name == f"{STEM}.clean.x12":
                 _stream_out(result.written[0])
     finally:
