@@ -18,7 +18,7 @@ AS_OF = ["--as-of", "2026-11-26"]
 
 
 def run_cli(
-    args: list[str], stdin: bytes = b"", cwd: Path | None = None
+    args: list[str], stdin: bytes = b"", cwd: Path | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[bytes]:
     """``python -m scrubber.cli ARGS`` with ``stdin``; stdout and stderr as bytes."""
     return subprocess.run(
@@ -28,7 +28,7 @@ def run_cli(
         cwd=cwd,
         check=False,
         env={**os.environ, "SOURCE_DATE_EPOCH": "1764547200"},
-        timeout=600,
+        timeout=timeout,
     )
 
 
