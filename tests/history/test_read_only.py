@@ -113,13 +113,13 @@ def _writer_holding_locks(url: str) -> Iterator[None]:
     (BEGIN IMMEDIATE); on PostgreSQL every subject row locked FOR UPDATE."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        conn = sqlite3.connect(str(parsed.database), isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
+        raw = sqlite3.connect(str(parsed.database), isolation_level=None)
+        raw.execute("BEGIN IMMEDIATE")
         try:
             yield
         finally:
-            conn.execute("ROLLBACK")
-            conn.close()
+            raw.execute("ROLLBACK")
+            raw.close()
         return
     engine = sa.create_engine(parsed)
     try:
