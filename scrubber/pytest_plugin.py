@@ -126,16 +126,28 @@ class ScrubFile(pytest.File):
             raise self.CollectError(f"{self.path}: {error}") from None
         except (ValueError, OSError) as error:  # a bad policy, as_of or file
             raise self.CollectError(f"{self.path}: {error}") from None
-        names: dict[str, int] = {}
-        claim_names = config.stash[_CLAIM_NAMES].setdefault(self.path, [])
-        for entry in entries:
-            name = _unique(entry["claim_id"], names)
-            claim_names.append(name)
+        seen: dict[str, int] = {}
+        claim_names = [_unique(entry["claim_id"], seen) for entry in entries]
+        config.stash[_CLAIM_NAMES][self.path] = claim_names
+        if sidecar is not None and not config.getoption("scrub_update"):
+            self._warn_stale(sidecar, claim_names)
+        for name, entry in zip(claim_names, entries, strict=True):
             expected = None if sidecar is None else sidecar.claims.get(name)
             yield ClaimItem.from_parent(
                 self, name=name, entry=entry, expected=expected, has_sidecar=sidecar is not None,
                 as_of=as_of,
             )  # fmt: skip
+
+    def _warn_stale(self, sidecar: Sidecar, claim_names: list[str]) -> None:
+        """A warning naming the claims the sidecar expects that the file lacks."""
+        stale = [name for name in sidecar.claims if name not in set(claim_names)]
+        if stale:
+            self.warn(
+                pytest.PytestWarning(
+                    f"{sidecar.path.name} expects claims not in {self.path.name}: "
+                    f"{', '.join(stale)} (pytest --scrub-update drops them)"
+                )
+            )
 
 
 def _scrub(config: pytest.Config, path: Path, as_of: str) -> list[dict[str, Any]]:

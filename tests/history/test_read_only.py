@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from scrubber import scrub
 from scrubber.history import HistoryStoreError, open_store
 from scrubber.history.connect import normalize_url
+from scrubber.rules.radonc.registry import EMPTY_REGISTRY
 from scrubber.testing import build_837
 from tests.corpus import SAMPLES_DIR
 from tests.history.builders import course_specs
@@ -96,15 +97,9 @@ def test_api_record_false(store_url: str, tmp_path: Path) -> None:
         scrub(week2, as_of=AS_OF, history=writable, record=False)
     with open_store(store_url, TEST_KEY, read_only=True) as store:
         with pytest.raises(HistoryStoreError, match="read-only"):
-            store.add_registry(last_registry())
+            store.add_registry(EMPTY_REGISTRY)
         scrub(week1, as_of=AS_OF, history=store)
     assert dump_store(store_url) != before
-
-
-def last_registry() -> Any:
-    from scrubber.rules.radonc.registry import EMPTY_REGISTRY
-
-    return EMPTY_REGISTRY
 
 
 @contextmanager

@@ -99,6 +99,13 @@ def test_scrub_update_writes_sidecars_then_they_decide(pytester: pytest.Pytester
     pytester.runpytest("--scrub-claims", "-k", "PCN2").assert_outcomes(passed=1, deselected=2)
     pytester.runpytest("--scrub-claims", "--scrub-update", "-k", "PCN2")
     assert json.loads(sidecar.read_text())["claims"]["PCN3"]["status"] == "rejected"  # kept
+    # A claim taken out of the fixture: a warning names it; --scrub-update drops it.
+    batch.write_text(build_837([ACCEPTED, ClaimSpec("PCN2", ACCEPTED.lines)]))
+    warned = pytester.runpytest("--scrub-claims")
+    warned.assert_outcomes(passed=2, warnings=1)
+    warned.stdout.fnmatch_lines(["*batch.x12.scrub.json expects claims not in batch.x12: PCN3*"])
+    pytester.runpytest("--scrub-claims", "--scrub-update").assert_outcomes(passed=2)
+    assert list(json.loads(sidecar.read_text())["claims"]) == ["PCN1", "PCN2"]
 
 
 def test_keyword_exitfirst_and_junit(pytester: pytest.Pytester) -> None:
