@@ -52,6 +52,7 @@ def add_decision_options(parser: Any, *, record: bool = True) -> None:
         parser.add_argument(
             "--history", metavar="URL", help="course history store URL (read, never recorded)"
         )
+        parser.add_argument("--no-record", action="store_true", help="accepted: always so here")
     parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
     add_as_of(parser)
 
