@@ -147,3 +147,25 @@ def test_read_only_store_must_exist(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert not missing.exists()
     assert not (tmp_path / "week1.277ca.x12").exists()
+
+
+@pytest.mark.corpus
+def test_no_record_over_samples_and_corpus_changes_nothing(store_url: str, tmp_path: Path) -> None:
+    from tests.corpus import corpus_files, require_corpus, sample_files
+
+    require_corpus()
+    scrub(sample_files()[0], as_of="2026-11-26", history=store_url)  # some context
+    before = dump_store(store_url)
+    inputs = [*sample_files(), *corpus_files()]
+    out = tmp_path / "out"
+    result = run_cli(["scrub", *map(str, inputs), "-o", str(out), "--history", store_url,
+                      "--no-record", "--as-of", "2026-11-26", "--quiet"])  # fmt: skip
+    assert result.returncode == 2  # the corpus holds unusable files; the others are scrubbed
+    assert b"Traceback" not in result.stderr
+    reports = {p.name.removesuffix(".report.json") for p in out.glob("*.report.json")}
+    assert {p.stem for p in sample_files()} <= reports
+    assert len(reports) == len(inputs) - len(result.stderr.splitlines())
+    checked = run_cli(["check", *map(str, inputs), "--history", store_url, "--as-of",
+                       "2026-11-26", "--format", "json"])  # fmt: skip
+    assert checked.returncode == 2 and json.loads(checked.stdout)
+    assert dump_store(store_url) == before
