@@ -101,14 +101,22 @@ def scrub(
     :class:`~scrubber.rules.facts.ClaimFacts`), added to the context only.
     ``as_of`` decides whether a course has ended (default today). ``name`` is
     the input's display name in the report. ``outputs``: the optional
-    output kinds wanted besides the others.
+    output kinds wanted besides the others. ``record=False`` with a store:
+    the store supplies context and records nothing (a URL is opened
+    read-only; an open store's batch transaction is rolled back).
     """
     profile = Profile(profile).value
     engine = make_engine(profile, as_of, policy, courses)
-    return scrub_with_engine(
-        source, engine, history, name=name, now=now, control_start=control_start,
-        progress=progress, outputs=outputs, record=record,
-    )  # fmt: skip
+    options: dict[str, Any] = {
+        "name": name, "now": now, "control_start": control_start, "progress": progress,
+        "outputs": outputs, "record": record,
+    }  # fmt: skip
+    if not record and isinstance(history, str):
+        from scrubber.history import open_store
+
+        with open_store(history, read_only=True) as store:
+            return scrub_with_engine(source, engine, store, **options)
+    return scrub_with_engine(source, engine, history, **options)
 
 
 def scrub_with_engine(

@@ -8,6 +8,10 @@ import pytest
 
 from tests.corpus import require_corpus
 
+# pytest's own pytester fixture, for tests/plugin (the pytest plugin's tests). It must be
+# enabled here: pytest refuses ``pytest_plugins`` in a conftest below the top level.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def corpus_dir() -> Path:

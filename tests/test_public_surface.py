@@ -37,7 +37,7 @@ PUBLIC_NAMES = {
 }
 
 #: The subcommands of ``scrubber``, exactly.
-SUBCOMMANDS = {"scrub", "rules", "validate", "show", "retro", "serve"}
+SUBCOMMANDS = {"scrub", "rules", "validate", "show", "retro", "filter", "check", "serve"}
 
 
 def test_all_is_the_pinned_list() -> None:

@@ -72,9 +72,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'scrubber.history' has no attribute {name!r}")
 
 
-def open_store(url: str, key: HistoryKey | bytes | str | None = None) -> HistoryStore:
+def open_store(
+    url: str, key: HistoryKey | bytes | str | None = None, *, read_only: bool = False
+) -> HistoryStore:
     """Open the history store at ``url`` (``sqlite:///path.db`` or
-    ``postgresql://...``), creating and migrating it as needed.
+    ``postgresql://...``), creating and migrating it as needed; with
+    ``read_only``, an existing store that supplies context and records
+    nothing (the database refuses writes; nothing is created or migrated).
 
     ``key`` is the HMAC key for patient identifiers; ``None`` reads it from
     ``SCRUBBER_HISTORY_KEY`` / ``SCRUBBER_HISTORY_KEY_FILE`` and fails when
@@ -85,7 +89,7 @@ def open_store(url: str, key: HistoryKey | bytes | str | None = None) -> History
         key = key.encode("utf-8")
     if isinstance(key, bytes):
         key = HistoryKey(key)
-    return HistoryStore.open(url, key)
+    return HistoryStore.open(url, key, read_only=read_only)
 
 
 __all__ = [

@@ -6,6 +6,9 @@ with ``hist.facts`` and ``hist.registry`` and hands each claim and its
 decision, in batch order, to :meth:`HistoryBatch.add` (as they are decided:
 the store writes them in chunks), then calls :meth:`HistoryBatch.finish`
 once; :meth:`HistoryBatch.record` does both for a batch decided at once.
+
+A ``read_only`` batch (a store opened read-only) loads the same facts
+without creating or locking subject rows, and records nothing.
 """
 
 from __future__ import annotations
@@ -54,8 +57,11 @@ class HistoryBatch:
         claims: Sequence[BatchKey],
         source: str,
         registry: CourseRegistry,
+        *,
+        read_only: bool = False,
     ) -> None:
         self._store = store
+        self._read_only = read_only
         self._conn = conn
         self._claims = claims
         self._source = Path(source).name if source else ""
@@ -83,9 +89,13 @@ class HistoryBatch:
         subjects = {(claim.patient, claim.entity) for claim in self._claims}
         for patient, _ in subjects:
             batch_patients[key.patient(patient)] = patient
-        subject_rows = lock_subjects(
-            self._conn, [subject_values(key, patient, entity) for patient, entity in subjects]
-        )
+        values = [subject_values(key, patient, entity) for patient, entity in subjects]
+        if self._read_only:  # the subjects stored already; none created, none locked
+            table = schema.subjects
+            hashes = (value["subject_hash"] for value in values)
+            subject_rows = select_in(self._conn, table, table.c.subject_hash, hashes)
+        else:
+            subject_rows = lock_subjects(self._conn, values)
         self._subject_ids = {row.subject_hash: int(row.id) for row in subject_rows}
         sites = site_names(key, self._claims, self._file_registry)
         patients = {row.id: batch_patients[row.patient_hash] for row in subject_rows}
@@ -116,7 +126,10 @@ class HistoryBatch:
         expected = self._claims[self._added]
         if (claim.facts.patient, claim.facts.ref.claim_id) != (expected.patient, expected.claim_id):
             raise ValueError(f"claim {self._added} recorded is not the batch's claim {self._added}")
-        self._writer_now().write(claim, decision)
+        if self._read_only:
+            self._stored, self.facts = [], ()
+        else:
+            self._writer_now().write(claim, decision)
         self._added += 1
 
     def finish(self) -> RecordSummary:
@@ -126,6 +139,8 @@ class HistoryBatch:
         if self._added != len(self._claims):
             raise ValueError(f"{self._added} decisions for {len(self._claims)} claims")
         self._recorded = True
+        if self._read_only:
+            return RecordSummary(None, 0, 0, 0, 0, 0, 0)
         key = self._store.key
         writer = self._writer_now()
         writer.finish()

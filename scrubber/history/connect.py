@@ -5,6 +5,11 @@
   starts with ``BEGIN IMMEDIATE`` (one writer at a time, others wait).
 - ``postgresql://...`` (``postgres://`` accepted): psycopg 3, with
   ``pool_pre_ping``.
+- Read-only engines (``scrub --no-record``, ``check``): SQLite opens an
+  existing file only, with ``PRAGMA query_only`` and deferred ``BEGIN`` (a
+  reader takes no write lock and waits for no writer under WAL);
+  PostgreSQL sessions default to read-only transactions. Either way the
+  database itself refuses any write.
 
 Passwords never appear in messages (:func:`redact`).
 """
@@ -50,11 +55,17 @@ def redact(url: str) -> str:
         return "<unparsable URL>"
 
 
-def create_engine(url: sa.URL, sqlite_busy_seconds: int) -> sa.Engine:
+def create_engine(url: sa.URL, sqlite_busy_seconds: int, read_only: bool = False) -> sa.Engine:
     """An engine for ``url`` (as :func:`normalize_url` returns it); SQLite
-    waits up to ``sqlite_busy_seconds`` for another writer."""
+    waits up to ``sqlite_busy_seconds`` for another writer. ``read_only``:
+    the database refuses writes (see the module docstring)."""
     if url.get_backend_name() == "sqlite":
+        if read_only:
+            return sqlite_reader(url, sqlite_busy_seconds)
         return sqlite_engine(url, sqlite_busy_seconds)
+    if read_only:
+        options = {"options": "-c default_transaction_read_only=on"}
+        return sa.create_engine(url, pool_pre_ping=True, connect_args=options)
     return sa.create_engine(url, pool_pre_ping=True)
 
 
@@ -84,6 +95,29 @@ def sqlite_engine(url: sa.URL, busy_seconds: int) -> sa.Engine:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def sqlite_reader(url: sa.URL, busy_seconds: int) -> sa.Engine:
+    """A read-only SQLite engine on an existing file: ``PRAGMA query_only``,
+    deferred ``BEGIN`` (no write lock is taken)."""
+    path = Path(str(url.database))
+    if not path.is_file():
+        raise HistoryStoreError(f"history store does not exist: {path}")
+    engine = sa.create_engine(url, connect_args={"timeout": busy_seconds})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_seconds * 1000}")
+        cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -75,6 +75,31 @@ def migrate(conn: sa.Connection, key_fingerprint: str) -> int:
     return before
 
 
+def check_current(conn: sa.Connection, key_fingerprint: str) -> int:
+    """For a read-only store: its version, which must be :data:`LATEST`,
+    and its key fingerprint, which must be ``key_fingerprint`` (nothing is
+    created or recorded). Returns the version."""
+    if not sa.inspect(conn).has_table(schema.schema_migrations.name):
+        raise HistoryStoreError(
+            "history store has no schema yet: nothing to read (scrub a batch into it first)"
+        )
+    found = conn.execute(sa.select(sa.func.max(schema.schema_migrations.c.version))).scalar()
+    version = int(found or 0)
+    if version != LATEST:
+        raise HistoryStoreError(
+            f"history store schema version {version} is not this scrubber's ({LATEST}): "
+            "open it once without --no-record to migrate it, or upgrade the scrubber"
+        )
+    meta = schema.store_meta
+    stored = conn.execute(sa.select(meta.c.value).where(meta.c.name == "key_fingerprint")).scalar()
+    if stored is not None and stored != key_fingerprint:
+        raise HistoryKeyError(
+            "history store was created with another key (SCRUBBER_HISTORY_KEY): "
+            "with this key it would match no patient"
+        )
+    return version
+
+
 def _check_key(conn: sa.Connection, fingerprint: str) -> None:
     meta = schema.store_meta
     stored = conn.execute(sa.select(meta.c.value).where(meta.c.name == "key_fingerprint")).scalar()

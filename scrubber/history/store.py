@@ -20,6 +20,12 @@ How a scrub uses it (see :meth:`HistoryStore.batch`)::
             hist.add(BatchClaim(claim facts, REF*F8), decide(claim, context))
         hist.finish()
 
+A store opened ``read_only`` (``scrub --no-record``, ``scrubber check``)
+answers :meth:`HistoryStore.batch` the same way but records nothing: the
+facts are loaded in one short read-only transaction (no subject row is
+created or locked), ``hist.add`` only checks the order of the claims and
+``hist.finish`` reports nothing recorded.
+
 ``batch_keys`` are :class:`BatchKey` (what locking and loading needs of a
 claim), so the batch's claims and decisions need not be held at once: the
 store writes them in chunks as they are added.
@@ -54,7 +60,7 @@ from scrubber.history.batch import HistoryBatch
 from scrubber.history.connect import create_engine, first_line, normalize_url, redact
 from scrubber.history.errors import HistoryStoreError
 from scrubber.history.keys import HistoryKey
-from scrubber.history.migrations import migrate
+from scrubber.history.migrations import check_current, migrate
 from scrubber.history.queries import load_claims, select_in, upsert_registry
 from scrubber.history.records import (
     HISTORY_SOURCE,
@@ -98,10 +104,13 @@ class HistoryStore:
     """An open history store. Use :func:`open_store`; close with :meth:`close`
     (or ``with``)."""
 
-    def __init__(self, engine: sa.Engine, key: HistoryKey, url: str) -> None:
+    def __init__(
+        self, engine: sa.Engine, key: HistoryKey, url: str, read_only: bool = False
+    ) -> None:
         self._engine = engine
         self._key = key
         self.url = url  # redacted
+        self.read_only = read_only
         self.schema_version_before = 0
 
     @classmethod
@@ -109,18 +118,23 @@ class HistoryStore:
         cls,
         url: str,
         key: HistoryKey | None = None,
+        *,
+        read_only: bool = False,
     ) -> HistoryStore:
         """Open (creating and migrating as needed) the store at ``url``.
+        ``read_only``: open an existing, current store that records nothing
+        (see the module docstring); nothing is created or migrated.
 
         ``key`` defaults to :meth:`HistoryKey.from_config`, which refuses to
         run without a configured key."""
         resolved_key = key if key is not None else HistoryKey.from_config()
         parsed = normalize_url(url)
         try:
-            engine = create_engine(parsed, SQLITE_BUSY_SECONDS)
-            store = cls(engine, resolved_key, redact(url))
+            engine = create_engine(parsed, SQLITE_BUSY_SECONDS, read_only=read_only)
+            store = cls(engine, resolved_key, redact(url), read_only)
             with engine.begin() as conn:
-                store.schema_version_before = migrate(conn, resolved_key.fingerprint())
+                check = check_current if read_only else migrate
+                store.schema_version_before = check(conn, resolved_key.fingerprint())
         except sa.exc.DBAPIError as error:
             raise HistoryStoreError(
                 f"cannot open history store {redact(url)}: {first_line(error.orig or error)}"
@@ -175,7 +189,16 @@ class HistoryStore:
         batch order): their patients + entities are locked, their stored facts
         loaded; :meth:`HistoryBatch.add` and :meth:`HistoryBatch.finish` (or
         :meth:`HistoryBatch.record`) write the claims and decisions; leaving
-        the block commits (an exception rolls back, recording nothing)."""
+        the block commits (an exception rolls back, recording nothing).
+
+        On a ``read_only`` store the facts are loaded in a transaction that
+        ends before the block runs, and nothing is recorded."""
+        if self.read_only:
+            with self._transaction() as conn:
+                hist = HistoryBatch(self, conn, claims, source, registry, read_only=True)
+                hist.lock_and_load()
+            yield hist
+            return
         with self._transaction() as conn:
             hist = HistoryBatch(self, conn, claims, source, registry)
             hist.lock_and_load()
@@ -183,6 +206,8 @@ class HistoryStore:
 
     def add_registry(self, registry: CourseRegistry) -> int:
         """Store course registry rows (hashed); returns rows written."""
+        if self.read_only:
+            raise HistoryStoreError(f"history store {self.url} is open read-only")
         with self._transaction() as conn:
             return upsert_registry(conn, self._key, registry)
 

@@ -33,6 +33,33 @@ def add_as_of(parser: Any) -> None:
     )
 
 
+def add_decision_options(parser: Any, *, record: bool = True) -> None:
+    """The options of ``scrub`` that decide the claims: ``--profile``,
+    ``--policy``, ``--history`` (and ``--no-record`` when ``record``),
+    ``--courses`` and ``--as-of``."""
+    parser.add_argument("--profile", choices=("clean", "strict"), default="clean")
+    parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
+    if record:
+        add_history(parser)
+    else:
+        parser.add_argument(
+            "--history", metavar="URL", help="course history store URL (read, never recorded)"
+        )
+        parser.add_argument("--no-record", action="store_true", help="accepted: always so here")
+    parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
+    add_as_of(parser)
+
+
+def add_history(parser: Any) -> None:
+    """``--history URL`` and ``--no-record``."""
+    parser.add_argument("--history", metavar="URL", help="course history store URL")
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="with --history: read the store for context, record nothing (opened read-only)",
+    )
+
+
 def load_policy_and_courses(
     args: argparse.Namespace,
 ) -> tuple[Policy | None, CourseRegistry | None]:

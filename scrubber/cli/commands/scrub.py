@@ -25,7 +25,11 @@ a temporary file first. With ``--history`` the store records each claim as
 it is decided, in one transaction per input; it holds a small key per claim
 of the input until then.
 
-Exit status: 0 every claim of every input accepted; 1 some claim corrected
+``--no-record`` (with ``--history``): the store supplies context and
+records nothing (it is opened read-only).
+
+Exit status: 0 every claim of every input accepted (or, with
+``--exit-zero``, whenever every input could be processed); 1 some claim corrected
 or rejected; 2 an input was unusable (one line on standard error naming the
 file, the segment position and the problem; the other inputs are still
 processed) or the command line was.
@@ -49,7 +53,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from scrubber.api import ProgressFn, default_now, make_engine
-from scrubber.cli.commands.options import add_as_of, load_policy_and_courses
+from scrubber.cli.commands.options import add_as_of, add_history, load_policy_and_courses
 from scrubber.cli.progress import Progress
 from scrubber.cli.text import one_line
 from scrubber.errors import UsageError, X12InputError
@@ -80,13 +84,18 @@ def add_parser(subparsers: Any) -> None:
                         help="directory for the outputs (default: current directory)")  # fmt: skip
     parser.add_argument("--profile", choices=("clean", "strict"), default="clean")
     parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
-    parser.add_argument("--history", metavar="URL", help="course history store URL")
+    add_history(parser)
     parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
     add_as_of(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
     parser.add_argument(
         "--html", action="store_true", help="also write S.report.html, the worklist page"
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when claims were corrected or rejected (2 still means unusable)",
     )
     parser.add_argument(
         "-j",
@@ -114,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     store: HistoryStore | None = None
     if args.history:
         try:
-            store = open_store(args.history)  # once for all inputs
+            store = open_store(args.history, read_only=args.no_record)  # once for all inputs
         except HistoryError as error:
             raise UsageError(f"--history: {error}") from error
     try:
@@ -166,6 +175,8 @@ def run(args: argparse.Namespace) -> int:
             spool.close()
         if store is not None:
             store.close()
+    if args.exit_zero and status == ExitStatus.FINDINGS:
+        return ExitStatus.OK
     return status
 
 
