@@ -78,10 +78,10 @@ def test_the_package_keeps_its_layers() -> None:
             "scrubber.outputs.wrong_way -> scrubber.api",
         ),
         (
-            "testing/wrong_way.py",
-            "from scrubber.cli.main import main",
+            "cli/wrong_way.py",
+            "from scrubber.testing.samples import build_837",
             LAYERS,
-            "scrubber.testing.wrong_way -> scrubber.cli.main",
+            "scrubber.cli.wrong_way -> scrubber.testing.samples",
         ),
         (
             "service/__init__.py",

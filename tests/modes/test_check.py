@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from scrubber.cli import main
+from scrubber.cli.commands.check_findings import unique_name
 from scrubber.testing import ClaimSpec, LineSpec, build_837
 from tests.corpus import SAMPLES_DIR, corpus_files, require_corpus, sample_files
 from tests.modes.support import AS_OF, listing, run_cli
@@ -24,11 +25,14 @@ CHANGING = {"reject-claim", "remove-line", "repair"}
 
 
 def _report_findings(report: dict[str, Any], file: str) -> list[tuple[str, str, int, str, str]]:
-    return [
-        (file, c["claim_id"], f["line"] or 0, f["rule"], f["action"])
-        for c in report["claims"]
-        for f in c["findings"]
-    ]
+    """The report's findings as check names them (a claim id's N-th
+    occurrence in the input is ``ID#N``)."""
+    seen: dict[str, int] = {}
+    found = []
+    for claim in report["claims"]:
+        name = unique_name(claim["claim_id"], seen)
+        found += [(file, name, f["line"] or 0, f["rule"], f["action"]) for f in claim["findings"]]
+    return found
 
 
 def _json_findings(document: list[dict[str, Any]]) -> list[tuple[str, str, int, str, str]]:
