@@ -6,10 +6,13 @@ X12 text (``str``) or a binary file object; the result carries the report
 when no claim is accepted) and the 277CA text: every output's sink writes
 to memory (:class:`~scrubber.outputs.targets.MemoryTarget`), and
 :attr:`ScrubResult.outputs` holds each output's text by kind name
-(:mod:`scrubber.outputs.registry`). Unusable input raises
-:class:`~scrubber.errors.X12InputError` (its message names the segment
-position and the problem); a bad policy or course registry raises the rules'
-``PolicyError`` / ``RegistryError`` (both ``ValueError``).
+(:mod:`scrubber.outputs.registry`). Every error raised is a
+:class:`~scrubber.errors.ScrubberError` (see the tree in :mod:`scrubber.errors`):
+unusable input raises :class:`~scrubber.errors.X12InputError` (its message
+names the segment position and the problem); a bad policy or course registry
+``PolicyError`` / ``RegistryError``, a bad ``as_of`` ``UsageError`` (all
+three also ``ValueError``); an unusable history store ``HistoryError``. A
+policy or registry file that cannot be read raises the ``OSError``.
 
 Run-dependent values of the 277CA (dates, control numbers) come from ``now``
 (default: ``SOURCE_DATE_EPOCH`` when set, for reproducible output, else the
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrubber.errors import UsageError
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.outputs.fanout import Outputs
 from scrubber.outputs.registry import kinds
@@ -36,6 +40,7 @@ from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.policy import Policy, Profile, load_policy
 from scrubber.rules.radonc.registry import CourseRegistry, load_registry
+from scrubber.status import ExitStatus
 from scrubber.x12.source import Encoding, Source
 
 if TYPE_CHECKING:
@@ -58,10 +63,11 @@ class ScrubResult:
     outputs: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
-    def exit_status(self) -> int:
-        """0 when every claim is accepted, 1 when any is corrected or rejected."""
+    def exit_status(self) -> ExitStatus:
+        """``OK`` (0) when every claim is accepted, ``FINDINGS`` (1) when any is
+        corrected or rejected."""
         summary = self.report["summary"]
-        return 0 if summary["corrected"] == 0 and summary["rejected"] == 0 else 1
+        return ExitStatus.of_scrub(summary["corrected"], summary["rejected"])
 
     def clean_bytes(self) -> bytes | None:
         return None if self.clean_x12 is None else self.encoding.encode(self.clean_x12)
@@ -152,7 +158,7 @@ def _as_of(value: dt.date | str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"as_of {value!r} is not a date (YYYY-MM-DD)") from None
+        raise UsageError(f"as_of {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _policy(value: Policy | str | os.PathLike[str] | None) -> Policy | None:

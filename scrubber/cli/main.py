@@ -1,7 +1,9 @@
 """The ``scrubber`` console script: a thin dispatcher over scrubber.cli.commands.
 
-Exit status: 0 all claims accepted, 1 some claim corrected or rejected,
-2 unusable input or usage error (one line on standard error, no traceback).
+Exit status (:class:`scrubber.status.ExitStatus`): 0 all claims accepted, 1
+some claim corrected or rejected, 2 unusable input or usage error (one line
+on standard error, no traceback). Every :class:`~scrubber.errors.ScrubberError`
+a command raises is caught here, once, and printed as that one line.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from scrubber import __version__
-from scrubber.errors import X12InputError
+from scrubber.errors import InputError, ScrubberError
+from scrubber.status import ExitStatus
 
 COMMANDS = ("scrub", "rules", "validate", "show", "retro")
-EXIT_USAGE = 2
 
 
 class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line on standard error (exit 2), never a usage dump."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(ExitStatus.UNUSABLE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,13 +45,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
-    except X12InputError as error:
-        source = getattr(error, "source", None) or getattr(args, "input_name", "input")
-        print(f"scrubber: {source}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except ScrubberError as error:
+        print(one_line(error, args), file=sys.stderr)
+        return ExitStatus.UNUSABLE
     except BrokenPipeError:
-        return 0
+        return ExitStatus.OK
     return status
+
+
+def one_line(error: ScrubberError, args: argparse.Namespace) -> str:
+    """What standard error shows for ``error``: ``scrubber: INPUT: message`` for
+    unusable input, else ``scrubber COMMAND: message``."""
+    if isinstance(error, InputError):
+        source = getattr(error, "source", None) or getattr(args, "input_name", "input")
+        return f"scrubber: {source}: {error}"
+    return f"scrubber {args.command}: {error}"
 
 
 if __name__ == "__main__":

@@ -1,15 +1,8 @@
-"""Errors of the history store. Messages never contain patient data."""
+"""Errors of the history store (defined in :mod:`scrubber.errors`, the one
+error tree). Messages never contain patient data."""
 
 from __future__ import annotations
 
+from scrubber.errors import HistoryError, HistoryKeyError, HistoryStoreError
 
-class HistoryError(RuntimeError):
-    """The history store cannot be used."""
-
-
-class HistoryKeyError(HistoryError):
-    """No usable hashing key, or the store was created with another key."""
-
-
-class HistoryStoreError(HistoryError):
-    """Bad URL, unsupported or newer schema, unreachable database."""
+__all__ = ["HistoryError", "HistoryKeyError", "HistoryStoreError"]

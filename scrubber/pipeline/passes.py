@@ -38,6 +38,7 @@ from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of, patient_key
 from scrubber.rules.findings import ClaimDecision
 from scrubber.rules.outcome import Outcome, checked_outcome
 from scrubber.rules.radonc.registry import CourseRegistry
+from scrubber.status import ExitStatus
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import Encoding
 
@@ -79,9 +80,9 @@ class PipelineResult:
     decisions_kept: int = 0  # decisions other than a plain accept (held in memory)
 
     @property
-    def exit_status(self) -> int:
+    def exit_status(self) -> ExitStatus:
         summary = self.report.summary()
-        return 0 if summary["corrected"] == 0 and summary["rejected"] == 0 else 1
+        return ExitStatus.of_scrub(summary["corrected"], summary["rejected"])
 
 
 def run_pipeline(

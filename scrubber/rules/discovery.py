@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
+from scrubber.errors import RulePackError as RulePackError
 from scrubber.rules.rule import RulePack
 
 ENTRY_POINT_GROUP = "scrubber.rules"
-
-
-class RulePackError(ImportError):
-    """An entry point of ``scrubber.rules`` does not load a rule pack."""
 
 
 def discover_packs() -> tuple[RulePack, ...]:

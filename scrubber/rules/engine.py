@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from scrubber.errors import RuleDefinitionError
 from scrubber.model import Claim
 from scrubber.rules.context import DEFAULT_GAP_DAYS, Context, build_context
 from scrubber.rules.discovery import discover_packs
@@ -67,7 +68,7 @@ class Engine:
         )
         codes_seen = [active.rule.code for active in self.rules]
         if len(codes_seen) != len(set(codes_seen)):
-            raise ValueError("two rule packs define the same rule code")
+            raise RuleDefinitionError("two rule packs define the same rule code")
         self.policy.check_against(
             set(codes_seen), {a.rule.code for a in self.rules if a.rule.mandatory}
         )

@@ -22,15 +22,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
+from scrubber.errors import DecisionError as DecisionError
 from scrubber.model import Claim, ServiceLine
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 
 ZERO = Decimal("0.00")
 K = TypeVar("K")
-
-
-class DecisionError(ValueError):
-    """The rules produced a decision that does not fit its claim (a rule-pack bug)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,16 +37,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from scrubber.errors import PolicyError as PolicyError
 from scrubber.rules.findings import Action
 
 
 class Profile(StrEnum):
     CLEAN = "clean"
     STRICT = "strict"
-
-
-class PolicyError(ValueError):
-    """The policy file is unusable (names the key and the problem)."""
 
 
 @dataclass(frozen=True, slots=True)

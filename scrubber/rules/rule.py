@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from scrubber.errors import RuleDefinitionError
 from scrubber.rules.facts import ClaimFacts, LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.radonc.eras import Era
@@ -114,7 +115,7 @@ class Rule:
         if needs_claim_check != (self.claim_check is not None) or needs_claim_check == (
             self.line_check is not None
         ):
-            raise ValueError(
+            raise RuleDefinitionError(
                 f"rule {self.code}: a {self.stage.value} rule needs exactly "
                 f"{'a claim_check' if needs_claim_check else 'a line_check'}"
             )

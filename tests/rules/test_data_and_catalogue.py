@@ -3,7 +3,6 @@ the entry point and the ``scrubber rules`` command."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 from importlib.metadata import entry_points
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.cli.commands import rules as rules_command
+from scrubber.cli.main import main
 from scrubber.rules import RegistryError, load_registry, parse_policy, parse_registry
 from scrubber.rules.discovery import discover_packs
 from scrubber.rules.image_guidance import pack
@@ -132,11 +131,7 @@ def test_example_policy_file_parses() -> None:
 
 
 def run_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    rules_command.add_parser(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    result: int = args.run(args)
-    return result
+    return main(argv)  # the console script: errors are printed there, as one line
 
 
 def test_rules_command_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +163,7 @@ def test_rules_command_explains_one_rule(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_rules_command_unknown_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(["rules", "IG999"]) == 2
-    assert "IG999" in capsys.readouterr().err
+    assert capsys.readouterr().err == "scrubber rules: unknown rule code 'IG999'\n"
 
 
 def test_rule_prefilters_name_real_code_sets() -> None:

@@ -1,26 +1,19 @@
-"""Options and their parsing shared by the subcommands."""
+"""Options and their parsing shared by the subcommands.
+
+A bad option value raises :class:`~scrubber.errors.UsageError`;
+:func:`scrubber.cli.main.main` prints it as ``scrubber COMMAND: message``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from typing import Any
 
-from scrubber.rules.policy import Policy, PolicyError, load_policy
-from scrubber.rules.radonc.registry import CourseRegistry, RegistryError, load_registry
-
-EXIT_UNUSABLE = 2
-
-
-class UsageError(Exception):
-    """A bad option value; the message is one line naming the option or file."""
-
-
-def usage(command: str, message: str) -> int:
-    """Print the one-line usage error of ``scrubber COMMAND`` and return exit status 2."""
-    print(f"scrubber {command}: {message}", file=sys.stderr)
-    return EXIT_UNUSABLE
+from scrubber.errors import PolicyError, RegistryError
+from scrubber.errors import UsageError as UsageError
+from scrubber.rules.policy import Policy, load_policy
+from scrubber.rules.radonc.registry import CourseRegistry, load_registry
 
 
 def iso_date(text: str) -> dt.date:

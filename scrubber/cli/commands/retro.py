@@ -25,20 +25,16 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from scrubber.cli.commands.options import (
-    UsageError,
-    add_as_of,
-    load_policy_and_courses,
-    usage,
-)
-from scrubber.history import HistoryError, open_store
+from scrubber.cli.commands.options import add_as_of, load_policy_and_courses
+from scrubber.errors import UsageError
+from scrubber.history import open_store
 from scrubber.rules.engine import Engine
+from scrubber.status import ExitStatus
 
 if TYPE_CHECKING:
     from scrubber.history.retro import RetroReport
 
 ENV_HISTORY_URL = "SCRUBBER_HISTORY_URL"
-EXIT_OK, EXIT_CHANGED = 0, 1
 
 # By ChangeKind value (scrubber.history.retro is imported when the command runs:
 # it loads SQLAlchemy, which other commands do not need).
@@ -81,25 +77,19 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     url = args.history or os.environ.get(ENV_HISTORY_URL, "")
     if not url:
-        return _usage(f"no history store: give --history URL or set {ENV_HISTORY_URL}")
-    try:
-        policy, courses = load_policy_and_courses(args)
-    except UsageError as error:
-        return _usage(str(error))
+        raise UsageError(f"no history store: give --history URL or set {ENV_HISTORY_URL}")
+    policy, courses = load_policy_and_courses(args)
     from scrubber.history.retro import find_reversals
 
     engine = Engine(profile=args.profile, policy=policy, as_of=args.as_of or dt.date.today())
-    try:
-        with open_store(url) as store:
-            report = find_reversals(store, engine, courses=courses)
-    except HistoryError as error:
-        return _usage(str(error))
+    with open_store(url) as store:  # a HistoryError is printed by scrubber.cli.main
+        report = find_reversals(store, engine, courses=courses)
     if args.format == "json":
         json.dump(report.as_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         write_text(report, sys.stdout)
-    return EXIT_CHANGED if report.changes else EXIT_OK
+    return ExitStatus.FINDINGS if report.changes else ExitStatus.OK
 
 
 def write_text(report: RetroReport, out: TextIO) -> None:
@@ -131,7 +121,3 @@ def write_text(report: RetroReport, out: TextIO) -> None:
         f"\nProvisional port films (IG407): {report.provisional_confirmed} confirmed now that "
         f"their course end is known, {report.provisional_still_open} still open.\n"
     )
-
-
-def _usage(message: str) -> int:
-    return usage("retro", message)

@@ -13,12 +13,11 @@ import json
 import sys
 from typing import Any, TextIO
 
+from scrubber.errors import UsageError
 from scrubber.rules.discovery import discover_packs
 from scrubber.rules.policy import Profile, apply_profile
 from scrubber.rules.rule import Rule, rule_set_of
-
-EXIT_OK = 0
-EXIT_USAGE = 2
+from scrubber.status import ExitStatus
 
 
 def add_parser(subparsers: Any) -> None:
@@ -38,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
         wanted = args.code.strip().upper()
         found = [(rule_set, rule) for rule_set, rule in catalogue if rule.code == wanted]
         if not found:
-            print(f"scrubber rules: unknown rule code {args.code!r}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"unknown rule code {args.code!r}")
         catalogue = found
     if args.format == "json":
         document = [rule_as_dict(rule, rule_set) for rule_set, rule in catalogue]
@@ -50,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         write_explanation(rule, rule_set, sys.stdout)
     else:
         write_table([rule for _, rule in catalogue], sys.stdout)
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def actions(rule: Rule) -> dict[str, str]:

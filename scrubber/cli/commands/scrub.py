@@ -49,15 +49,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from scrubber.api import ProgressFn, default_now, make_engine
-from scrubber.cli.commands.options import (
-    EXIT_UNUSABLE,
-    UsageError,
-    add_as_of,
-    load_policy_and_courses,
-    usage,
-)
+from scrubber.cli.commands.options import add_as_of, load_policy_and_courses
 from scrubber.cli.progress import Progress
-from scrubber.errors import X12InputError
+from scrubber.errors import UsageError, X12InputError
 from scrubber.history import HistoryError, open_store
 from scrubber.logs import configure_logging, get_logger
 from scrubber.outputs.ack277 import AckSettings, default_control_start
@@ -65,11 +59,11 @@ from scrubber.pipeline.files import CHANGING_ACTIONS, FilesResult, PointedFindin
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.policy import Policy
 from scrubber.rules.radonc.registry import CourseRegistry
+from scrubber.status import ExitStatus
 
 if TYPE_CHECKING:
     from scrubber.history import HistoryStore
 
-EXIT_OK, EXIT_CHANGED = 0, 1
 TOP_RULES = 5
 
 
@@ -108,20 +102,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        return _usage(f"cannot create output directory {args.output_dir}: {error.strerror}")
+        raise UsageError(
+            f"cannot create output directory {args.output_dir}: {error.strerror}"
+        ) from None
     stems = _stems(args.inputs)
-    if isinstance(stems, str):
-        return _usage(stems)
     store: HistoryStore | None = None
     if args.history:
         try:
             store = open_store(args.history)  # once for all inputs
         except HistoryError as error:
-            return _usage(f"--history: {error}")
+            raise UsageError(f"--history: {error}") from error
     try:
         policy, courses = load_policy_and_courses(args)
-    except UsageError as error:
-        return _usage(str(error))
+    except UsageError:
+        if store is not None:
+            store.close()
+        raise
     as_of: dt.date = args.as_of or dt.date.today()
     cores = args.jobs or os.cpu_count() or 1
     jobs = min(cores, len(args.inputs))
@@ -133,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         shard_jobs=cores if jobs == 1 else 1,
     )  # fmt: skip
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
-    status = EXIT_OK
+    status: int = ExitStatus.OK
     reports = 0
     spooled: list[IO[bytes]] = []
     try:
@@ -151,10 +147,10 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(outcome, _Unusable):
                 print(f"scrubber: {_display(path)}: {outcome.message}", file=sys.stderr)
                 log.info("input.unusable", input_index=reports + 1, position=outcome.position)
-                status = EXIT_UNUSABLE
+                status = ExitStatus.UNUSABLE
                 continue
             if isinstance(outcome, _HistoryFailed):
-                return _usage(f"--history: {outcome.message}")
+                raise UsageError(f"--history: {outcome.message}")
             reports += 1
             status = max(status, outcome.exit_status)
             _print(outcome, args, path)
@@ -335,18 +331,19 @@ def write_summary(
         out.write(f"  ... {changed - len(first_findings)} more in the report\n")
 
 
-def _stems(inputs: list[str]) -> list[str] | str:
+def _stems(inputs: list[str]) -> list[str]:
+    """Each input's output stem; :class:`UsageError` when two would collide."""
     stems: list[str] = []
     seen: dict[str, str] = {}
     for path in inputs:
         stem = "stdin" if path == "-" else Path(path).stem
         if stem in seen:
-            return (
+            raise UsageError(
                 f"inputs {_display(seen[stem])} and {_display(path)} would both write "
                 f"{stem}.*: scrub them into different output directories"
             )
         if path == "-" and "-" in seen.values():
-            return "standard input (-) given twice"
+            raise UsageError("standard input (-) given twice")
         seen[stem] = path
         stems.append(stem)
     return stems
@@ -354,10 +351,6 @@ def _stems(inputs: list[str]) -> list[str] | str:
 
 def _display(path: str) -> str:
     return "<stdin>" if path == "-" else path
-
-
-def _usage(message: str) -> int:
-    return usage("scrub", message)
 
 
 def _jobs(text: str) -> int:

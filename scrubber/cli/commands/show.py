@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from scrubber.model import Claim, ServiceLine
+from scrubber.status import ExitStatus
 from scrubber.x12.reader import X12Reader
 
 HEADER = ("claim", "st", "LX", "rev", "procedure", "units", "charge", "DOS", "ptr", "6R")
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         write_table(reader, sys.stdout)
-    return 0
+    return ExitStatus.OK
 
 
 def write_table(reader: X12Reader, out: TextIO) -> None:

@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scrubber.errors import X12InputError
+from scrubber.errors import UsageError, X12InputError
 from scrubber.logs import configure_logging, get_logger
 from scrubber.outputs.atomic import write_atomic
+from scrubber.status import ExitStatus
 from scrubber.x12.conformance import check_conformance
 from scrubber.x12.source import TextSource
 
-EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 SHOWN_ERRORS = 50
 ISA_LENGTH = 106
 
@@ -42,36 +42,23 @@ def run(args: argparse.Namespace) -> int:
     configure_logging()
     log = get_logger("scrubber.validate")
     name = "<stdin>" if args.input == "-" else args.input
+    args.input_name = name  # names the input in an X12InputError's line
     out_dir = Path(args.output_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        print(f"scrubber validate: cannot create output directory {out_dir}: {error.strerror}",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_UNUSABLE
-    try:
-        source = TextSource(sys.stdin.buffer if args.input == "-" else args.input, name)
-        text = "".join(source.chunks())
-    except X12InputError as error:
-        print(f"scrubber: {name}: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        raise UsageError(f"cannot create output directory {out_dir}: {error.strerror}") from None
+    source = TextSource(sys.stdin.buffer if args.input == "-" else args.input, name)
+    text = "".join(source.chunks())
     start = text.lstrip(" \t\r\n")
     if not start.startswith("ISA") or len(start) < ISA_LENGTH:
         found = start[:3] or "end of input"
-        print(
-            f"scrubber: {name}: segment 1: expected an ISA interchange header, found {found!r}",
-            file=sys.stderr,
-        )
-        return EXIT_UNUSABLE
+        raise X12InputError(f"expected an ISA interchange header, found {found!r}", 1)
     try:
         result = check_conformance(start)
     except Exception as exc:  # pyx12 fails on some malformed input
-        print(
-            f"scrubber: {name}: pyx12 could not read the input "
-            f"({type(exc).__name__}: {exc})".replace("\n", " "),
-            file=sys.stderr,
-        )
-        return EXIT_UNUSABLE
+        message = f"pyx12 could not read the input ({type(exc).__name__}: {exc})"
+        raise X12InputError(message.replace("\n", " ")) from None
     stem = "stdin" if args.input == "-" else Path(args.input).stem
     ack_path = out_dir / f"{stem}.999.x12"
     if result.ack_999:
@@ -79,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     log.info("validate.done", valid=result.valid, errors=len(result.errors))
     if result.valid:
         print(f"{name}: valid ({ack_path} written)")
-        return EXIT_VALID
+        return ExitStatus.OK
     print(f"{name}: invalid, {len(result.errors)} errors")
     for problem in result.errors[:SHOWN_ERRORS]:
         print(f"  {problem}")
@@ -87,4 +74,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more")
     if result.ack_999:
         print(f"  999 written to {ack_path}")
-    return EXIT_INVALID
+    return ExitStatus.FINDINGS

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
+from scrubber.errors import CodeTableError as CodeTableError
+
 # Set names used in data/codes.csv.
 IGRT = "igrt"  # the standard's "IGRT Allowed Billable Group"
 IGRT_CPT = "igrt-cpt"  # 77387
@@ -45,10 +47,6 @@ FRACTION_SETS = (IMRT, SRS_SBRT, PROTON, CONVENTIONAL)
 COURSE_MARKER_SETS = (SIMULATION, PLAN_IMRT, PLAN_3D, PLAN_2D)
 
 _COLUMNS = ("code", "sets", "valid_from", "valid_to", "successor", "descriptor")
-
-
-class CodeTableError(ValueError):
-    """The code-set table is malformed (names the row and the problem)."""
 
 
 @dataclass(frozen=True, slots=True)

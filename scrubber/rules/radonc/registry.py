@@ -22,13 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from scrubber.errors import RegistryError as RegistryError
 from scrubber.rules.facts import normalize_icd10
 
 COLUMNS = ("member_id", "billing_npi", "site_icd10", "first_dos", "planned_fractions")
-
-
-class RegistryError(ValueError):
-    """The course registry file is unusable (row number and column named)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,135 @@
+"""What the worklist page (``S.report.html``) lists, collected claim by claim.
+
+The page puts rejected claims first, then corrected ones, then the warnings,
+while claims arrive in input order; so :class:`Worklist` appends each claim
+that needs a person's attention, as one JSON line, to one of three temporary
+files, and the page is rendered from them at the end
+(:func:`scrubber.outputs.html_page.render_page`). Memory stays bounded
+whatever the batch size: a few counters, and the first claims of each rule
+for the page's table of contents.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from typing import IO, Any
+
+from scrubber.outputs.report import claim_entry
+from scrubber.rules.findings import Action, ClaimStatus
+from scrubber.rules.outcome import Outcome
+
+#: Claims linked from the table of contents for each rule (the rest are counted).
+TOC_LINKS = 50
+#: Interchange control numbers named in the page header (the rest are counted).
+HEADER_INTERCHANGES = 20
+SECTIONS = ("rejected", "corrected", "warnings")
+_COPY_CHUNK = 1 << 20
+
+
+class Worklist:
+    """Rejected, corrected and warned claims of one input, spooled in order."""
+
+    def __init__(self) -> None:
+        self._spools = {name: _spool() for name in SECTIONS}
+        self.counts: Counter[str] = Counter()
+        self.rule_claims: dict[str, list[tuple[str, str]]] = {}  # rule -> (anchor, claim id)
+        self.interchanges: list[str] = []
+        self.interchange_count = 0
+
+    def add(self, outcome: Outcome) -> None:
+        """Take one claim's outcome (claims arrive in input order)."""
+        self._note_interchange(outcome.claim.transaction.group.interchange.control_number)
+        if outcome.status is ClaimStatus.ACCEPTED and not outcome.decision.findings:
+            return
+        entry = claim_row(outcome)
+        section = str(outcome.status)
+        if section != "accepted":
+            self._write(section, entry)
+            for finding in entry["findings"]:
+                self._link(finding["rule"], anchor_of(entry), entry["claim_id"])
+        warned = [f for f in entry["findings"] if f["action"] in _WARNING_ACTIONS]
+        if warned:
+            self._write("warnings", {**entry, "findings": warned})
+            if section == "accepted":
+                for finding in warned:
+                    self._link(finding["rule"], anchor_of(entry, "warnings"), entry["claim_id"])
+
+    def append(self, later: Worklist) -> None:
+        """Take in ``later``: the worklist of the claims that follow this one's
+        (a shard of the same input)."""
+        for name in SECTIONS:
+            source = later._spools[name]
+            source.seek(0)
+            shutil.copyfileobj(source, self._spools[name], _COPY_CHUNK)
+        self.counts.update(later.counts)
+        for rule, links in later.rule_claims.items():
+            mine = self.rule_claims.setdefault(rule, [])
+            mine.extend(links[: max(TOC_LINKS - len(mine), 0)])
+        for control in later.interchanges:
+            self._note_interchange(control, counted=False)
+        self.interchange_count += later.interchange_count
+
+    def rows(self, section: str) -> Iterator[dict[str, Any]]:
+        """The claims of ``section``, in input order, one at a time."""
+        spool = self._spools[section]
+        spool.flush()
+        spool.seek(0)
+        for line in spool:
+            yield json.loads(line)
+        spool.seek(0, 2)
+
+    def close(self) -> None:
+        for spool in self._spools.values():
+            spool.close()
+
+    def _write(self, section: str, entry: dict[str, Any]) -> None:
+        self.counts[section] += 1
+        self._spools[section].write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def _link(self, rule: str, anchor: str, claim_id: str) -> None:
+        links = self.rule_claims.setdefault(rule, [])
+        target = (anchor, claim_id)
+        if len(links) < TOC_LINKS and (not links or links[-1] != target):
+            links.append(target)
+
+    def _note_interchange(self, control: str, counted: bool = True) -> None:
+        if self.interchanges and self.interchanges[-1] == control:
+            return
+        if counted:
+            self.interchange_count += 1
+        if len(self.interchanges) < HEADER_INTERCHANGES and control not in self.interchanges:
+            self.interchanges.append(control)
+
+
+_WARNING_ACTIONS = (str(Action.WARN), str(Action.NOT_EVALUATED))
+
+
+def claim_row(outcome: Outcome) -> dict[str, Any]:
+    """The report entry of a claim plus what a biller looks it up by: the
+    patient's name as the 277CA carries it, the billing NPI and the payer."""
+    claim = outcome.claim
+    person = claim.patient or claim.subscriber
+    name = person.last_name or "UNKNOWN"
+    if person.first_name:
+        name = f"{name}, {person.first_name}"
+    return {
+        **claim_entry(outcome),
+        "patient": name,
+        "billing_npi": claim.billing_npi,
+        "payer_id": claim.payer_id,
+    }
+
+
+def anchor_of(entry: dict[str, Any], section: str = "") -> str:
+    """The page anchor of a claim: its ordinal in the input (unique, and free
+    of whatever characters the claim id holds); in the warnings section,
+    prefixed with the section (a claim may be listed twice)."""
+    return f"{section}-claim-{entry['ordinal']}" if section else f"claim-{entry['ordinal']}"
+
+
+def _spool() -> IO[str]:
+    return tempfile.TemporaryFile("w+", encoding="utf-8")
