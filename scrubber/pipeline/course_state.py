@@ -26,8 +26,16 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from scrubber.model import ClaimKind, DateRange
-from scrubber.rules.facts import ClaimFacts, ClaimRef, Component, LineFact, PatientKey, Setting
+from scrubber.model import Claim, ClaimKind, DateRange
+from scrubber.rules.facts import (
+    ClaimFacts,
+    ClaimRef,
+    Component,
+    LineFact,
+    PatientKey,
+    Setting,
+    patient_key,
+)
 
 SubjectKey = tuple[PatientKey, str]  # patient, entity
 
@@ -154,6 +162,15 @@ class CourseState:
     def subject(self, patient: PatientKey, entity: str) -> int:
         """The subject id of ``patient`` + ``entity`` (KeyError when never added)."""
         return self._subjects[(patient, entity)]
+
+    def same_subject(self, seq: int, claim: Claim) -> bool:
+        """Whether batch claim ``seq`` was added as a claim of ``claim``'s subject
+        (what pass 2 checks each claim it reads again against)."""
+        try:
+            subject = self.subject(patient_key(claim), claim.billing_npi.strip())
+        except KeyError:
+            return False
+        return 0 <= seq < self.batch_count and self._batch_subjects[seq] == subject
 
     def last_seq(self, subject: int) -> int:
         """The ``seq`` of ``subject``'s last batch claim (-1: none)."""

@@ -19,13 +19,14 @@ import dataclasses
 import datetime as dt
 import pickle
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from scrubber.pipeline.course_state import CourseState
 from scrubber.rules.context import build_context
 from scrubber.rules.engine import Engine, decide_claim
+from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
 from scrubber.rules.radonc.registry import CourseRegistry
 
@@ -209,18 +210,38 @@ def decide_subjects(
     decisions = Decisions(state.batch_count)
     for subject in subjects:
         facts, batch = state.facts_and_batch(subject)
-        if not batch:
-            continue  # a subject known from history only
-        context = build_context(
-            facts, engine.codes, as_of=engine.as_of, gap_days=engine.gap_days, registry=registry
-        )
-        context = dataclasses.replace(context, claim_count=state.claim_count)
-        evaluation = engine.evaluation(context)
-        for seq, claim_facts in batch.items():
-            decisions.add(seq, decide_claim(claim_facts, evaluation))
-        if on_decided is not None:
+        for seq, decision in decide_subject(engine, facts, batch, registry, state.claim_count):
+            decisions.add(seq, decision)
+        if on_decided is not None and batch:
             on_decided(decisions.count)
     return decisions
+
+
+def decide_subject(
+    engine: Engine,
+    facts: list[ClaimFacts],
+    batch: Mapping[int, ClaimFacts],
+    registry: CourseRegistry,
+    claim_count: int,
+) -> Iterator[tuple[int, ClaimDecision]]:
+    """Each batch claim of one subject (``batch``: its facts by ``seq``, in
+    ``seq`` order) and its decision, against the context of the subject's
+    ``facts`` (its batch claims in ``seq`` order, then its history);
+    ``claim_count``: the claims of the whole batch and its history."""
+    if not batch:
+        return  # a subject known from history only
+    context = build_context(
+        facts, engine.codes, as_of=engine.as_of, gap_days=engine.gap_days, registry=registry
+    )
+    context = dataclasses.replace(context, claim_count=claim_count)
+    evaluation = engine.evaluation(context)
+    for seq, claim_facts in batch.items():
+        yield seq, decide_claim(claim_facts, evaluation)
+
+
+def is_plain_accept(decision: ClaimDecision) -> bool:
+    """Accepted with no finding, no line removed or repaired (most claims)."""
+    return _plain_accept(decision)
 
 
 def _plain_accept(decision: ClaimDecision) -> bool:

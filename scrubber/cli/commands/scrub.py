@@ -92,6 +92,11 @@ def add_parser(subparsers: Any) -> None:
         help="processes (default: the CPU count): N inputs at a time, or one large "
         "input split in N shards (with --history inputs are scrubbed one after the other)",
     )
+    parser.add_argument(
+        "--batch",
+        action="store_true",
+        help="decide all inputs as one batch (a course may cross files); outputs still per input",
+    )
     parser.set_defaults(run=run)
 
 
@@ -128,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         compact_json=args.format == "json" and len(args.inputs) > 1,
         shard_jobs=cores if jobs == 1 else 1,
     )  # fmt: skip
+    if args.batch:
+        return _batch(args, options, cores, stems, store)
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
     status: int = ExitStatus.OK
     reports = 0
@@ -161,6 +168,27 @@ def run(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return status
+
+
+def _batch(
+    args: argparse.Namespace,
+    options: _Options,
+    cores: int,
+    stems: list[str],
+    store: HistoryStore | None,
+) -> int:
+    """``--batch``: :mod:`scrubber.cli.commands.batch_run`."""
+    from scrubber.cli.commands.batch_run import BatchRun, run_batch
+
+    run = BatchRun(
+        args.inputs, stems, options.out_dir, options.profile, options.as_of, options.policy,
+        options.courses, compact_json=options.compact_json, jobs=cores,
+    )  # fmt: skip
+    try:
+        return run_batch(run, store, args)
+    finally:
+        if store is not None:
+            store.close()
 
 
 @dataclass(frozen=True)
