@@ -18,7 +18,7 @@ from scrubber import __version__
 from scrubber.errors import InputError, ScrubberError
 from scrubber.status import ExitStatus
 
-COMMANDS = ("scrub", "rules", "validate", "show", "retro")
+COMMANDS = ("scrub", "rules", "validate", "show", "retro", "spark")
 
 
 class OneLineParser(argparse.ArgumentParser):

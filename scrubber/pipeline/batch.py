@@ -120,6 +120,7 @@ class UnitRead:
     envelopes: int = 0  # 277CA interchanges + groups its claims open
     keys: list[BatchKey] = field(default_factory=list)  # what a history store locks
     error: X12InputError | None = None
+    digest: str = ""  # of its claims' subjects, in order (set by Spark's map task)
 
 
 @dataclass(frozen=True)
