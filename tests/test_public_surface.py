@@ -37,7 +37,7 @@ PUBLIC_NAMES = {
 }
 
 #: The subcommands of ``scrubber``, exactly.
-SUBCOMMANDS = {"scrub", "rules", "validate", "show", "retro"}
+SUBCOMMANDS = {"scrub", "rules", "validate", "show", "retro", "spark"}
 
 
 def test_all_is_the_pinned_list() -> None:

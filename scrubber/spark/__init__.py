@@ -6,6 +6,7 @@
   2 per byte range; the driver joins each input's outputs);
 - :mod:`scrubber.spark.codec`: what crosses the shuffle;
 - :mod:`scrubber.spark.runner`: the Spark session, with authentication,
-  network and shuffle-file encryption on;
-- :mod:`scrubber.spark.submit`: the main ``spark-submit`` runs.
+  network and shuffle-file encryption on.
+
+``spark-submit`` runs :mod:`scrubber.cli.spark_submit`.
 """
