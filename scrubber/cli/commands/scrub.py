@@ -19,6 +19,11 @@ given, so that each sees the batches of the inputs before it (exactly as a
 serial run or separate runs in that order would); each large one is still
 split into N shards.
 
+``--batch`` decides all inputs as ONE batch (a course may cross files),
+outputs still per input (:mod:`scrubber.cli.commands.batch_run`,
+:mod:`scrubber.pipeline.batch`); an unusable input then refuses the whole
+batch (exit 2, nothing written).
+
 Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline.passes`):
 memory stays bounded however large the file; standard input is spooled to
 a temporary file first. With ``--history`` the store records each claim as
