@@ -120,6 +120,8 @@ def main() -> int:
                 "spark.default.parallelism": str(cores),
                 "spark.eventLog.enabled": "true",
                 "spark.eventLog.dir": logs.as_uri(),
+                "spark.eventLog.compress": "false",
+                "spark.eventLog.rolling.enabled": "false",
             }
             session = start_session(f"local[{cores}]", conf)
             sc = session.sparkContext

@@ -22,7 +22,7 @@ batch is one sequence of claims:
 
 The outputs are the same with any ``jobs`` (``jobs`` = 1 runs every step
 in this process). For one input they are those of ``scrubber scrub``.
-An unusable input refuses the whole batch (:class:`BatchInputError`, before
+An unusable input refuses the whole batch (:func:`refused`, before
 anything is written or recorded): the other inputs' decisions depend on it.
 :mod:`scrubber.spark` runs the same units, decisions and joins on Apache Spark.
 """
@@ -78,15 +78,13 @@ if TYPE_CHECKING:
     from scrubber.rules.findings import ClaimDecision
 
 
-class BatchInputError(X12InputError):
-    """An input of the batch is unusable: the whole batch is refused.
-    ``source`` names the input (the CLI prints ``scrubber: INPUT: message``)."""
-
-    def __init__(self, source: str, error: X12InputError) -> None:
-        super().__init__(str(error))
-        self.position = error.position
-        self.source = "<stdin>" if source == "-" else source
-        self.input_error = error
+def refused(source: str, error: X12InputError) -> X12InputError:
+    """The error that refuses the whole batch because of the input ``source``:
+    ``error`` naming that input (``source``: the CLI prints
+    ``scrubber: INPUT: message``)."""
+    made = X12InputError(error.problem, error.position, error.segment_id)
+    setattr(made, "source", "<stdin>" if source == "-" else source)  # noqa: B010
+    return made
 
 
 @dataclass(frozen=True)
@@ -262,7 +260,7 @@ def check_reads(
     """Whether the units were read cleanly as cut: ``False`` when a unit
     failed or the ranges of one input decoded differently (then read again
     with whole inputs, :func:`refuse_unusable` names the error); raises
-    :class:`BatchInputError` for an input without claims."""
+    :func:`refused` for an input without claims."""
     encodings: dict[int, str] = {}
     for unit, read in zip(units, reads, strict=True):
         if read.error is not None:
@@ -274,18 +272,18 @@ def check_reads(
         claims[unit.input] += read.claims
     for source, count in zip(inputs, claims, strict=True):
         if not count:
-            raise BatchInputError(source.name, X12InputError(NO_CLAIMS))
+            raise refused(source.name, X12InputError(NO_CLAIMS))
     return True
 
 
 def refuse_unusable(inputs: Sequence[BatchInput], reads: Sequence[UnitRead]) -> None:
-    """Raise :class:`BatchInputError` for the first input (read whole) that
+    """Raise :func:`refused` for the first input (read whole) that
     failed or holds no claim."""
     for source, read in zip(inputs, reads, strict=True):
         if read.error is not None:
-            raise BatchInputError(source.name, read.error)
+            raise refused(source.name, read.error)
         if not read.claims:
-            raise BatchInputError(source.name, X12InputError(NO_CLAIMS))
+            raise refused(source.name, X12InputError(NO_CLAIMS))
 
 
 # Pass 2 (any process) ----------------------------------------------------------------
@@ -511,7 +509,7 @@ def scrub_batch(
 ) -> list[FilesResult]:
     """Scrub ``inputs`` as one batch (see the module docstring) in ``jobs``
     processes; each input's outputs in ``outputs.out_dir``. Raises
-    :class:`BatchInputError` (nothing written, nothing recorded) when an
+    :func:`refused` (nothing written, nothing recorded) when an
     input is unusable."""
     global _job
     keep_batch = keeps_batch_of(history)
@@ -615,7 +613,6 @@ def _current() -> _Job:
 
 __all__ = [
     "BatchInput",
-    "BatchInputError",
     "BatchOutputs",
     "Unit",
     "UnitRead",
@@ -624,6 +621,7 @@ __all__ = [
     "join_inputs",
     "plan_units",
     "read_unit",
+    "refused",
     "scrub_batch",
     "unit_writes",
     "write_unit",

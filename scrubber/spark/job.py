@@ -25,8 +25,9 @@ its steps as Spark stages. The outputs are byte for byte those of
    outputs and commits them atomically
    (:func:`~scrubber.pipeline.batch.join_inputs`), and removes the work folder.
 
-Unusable input refuses the whole batch (:class:`~scrubber.pipeline.batch.BatchInputError`),
-nothing written or recorded, as ``scrub --batch`` does.
+Unusable input refuses the whole batch (an
+:class:`~scrubber.errors.X12InputError` naming the input), nothing written
+or recorded, as ``scrub --batch`` does.
 """
 
 from __future__ import annotations
