@@ -38,3 +38,9 @@ def spark_context() -> Iterator[SparkContext]:
         yield session.sparkContext
     finally:
         session.stop()
+
+
+# A real PostgreSQL for the history test (the history tests' fixtures).
+from tests.history.conftest import postgres_server, postgres_url  # noqa: E402
+
+__all__ = ["postgres_server", "postgres_url", "spark_context"]

@@ -119,3 +119,19 @@ def test_spark_cuts_files_into_ranges_and_records_history_once(
         assert store.dump() == recorded
     assert outputs_of(tmp_path / "first") == outputs_of(tmp_path / "cli")
     assert outputs_of(tmp_path / "second") == outputs_of(tmp_path / "batch")
+
+
+def test_spark_with_postgresql_history_is_idempotent(
+    spark_context: SparkContext, postgres_url: str, tmp_path: Path
+) -> None:
+    paths = weekly_batch(tmp_path / "in", patients=2)
+    run_batch(paths, tmp_path / "batch", BATCH_AS_OF)
+    with open_store(postgres_url, TEST_KEY) as store:
+        _spark(spark_context, paths, tmp_path / "first", BATCH_AS_OF, store, min_bytes=1)
+        recorded = store.dump()
+    assert len(recorded["batches"]) == 1 and recorded["claims"]
+    with open_store(postgres_url, TEST_KEY) as store:
+        _spark(spark_context, paths, tmp_path / "second", BATCH_AS_OF, store, min_bytes=1)
+        assert store.dump() == recorded
+    assert outputs_of(tmp_path / "first") == outputs_of(tmp_path / "batch")
+    assert outputs_of(tmp_path / "second") == outputs_of(tmp_path / "batch")
