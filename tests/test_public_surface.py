@@ -37,7 +37,9 @@ PUBLIC_NAMES = {
 }
 
 #: The subcommands of ``scrubber``, exactly.
-SUBCOMMANDS = {"scrub", "rules", "validate", "show", "retro", "filter", "check", "serve"}
+SUBCOMMANDS = {
+    "scrub", "rules", "validate", "show", "retro", "filter", "check", "serve", "spark",
+}  # fmt: skip
 
 
 def test_all_is_the_pinned_list() -> None:

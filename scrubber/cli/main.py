@@ -23,7 +23,7 @@ from scrubber.errors import InputError, ScrubberError
 from scrubber.pipeline.interrupts import Terminated, sigterm_raises
 from scrubber.status import ExitStatus
 
-COMMANDS = ("scrub", "rules", "validate", "show", "retro", "filter", "check", "serve")
+COMMANDS = ("scrub", "rules", "validate", "show", "retro", "filter", "check", "serve", "spark")
 _NOTHING_PARTIAL = "no output of an unfinished input was written"
 
 

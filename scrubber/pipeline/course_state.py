@@ -25,8 +25,9 @@ from array import array
 from collections.abc import Iterable
 from typing import Any
 
+from scrubber.model import Claim
 from scrubber.rules.codecs import Interned, claim_from_record, claim_record
-from scrubber.rules.facts import ClaimFacts, PatientKey
+from scrubber.rules.facts import ClaimFacts, PatientKey, patient_key
 
 SubjectKey = tuple[PatientKey, str]  # patient, entity
 
@@ -130,6 +131,15 @@ class CourseState:
     def subject(self, patient: PatientKey, entity: str) -> int:
         """The subject id of ``patient`` + ``entity`` (KeyError when never added)."""
         return self._subjects[(patient, entity)]
+
+    def same_subject(self, seq: int, claim: Claim) -> bool:
+        """Whether batch claim ``seq`` was added as a claim of ``claim``'s subject
+        (what pass 2 checks each claim it reads again against)."""
+        try:
+            subject = self.subject(patient_key(claim), claim.billing_npi.strip())
+        except KeyError:
+            return False
+        return 0 <= seq < self.batch_count and self._batch_subjects[seq] == subject
 
     def last_seq(self, subject: int) -> int:
         """The ``seq`` of ``subject``'s last batch claim (-1: none)."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import pickle
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 from scrubber.pipeline.course_state import CourseState
 from scrubber.rules.codecs import Interned, decision_from_record, decision_record
 from scrubber.rules.engine import Engine
+from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.radonc.registry import CourseRegistry
 
@@ -155,14 +156,32 @@ def decide_subjects(
     decisions = Decisions(state.batch_count)
     for subject in subjects:
         history, batch = state.history_and_batch(subject)
-        if not batch:
-            continue  # a subject known from history only
-        decided = engine.evaluate(batch.values(), history, registry=registry)
-        for seq, decision in zip(batch, decided, strict=True):
+        for seq, decision in decide_subject(engine, batch, history, registry):
             decisions.add(seq, decision)
-        if on_decided is not None:
+        if on_decided is not None and batch:
             on_decided(decisions.count)
     return decisions
+
+
+def decide_subject(
+    engine: Engine,
+    batch: Mapping[int, ClaimFacts],
+    history: Iterable[ClaimFacts],
+    registry: CourseRegistry,
+) -> Iterator[tuple[int, ClaimDecision]]:
+    """Each batch claim of one subject (``batch``: its facts by ``seq``, in
+    ``seq`` order) and its decision, against the context of those claims and
+    the subject's ``history`` (:meth:`Engine.evaluate
+    <scrubber.rules.engine.Engine.evaluate>`, the one decide step)."""
+    if not batch:
+        return  # a subject known from history only
+    decided = engine.evaluate(batch.values(), history, registry=registry)
+    yield from zip(batch, decided, strict=True)
+
+
+def is_plain_accept(decision: ClaimDecision) -> bool:
+    """Accepted with no finding, no line removed or repaired (most claims)."""
+    return _plain_accept(decision)
 
 
 def _plain_accept(decision: ClaimDecision) -> bool:

@@ -9,7 +9,7 @@ the command's text summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ __all__ = [
     "FIRST_FINDINGS",
     "FilesResult",
     "PointedFinding",
+    "files_result",
     "scrub_to_files",
 ]
 
@@ -90,6 +91,11 @@ def scrub_to_files(
         for target in targets.values():
             target.close()
         staged.commit()
+    return files_result(result, targets)
+
+
+def files_result(result: PipelineResult, targets: Mapping[str, StagedTarget]) -> FilesResult:
+    """What a scrub into the staged ``targets`` (closed) wrote, for the summary."""
     report = result.sinks["report"]
     assert isinstance(report, ReportSink)
     written = {name: target.path for name, target in targets.items() if target.written}

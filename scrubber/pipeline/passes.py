@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.given import HistoryInput, HistorySource
@@ -32,10 +32,10 @@ from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import RunInfo, Sink
 from scrubber.pipeline.course_state import CourseState
-from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.decisions import decide_subjects
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of, patient_key
+from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of
 from scrubber.rules.findings import ClaimDecision
 from scrubber.rules.outcome import Outcome, checked_outcome
 from scrubber.rules.radonc.registry import CourseRegistry
@@ -52,6 +52,8 @@ History = HistoryInput
 
 # ReplayableSource lives in scrubber.pipeline.spool; the streaming tests import it from here.
 __all__ = [
+    "ClaimIndex",
+    "DecisionLookup",
     "PipelineResult",
     "ProgressFn",
     "ReplayableSource",
@@ -63,8 +65,9 @@ __all__ = [
 ProgressFn = Callable[[str, int, int], None]
 #: Takes each batch claim and its decision, in batch order (a store's ``add``).
 Recorder = Callable[["BatchClaim", ClaimDecision], object]
+T = TypeVar("T")
 #: Pass 2, given the registry to decide with and, with a store, its recorder.
-SecondPass = Callable[[CourseRegistry, "Recorder | None"], "PipelineResult"]
+SecondPass = Callable[[CourseRegistry, "Recorder | None"], T]
 NO_CLAIMS = "the input holds no claim (no CLM segment): nothing to scrub"
 
 
@@ -166,19 +169,24 @@ def _first_pass(
 
 def read_facts(
     reader: X12Reader,
-    state: CourseState,
+    state: CourseState | None,
     on_claim: Callable[[Claim, ClaimFacts], object] | None = None,
     progress: ProgressFn | None = None,
-) -> None:
+    start: int = 0,
+) -> int:
     """Add the facts of every claim ``reader`` reads to ``state`` (numbered
-    from 0 in ``seq``), telling ``on_claim`` each claim and its facts."""
-    for seq, claim in enumerate(reader.claims()):
-        facts = facts_of(claim, seq)
-        state.add(facts)
+    from ``start`` in ``seq``; no state: only ``on_claim`` sees them), telling
+    ``on_claim`` each claim and its facts; the number of claims read."""
+    read = 0
+    for read, claim in enumerate(reader.claims(), 1):
+        facts = facts_of(claim, start + read - 1)
+        if state is not None:
+            state.add(facts)
         if on_claim is not None:
             on_claim(claim, facts)
-        if progress and (seq + 1) % 200 == 0:
-            progress("read", seq + 1, 0)
+        if progress and read % 200 == 0:
+            progress("read", read, 0)
+    return read
 
 
 def with_history(
@@ -187,9 +195,9 @@ def with_history(
     name: str,
     engine: Engine,
     state: CourseState,
-    second_pass: SecondPass,
+    second_pass: SecondPass[T],
     record: bool = True,
-) -> PipelineResult:
+) -> T:
     """Run pass 2 with ``history`` (:class:`HistorySource`, or what
     :meth:`HistorySource.of` takes): none, prior claims' facts, or a store
     (``batch``: the keys of the batch's claims; ``record=False``: the store
@@ -205,7 +213,7 @@ def with_history(
 class _Discard(Exception):
     """Leaves a store's batch transaction without recording (rolls it back)."""
 
-    def __init__(self, result: PipelineResult) -> None:
+    def __init__(self, result: object) -> None:
         super().__init__("discarded")
         self.result = result
 
@@ -216,9 +224,9 @@ def _with_store(
     name: str,
     engine: Engine,
     state: CourseState,
-    second_pass: SecondPass,
+    second_pass: SecondPass[T],
     record: bool = True,
-) -> PipelineResult:
+) -> T:
     """Decide with the store's history (as :mod:`scrubber.testing.oracles` does):
     the batch's subjects are locked and their stored facts loaded, the batch is
     decided and its facts and decisions recorded as they are decided, in one
@@ -232,7 +240,7 @@ def _with_store(
             result = second_pass(hist.registry, hist.add)
             hist.finish()
     except _Discard as discarded:
-        return discarded.result
+        return cast(T, discarded.result)
     return result
 
 
@@ -268,10 +276,28 @@ def _second_pass(
     )
 
 
+class ClaimIndex(Protocol):
+    """What pass 2 checks a claim read again against: pass 1's subject of
+    each batch claim (a :class:`CourseState` is one)."""
+
+    @property
+    def batch_count(self) -> int: ...
+
+    def same_subject(self, seq: int, claim: Claim) -> bool:
+        """Whether pass 1 read claim ``seq`` as a claim of ``claim``'s subject."""
+        ...
+
+
+class DecisionLookup(Protocol):
+    """Each batch claim's decision by ``seq`` (a :class:`Decisions` is one)."""
+
+    def get(self, seq: int) -> ClaimDecision: ...
+
+
 def write_claims(
     reader: X12Reader,
-    state: CourseState,
-    decisions: Decisions,
+    state: ClaimIndex,
+    decisions: DecisionLookup,
     write: Callable[[Outcome], None],
     progress: ProgressFn | None = None,
     on_decision: Callable[[Claim, int, ClaimDecision], object] | None = None,
@@ -287,7 +313,7 @@ def write_claims(
     total = state.batch_count
     done = expected.start
     for seq, claim in enumerate(reader.claims(), expected.start):
-        if seq >= expected.stop or not _same_subject(state, seq, claim):
+        if seq >= expected.stop or not state.same_subject(seq, claim):
             raise _changed(total)
         decision = decisions.get(seq)
         if on_decision is not None:
@@ -301,15 +327,6 @@ def write_claims(
             progress("write", done, total)
     if done != expected.stop:
         raise _changed(total)
-
-
-def _same_subject(state: CourseState, seq: int, claim: Claim) -> bool:
-    """Whether pass 1 read claim ``seq`` as a claim of ``claim``'s subject."""
-    try:
-        subject = state.subject(patient_key(claim), claim.billing_npi.strip())
-    except KeyError:
-        return False
-    return state.batch_subject(seq) == subject
 
 
 def recording(record: Recorder) -> Callable[[Claim, int, ClaimDecision], None]:

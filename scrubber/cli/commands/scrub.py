@@ -19,6 +19,11 @@ given, so that each sees the batches of the inputs before it (exactly as a
 serial run or separate runs in that order would); each large one is still
 split into N shards.
 
+``--batch`` decides all inputs as ONE batch (a course may cross files),
+outputs still per input (:mod:`scrubber.cli.commands.batch_run`,
+:mod:`scrubber.pipeline.batch`); an unusable input then refuses the whole
+batch (exit 2, nothing written).
+
 Each input is scrubbed in two streaming passes (see :mod:`scrubber.pipeline.passes`):
 memory stays bounded however large the file; standard input is spooled to
 a temporary file first. With ``--history`` the store records each claim as
@@ -106,6 +111,11 @@ def add_parser(subparsers: Any) -> None:
         help="processes (default: the CPU count): N inputs at a time, or one large "
         "input split in N shards (with --history inputs are scrubbed one after the other)",
     )
+    parser.add_argument(
+        "--batch",
+        action="store_true",
+        help="decide all inputs as one batch (a course may cross files); outputs still per input",
+    )
     parser.set_defaults(run=run)
 
 
@@ -143,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         shard_jobs=cores if jobs == 1 else 1,
         wanted=("html",) if args.html else (),
     )  # fmt: skip
+    if args.batch:
+        return _batch(args, options, cores, stems, store)
     progress = Progress(len(args.inputs), sys.stderr, enabled=not args.quiet and jobs == 1)
     status: int = ExitStatus.OK
     reports = 0
@@ -178,6 +190,27 @@ def run(args: argparse.Namespace) -> int:
     if args.exit_zero and status == ExitStatus.FINDINGS:
         return ExitStatus.OK
     return status
+
+
+def _batch(
+    args: argparse.Namespace,
+    options: _Options,
+    cores: int,
+    stems: list[str],
+    store: HistoryStore | None,
+) -> int:
+    """``--batch``: :mod:`scrubber.cli.commands.batch_run`."""
+    from scrubber.cli.commands.batch_run import BatchRun, run_batch
+
+    run = BatchRun(
+        args.inputs, stems, options.out_dir, options.profile, options.as_of, options.policy,
+        options.courses, compact_json=options.compact_json, jobs=cores,
+    )  # fmt: skip
+    try:
+        return run_batch(run, store, args)
+    finally:
+        if store is not None:
+            store.close()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,150 @@
+"""``scrub --batch`` vs ``scrubber spark`` on the same multi-file batch, in one run.
+
+    python benchmarks/spark_bench.py [--claims N] [--files K]
+
+Generates (once, benchmarks/data/) a realistic 837P batch of N claims
+(benchmarks/generate.py) cut into K files at interchange boundaries (so
+patients' courses cross files), then measures, on the same inputs:
+
+1. ``scrub --batch`` (scrubber.pipeline.batch) with 1 and 2 processes: claims/s;
+2. Spark's fixed start-up cost: a local session started and one trivial job run;
+3. ``scrubber spark`` (scrubber.spark.job) in local[1] and local[2]: claims/s
+   of the job alone (the session already up), and the shuffle bytes per claim
+   (Spark's own stage metrics: bytes written by the shuffles, compressed and
+   encrypted as they are on disk);
+
+and checks that every run wrote the same outputs, byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import write_realistic  # noqa: E402
+
+from scrubber.api import make_engine  # noqa: E402
+from scrubber.model import ClaimKind  # noqa: E402
+from scrubber.outputs.ack277 import AckSettings  # noqa: E402
+from scrubber.outputs.registry import kinds  # noqa: E402
+from scrubber.pipeline.batch import BatchInput, BatchOutputs, scrub_batch  # noqa: E402
+from scrubber.pipeline.shards import plan_shards  # noqa: E402
+
+DATA = HERE / "data"
+AS_OF = dt.date(2025, 9, 1)
+NOW = dt.datetime(2026, 1, 5, 9, 30)
+
+
+def make_inputs(claims: int, files: int) -> list[Path]:
+    """The batch: one generated file cut into ``files`` files of whole interchanges."""
+    folder = DATA / f"spark-{claims}-{files}"
+    paths = [folder / f"part{index:02d}.x12" for index in range(files)]
+    if all(path.exists() for path in paths):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    whole = folder / "whole.x12"
+    write_realistic(whole, claims, ClaimKind.PROFESSIONAL)
+    data = whole.read_bytes()
+    ranges = plan_shards(str(whole), files, min_bytes=1)
+    for path, span in zip(paths, ranges, strict=False):
+        path.write_bytes(data[span.start : span.end])
+    whole.unlink()
+    return [path for path in paths if path.exists()]
+
+
+def inputs_of(paths: list[Path]) -> list[BatchInput]:
+    return [
+        BatchInput(str(p), str(p), p.stem, AckSettings(NOW, 1000 * (n + 1)))
+        for n, p in enumerate(paths)
+    ]
+
+
+def digest(folder: Path) -> str:
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    return hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+
+
+def shuffle_bytes(log_dir: Path) -> int:
+    """Bytes the shuffles wrote, from Spark's event log (every task's metrics)."""
+    total = 0
+    for path in sorted(p for p in log_dir.rglob("*") if p.is_file()):
+        with path.open(encoding="utf-8") as events:
+            for line in events:
+                if '"SparkListenerTaskEnd"' not in line:
+                    continue
+                metrics = json.loads(line).get("Task Metrics") or {}
+                total += int(
+                    metrics.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
+                )
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--claims", type=int, default=8000)
+    parser.add_argument("--files", type=int, default=4)
+    args = parser.parse_args()
+    paths = make_inputs(args.claims, args.files)
+    count = args.claims
+    size = sum(p.stat().st_size for p in paths)
+    print(f"batch: {count} claims in {len(paths)} files, {size / 1e6:.1f} MB")
+    engine = make_engine("clean", AS_OF, None, None)
+    digests = {}
+    with tempfile.TemporaryDirectory(prefix="spark-bench-") as work:
+        for jobs in (1, 2):
+            out = Path(work) / f"batch-j{jobs}"
+            out.mkdir()
+            start = time.perf_counter()
+            scrub_batch(inputs_of(paths), engine, BatchOutputs(kinds(), out), jobs=jobs)
+            took = time.perf_counter() - start
+            digests[f"batch -j {jobs}"] = digest(out)
+            print(f"scrub --batch -j {jobs}: {took:.1f} s, {count / took:,.0f} claims/s")
+        from scrubber.spark.job import SparkBatch, run_job
+        from scrubber.spark.runner import start_session
+
+        for cores in (1, 2):
+            start = time.perf_counter()
+            logs = Path(work) / f"events-{cores}"
+            logs.mkdir()
+            conf = {
+                "spark.default.parallelism": str(cores),
+                "spark.eventLog.enabled": "true",
+                "spark.eventLog.dir": logs.as_uri(),
+                "spark.eventLog.compress": "false",
+                "spark.eventLog.rolling.enabled": "false",
+            }
+            session = start_session(f"local[{cores}]", conf)
+            sc = session.sparkContext
+            sc.parallelize([1], 1).count()
+            fixed = time.perf_counter() - start
+            out = Path(work) / f"spark-{cores}"
+            out.mkdir()
+            start = time.perf_counter()
+            run_job(sc, SparkBatch(inputs_of(paths), engine, BatchOutputs(kinds(), out)))
+            took = time.perf_counter() - start
+            print(f"spark local[{cores}]: job {took:.1f} s", flush=True)
+            session.stop()
+            shuffled = shuffle_bytes(logs)
+            digests[f"spark local[{cores}]"] = digest(out)
+            print(
+                f"spark local[{cores}]: start-up {fixed:.1f} s; job {took:.1f} s, "
+                f"{count / took:,.0f} claims/s; shuffle {shuffled / count:,.0f} bytes/claim"
+            )
+    same = len(set(digests.values())) == 1
+    print(f"outputs identical across all runs: {same}")
+    print(f"(cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f})")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""``scrubber spark INPUT... -o DIR [--master URL] [options of scrub]``
+(extra ``scrubber[spark]``): the inputs scrubbed as ONE batch on Apache
+Spark (:mod:`scrubber.spark.job`); the outputs are byte for byte those of
+``scrubber scrub --batch`` on the same inputs (the 277CA's run date, time
+and control numbers come from the run, as for ``scrub``: with
+``SOURCE_DATE_EPOCH`` set they are the same too).
+
+``-o DIR`` must be a folder the driver and every executor see (the
+executors write each byte range's part of the outputs there, in a work
+folder the driver removes). Authentication, network encryption and
+shuffle-file encryption are on (:mod:`scrubber.spark.runner`).
+Standard output, standard error and the exit status are those of ``scrub``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrubber.cli.commands.options import add_as_of, load_policy_and_courses
+from scrubber.errors import UsageError
+
+if TYPE_CHECKING:
+    from scrubber.cli.commands.batch_run import BatchRun
+    from scrubber.history import HistoryStore
+    from scrubber.pipeline.batch import BatchInput
+    from scrubber.pipeline.files import FilesResult
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "spark",
+        help="scrub 837 files as one batch on Apache Spark (scrubber[spark])",
+        description="Scrub 837P/837I files as one batch on Apache Spark; the outputs of "
+        "scrub --batch.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="837 file")
+    parser.add_argument("-o", "--output-dir", required=True, metavar="DIR",
+                        help="outputs directory (seen by the driver and executors)")  # fmt: skip
+    parser.add_argument("--master", metavar="URL", help="Spark master (default: spark's own)")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Spark setting (repeatable)")  # fmt: skip
+    parser.add_argument("--profile", choices=("clean", "strict"), default="clean")
+    parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
+    parser.add_argument("--history", metavar="URL", help="course history store URL")
+    parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
+    add_as_of(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scrubber.cli.commands.batch_run import BatchRun, run_batch
+    from scrubber.cli.commands.scrub import _stems
+    from scrubber.logs import configure_logging
+
+    configure_logging()
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise UsageError("needs pyspark: pip install 'scrubber[spark]'") from None
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    conf = _conf(args.conf)
+    policy, courses = load_policy_and_courses(args)
+    batch = BatchRun(
+        args.inputs, _stems(args.inputs), out_dir, args.profile, args.as_of or dt.date.today(),
+        policy, courses, compact_json=args.format == "json" and len(args.inputs) > 1, jobs=1,
+    )  # fmt: skip
+    store = _open_store(args.history)
+    try:
+        return run_batch(batch, store, args, _runner(args.master, conf))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _runner(master: str | None, conf: dict[str, str]) -> Any:
+    def on_spark(
+        run: BatchRun, inputs: list[BatchInput], store: HistoryStore | None
+    ) -> list[FilesResult]:
+        from scrubber.spark.job import SparkBatch, run_job
+        from scrubber.spark.runner import start_session
+
+        session = start_session(master, conf)
+        return run_job(session.sparkContext, SparkBatch(inputs, run.engine(), run.outputs()), store)
+
+    return on_spark
+
+
+def _open_store(url: str | None) -> HistoryStore | None:
+    if not url:
+        return None
+    from scrubber.history import HistoryError, open_store
+
+    try:
+        return open_store(url)
+    except HistoryError as error:
+        raise UsageError(f"--history: {error}") from error
+
+
+def _conf(items: list[str]) -> dict[str, str]:
+    conf = {}
+    for item in items:
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            raise UsageError(f"--conf {item!r}: expected KEY=VALUE")
+        conf[name.strip()] = value
+    return conf
