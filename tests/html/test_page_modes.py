@@ -49,3 +49,18 @@ def test_api_renders_the_page_on_request(tmp_path: Path, small_shards: None) -> 
     # The same page as the command's but for the run date in its header.
     written = (tmp_path / "837p_freestanding_pos11.report.html").read_text(encoding="utf-8")
     assert page.replace("2025-12-01 00:00", "RUN") == written.replace("2025-12-01 00:00", "RUN")
+
+
+def test_batch_writes_the_same_page_for_one_input(tmp_path: Path, small_shards: None) -> None:
+    """``scrub --batch --html`` on one input writes the page ``scrub --html`` writes."""
+    single = _page(tmp_path / "single", "1")
+    args = ["scrub", "--batch", str(SAMPLE), "-o", str(tmp_path / "batch"), "--html", "--quiet",
+            *AS_OF]  # fmt: skip
+    assert main(args) == 1
+    assert (tmp_path / "batch" / "837p_freestanding_pos11.report.html").read_bytes() == single
+
+
+def test_exit_zero_with_batch(tmp_path: Path) -> None:
+    args = ["scrub", "--batch", str(SAMPLE), "-o", str(tmp_path), "--quiet", "--exit-zero",
+            *AS_OF]  # fmt: skip
+    assert main(args) == 0

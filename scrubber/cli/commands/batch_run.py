@@ -110,4 +110,6 @@ def run_batch(
     for path, result in zip(run.inputs, results, strict=True):
         status = max(status, result.exit_status)
         _print(result, args, path)
+    if getattr(args, "exit_zero", False) and status == ExitStatus.FINDINGS:
+        return ExitStatus.OK
     return status

@@ -204,7 +204,7 @@ def _batch(
 
     run = BatchRun(
         args.inputs, stems, options.out_dir, options.profile, options.as_of, options.policy,
-        options.courses, compact_json=options.compact_json, jobs=cores,
+        options.courses, compact_json=options.compact_json, jobs=cores, wanted=options.wanted,
     )  # fmt: skip
     try:
         return run_batch(run, store, args)

@@ -19,7 +19,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrubber.cli.commands.options import add_as_of, load_policy_and_courses
+from scrubber.cli.commands.options import add_as_of, add_history, load_policy_and_courses
 from scrubber.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,11 +44,18 @@ def add_parser(subparsers: Any) -> None:
                         help="a Spark setting (repeatable)")  # fmt: skip
     parser.add_argument("--profile", choices=("clean", "strict"), default="clean")
     parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
-    parser.add_argument("--history", metavar="URL", help="course history store URL")
+    add_history(parser)
     parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
     add_as_of(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
+    parser.add_argument(
+        "--html", action="store_true", help="also write S.report.html, the worklist page"
+    )
+    parser.add_argument(
+        "--exit-zero", action="store_true",
+        help="exit 0 even when claims were corrected or rejected (2 still means unusable)",
+    )  # fmt: skip
     parser.set_defaults(run=run)
 
 
@@ -69,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
     batch = BatchRun(
         args.inputs, _stems(args.inputs), out_dir, args.profile, args.as_of or dt.date.today(),
         policy, courses, compact_json=args.format == "json" and len(args.inputs) > 1, jobs=1,
+        wanted=("html",) if args.html else (),
     )  # fmt: skip
-    store = _open_store(args.history)
+    store = _open_store(args.history, read_only=args.no_record)
     try:
         return run_batch(batch, store, args, _runner(args.master, conf))
     finally:
@@ -91,13 +99,13 @@ def _runner(master: str | None, conf: dict[str, str]) -> Any:
     return on_spark
 
 
-def _open_store(url: str | None) -> HistoryStore | None:
+def _open_store(url: str | None, read_only: bool) -> HistoryStore | None:
     if not url:
         return None
     from scrubber.history import HistoryError, open_store
 
     try:
-        return open_store(url)
+        return open_store(url, read_only=read_only)
     except HistoryError as error:
         raise UsageError(f"--history: {error}") from error
 
