@@ -38,6 +38,7 @@ OUTPUTS = {
     "clean.x12": f"{jobs.BATCH_STEM}.clean.x12",
     "277ca.x12": f"{jobs.BATCH_STEM}.277ca.x12",
     "report.json": f"{jobs.BATCH_STEM}.report.json",
+    "report.html": f"{jobs.BATCH_STEM}.report.html",
 }
 _ID = re.compile(r"[0-9a-f]{32}")
 _INCOMING = ".incoming-"

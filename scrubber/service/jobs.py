@@ -106,21 +106,30 @@ class ScrubAnswer:
 
 
 def scrub_request(
-    body: bytes, profile: str, as_of: dt.date | None, record: bool, x12_answer: bool, name: str
+    body: bytes, profile: str, as_of: dt.date | None, record: bool, answer: str, name: str
 ) -> ScrubAnswer:
-    """Scrub one request body; the answer as JSON (``{report, clean_x12,
-    ack_277ca, exit_status}``) or, with ``x12_answer``, the cleaned 837's bytes."""
+    """Scrub one request body; the answer (``answer``) as JSON (``{report,
+    clean_x12, ack_277ca, exit_status}``), ``x12``: the cleaned 837's bytes,
+    or ``html``: the worklist page."""
     assert _worker is not None, "init_worker was not run in this process"
+    wanted = ("html",) if answer == "html" else ()
     try:
         result = scrub_with_engine(
-            body, _engine(profile, as_of), _worker.store, name=name, record=record
-        )
+            body, _engine(profile, as_of), _worker.store, name=name, record=record,
+            outputs=wanted,
+        )  # fmt: skip
     except X12InputError as error:
         return ScrubAnswer(unusable=str(error))
     except HistoryError as error:
         return ScrubAnswer(unavailable=str(error))
     summary = {key: int(result.report["summary"][key]) for key in SUMMARY_KEYS}
-    if x12_answer:
+    if answer == "html":
+        page = (result.outputs.get("html") or "").encode("utf-8")
+        return ScrubAnswer(
+            page, "text/html; charset=utf-8", summary, result.exit_status,
+            result.clean_x12 is not None,
+        )  # fmt: skip
+    if answer == "x12":
         clean = result.clean_bytes()
         return ScrubAnswer(
             clean or b"", "application/edi-x12", summary, result.exit_status, clean is not None
@@ -157,6 +166,7 @@ def scrub_batch(
                 ack_settings=settings,
                 history=_worker.store,
                 jobs=jobs,
+                wanted=("html",),
             )
     except X12InputError as error:
         return {"unusable": str(error)}

@@ -56,6 +56,10 @@ def assert_cli_outputs(server: Server, status: dict[str, Any], sample: Path, out
     links = status["links"]
     assert without_input(json.loads(fetch(server, links["report"]))) == without_input(report)
     assert fetch(server, links["ack_277ca"]) == ack
+    page = fetch(server, links["report_html"]).decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    listed = sum(len(c["findings"]) for c in report["claims"] if c["status"] != "accepted")
+    assert page.count('<tr class="finding"') >= listed  # the warnings section adds its own
     if clean is None:
         assert links["clean_x12"] is None
     else:

@@ -182,3 +182,22 @@ def test_saturated_pool_answers_503_with_retry_after(tmp_path: Path, samples_dir
     refused = next(answer for answer in answers if answer.status_code == 503)
     assert problem(refused, 503)["type"] == "urn:scrubber:problem:saturated"
     assert refused.headers["retry-after"].isdigit()
+
+
+def _listed_findings(report: dict[str, Any]) -> int:
+    return sum(len(c["findings"]) for c in report["claims"] if c["status"] != "accepted")
+
+
+def test_accept_text_html_answers_the_worklist_page(server: Server, samples_dir: Path) -> None:
+    from lxml import html
+
+    body = (samples_dir / "837p_freestanding_pos11.x12").read_bytes()
+    report = post(server, body).json()["report"]
+    page = post(server, body, headers={"Accept": "text/html,application/xhtml+xml;q=0.9"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-scrubber-rejected"] == str(report["summary"]["rejected"])
+    root = html.fromstring(page.content)
+    rows = root.xpath("//section[@id='rejected' or @id='corrected']//tr[@class='finding']")
+    assert len(rows) == _listed_findings(report) > 0
+    assert root.findtext("head/title") == "Scrub worklist: -"

@@ -22,6 +22,7 @@ _OUTPUT_TYPES = {
     "clean.x12": "application/edi-x12",
     "277ca.x12": "application/edi-x12",
     "report.json": "application/json",
+    "report.html": "text/html; charset=utf-8",
 }
 
 
@@ -30,6 +31,7 @@ class BatchLinks(BaseModel):
     clean_x12: str | None = None
     ack_277ca: str | None = None
     report: str | None = None
+    report_html: str | None = None
 
 
 class BatchStatus(BaseModel):
@@ -159,13 +161,14 @@ async def get_batch(
 
 @router.get(
     "/v1/batches/{batch_id}/{output}",
-    summary="One output of a finished batch: clean.x12, 277ca.x12 or report.json",
+    summary="One output of a finished batch: clean.x12, 277ca.x12, report.json or report.html",
     response_class=FileResponse,
     responses={
         200: {
             "content": {
                 "application/edi-x12": {"schema": {"type": "string"}},
                 "application/json": {"schema": {"type": "object"}},
+                "text/html": {"schema": {"type": "string"}},
             }
         },
         **problem_responses(401, 403, 404, 409),
@@ -228,6 +231,7 @@ def status_of(state: dict[str, Any]) -> dict[str, Any]:
         links["clean_x12"] = f"{base}/clean.x12" if OUTPUTS["clean.x12"] in outputs else None
         links["ack_277ca"] = f"{base}/277ca.x12"
         links["report"] = f"{base}/report.json"
+        links["report_html"] = f"{base}/report.html"
     return {
         "id": state["id"],
         "state": state["state"],

@@ -18,6 +18,9 @@ from scrubber.service.routes.common import Parts, ProfileName, parts
 
 router = APIRouter(tags=["scrub"])
 X12 = "application/edi-x12"
+HTML = "text/html"
+#: What the Accept header asks for: the cleaned 837, the worklist page, else JSON.
+_ANSWERS = {X12: "x12", HTML: "html"}
 SUMMARY_HEADER = "X-Scrubber-"
 
 
@@ -50,10 +53,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The scrub (a rejected claim is a result, not an error). With "
         "Accept: application/edi-x12, the cleaned 837 alone (empty when no claim is "
-        "accepted) and the summary in X-Scrubber-* headers.",
+        "accepted) and the summary in X-Scrubber-* headers; with Accept: text/html, the "
+        "worklist page (S.report.html).",
         "content": {
             "application/json": {"schema": ScrubResponse.model_json_schema()},
             X12: {"schema": {"type": "string"}},
+            HTML: {"schema": {"type": "string"}},
         },
     },
     **problem_responses(401, 403, 409, 413, 415, 422, 503),
@@ -126,11 +131,9 @@ async def _scrub(
     body = bodies.decode(raw, request.headers.get("content-type"))
     if bodies.claim_count(body) > app.config.sync_max_claims:
         raise Problem(413, too_large, "too-large")
-    x12_answer = bodies.media_type(request.headers.get("accept")) == X12
+    answer = _answer_for(request.headers.get("accept"))
     async with app.admission.slot():
-        result = await app.pool.call(
-            jobs.scrub_request, body, profile, as_of, record, x12_answer, "-"
-        )
+        result = await app.pool.call(jobs.scrub_request, body, profile, as_of, record, answer, "-")
     if result.unusable:
         raise Problem(422, f"scrubber: -: {result.unusable}", "unusable-x12")
     if result.unavailable:
@@ -142,6 +145,18 @@ async def _scrub(
     headers[f"{SUMMARY_HEADER}Exit-Status"] = str(result.exit_status)
     headers[f"{SUMMARY_HEADER}Clean"] = "yes" if result.has_clean else "no"
     return Answer(200, result.media_type, headers, result.body)
+
+
+def _answer_for(accept: str | None) -> str:
+    """What the Accept header asks for first: ``x12``, ``html`` or ``json``
+    (the default, also for ``*/*``)."""
+    for part in (accept or "").split(","):
+        wanted = _ANSWERS.get(bodies.media_type(part))
+        if wanted is not None:
+            return wanted
+        if bodies.media_type(part) in ("application/json", "application/problem+json"):
+            return "json"
+    return "json"
 
 
 def _response(answer: Answer) -> Response:
