@@ -145,5 +145,5 @@ def test_the_cli_reports_a_broken_pack_in_one_line(
 ) -> None:
     assert main(["rules"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("scrubber: rule packs: two entry points give a rule pack named 'dup'")
+    assert err.startswith("scrubber rules: two entry points give a rule pack named 'dup'")
     assert err.count("\n") == 1
