@@ -231,3 +231,18 @@ def test_decision_round_trips_through_decisions_every_field(tmp_path: Any) -> No
     assert decisions.get(1) == decision
     decisions.save(tmp_path / "d")
     assert Decisions.load(tmp_path / "d", 3).get(1) == decision
+
+
+def test_spark_shuffle_form_round_trips_every_field() -> None:
+    """What crosses the Spark shuffle is the record form plus its own values:
+    every field of the facts comes back (charge_defects included), and a
+    new ``seq`` can be given."""
+    from scrubber.spark.codec import decode_facts, encode_facts
+
+    facts = claim_facts()
+    encoded = pickle.loads(pickle.dumps(encode_facts(facts)))
+    assert decode_facts(encoded) == facts
+    moved = decode_facts(encoded, facts.ref.seq + 7)
+    assert moved.ref.seq == facts.ref.seq + 7
+    assert all(line.claim == moved.ref for line in moved.lines)
+    assert dataclasses.replace(moved, ref=facts.ref, lines=facts.lines) == facts
