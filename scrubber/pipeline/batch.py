@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
-import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import Part, RunEnd
 from scrubber.outputs.targets import PartTarget, StagedTarget
 from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decided import DecidedFile, recorded
 from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.files import FilesResult, files_result
 from scrubber.pipeline.gc_tuning import before_fork, long_lived_gc
@@ -75,7 +75,6 @@ from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
     from scrubber.pipeline.passes import History
-    from scrubber.rules.findings import ClaimDecision
 
 
 def refused(source: str, error: X12InputError) -> X12InputError:
@@ -345,7 +344,7 @@ def write_unit(work: UnitWrite, index: ClaimIndex, decisions: DecisionLookup) ->
     decided = part_path(work.workdir, work.number, "decided")
     with (
         contextlib.closing(open_unit(work.path, work.span)) as stream,
-        _Decided(decided, work.keep_decided) as record,
+        DecidedFile(decided, work.keep_decided) as record,
     ):
         reader = X12Reader(stream, work.name, keep_transactions=False, offsets=work.offsets)
         on_decision = recording(record.record) if record.stream is not None else None
@@ -356,25 +355,6 @@ def write_unit(work: UnitWrite, index: ClaimIndex, decisions: DecisionLookup) ->
     return UnitWritten(fanout.tally, reader.warnings, reader.trailer, reader.segment_count, done)
 
 
-class _Decided:
-    """With a history store, each claim of a unit and its decision (pickled)
-    in the file ``path``, for the parent to record in batch order."""
-
-    def __init__(self, path: Path, wanted: bool) -> None:
-        self.stream = open(path, "wb") if wanted else None  # noqa: SIM115
-
-    def record(self, claim: BatchClaim, decision: ClaimDecision) -> None:
-        assert self.stream is not None
-        pickle.dump((claim, decision), self.stream, pickle.HIGHEST_PROTOCOL)
-
-    def __enter__(self) -> _Decided:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.stream is not None:
-            self.stream.close()
-
-
 def part_path(workdir: Path, number: int, name: str) -> Path:
     """Unit ``number``'s part file of the output ``name`` (or ``"decided"``)."""
     return workdir / f"unit-{number:06d}.{name}"
@@ -382,8 +362,6 @@ def part_path(workdir: Path, number: int, name: str) -> Path:
 
 def record_units(writes: Sequence[UnitWrite], record: Recorder) -> None:
     """Hand every claim the units wrote, with its decision, to ``record``, in batch order."""
-    from scrubber.pipeline.shards.workers import recorded
-
     for work in writes:
         for claim, decision in recorded(part_path(work.workdir, work.number, "decided")):
             record(claim, decision)

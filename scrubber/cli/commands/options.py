@@ -50,6 +50,21 @@ def add_decision_options(parser: Any, *, record: bool = True) -> None:
     add_as_of(parser)
 
 
+def add_report_options(parser: Any) -> None:
+    """The options of ``scrub`` (and ``spark``) about what is printed and
+    written besides the three outputs: ``--format``, ``--quiet``, ``--html``,
+    ``--exit-zero``."""
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
+    parser.add_argument(
+        "--html", action="store_true", help="also write S.report.html, the worklist page"
+    )
+    parser.add_argument(
+        "--exit-zero", action="store_true",
+        help="exit 0 even when claims were corrected or rejected (2 still means unusable)",
+    )  # fmt: skip
+
+
 def add_history(parser: Any) -> None:
     """``--history URL`` and ``--no-record``."""
     parser.add_argument("--history", metavar="URL", help="course history store URL")

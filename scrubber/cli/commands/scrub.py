@@ -58,7 +58,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from scrubber.api import ProgressFn, default_now, make_engine
-from scrubber.cli.commands.options import add_as_of, add_history, load_policy_and_courses
+from scrubber.cli.commands.options import (
+    add_decision_options,
+    add_report_options,
+    load_policy_and_courses,
+)
 from scrubber.cli.progress import Progress
 from scrubber.cli.text import one_line
 from scrubber.errors import UsageError, X12InputError
@@ -87,21 +91,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="837 file, or - for stdin")
     parser.add_argument("-o", "--output-dir", default=".", metavar="DIR",
                         help="directory for the outputs (default: current directory)")  # fmt: skip
-    parser.add_argument("--profile", choices=("clean", "strict"), default="clean")
-    parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
-    add_history(parser)
-    parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
-    add_as_of(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
-    parser.add_argument(
-        "--html", action="store_true", help="also write S.report.html, the worklist page"
-    )
-    parser.add_argument(
-        "--exit-zero",
-        action="store_true",
-        help="exit 0 even when claims were corrected or rejected (2 still means unusable)",
-    )
+    add_decision_options(parser)
+    add_report_options(parser)
     parser.add_argument(
         "-j",
         "--jobs",

@@ -19,7 +19,11 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrubber.cli.commands.options import add_as_of, add_history, load_policy_and_courses
+from scrubber.cli.commands.options import (
+    add_decision_options,
+    add_report_options,
+    load_policy_and_courses,
+)
 from scrubber.errors import UsageError
 
 if TYPE_CHECKING:
@@ -42,20 +46,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--master", metavar="URL", help="Spark master (default: spark's own)")
     parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
                         help="a Spark setting (repeatable)")  # fmt: skip
-    parser.add_argument("--profile", choices=("clean", "strict"), default="clean")
-    parser.add_argument("--policy", metavar="FILE", help="policy file (TOML)")
-    add_history(parser)
-    parser.add_argument("--courses", metavar="FILE", help="course registry (CSV)")
-    add_as_of(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--quiet", action="store_true", help="print nothing on standard output")
-    parser.add_argument(
-        "--html", action="store_true", help="also write S.report.html, the worklist page"
-    )
-    parser.add_argument(
-        "--exit-zero", action="store_true",
-        help="exit 0 even when claims were corrected or rejected (2 still means unusable)",
-    )  # fmt: skip
+    add_decision_options(parser)
+    add_report_options(parser)
     parser.set_defaults(run=run)
 
 

@@ -17,6 +17,7 @@ from scrubber.outputs.fanout import Outputs, join
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import Part, RunEnd
 from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decided import recorded
 from scrubber.pipeline.decisions import Decisions
 from scrubber.pipeline.gc_tuning import before_fork
 from scrubber.pipeline.interrupts import init_worker, run_task, stop_workers
@@ -38,7 +39,6 @@ from scrubber.pipeline.shards.workers import (
     installed,
     part_path,
     read_shard,
-    recorded,
     write_shard,
 )
 from scrubber.rules.engine import Engine

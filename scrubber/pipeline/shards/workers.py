@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.targets import PartTarget
 from scrubber.pipeline.course_state import CourseState
+from scrubber.pipeline.decided import DecidedFile
 from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.passes import read_facts, recording, run_info, write_claims
 from scrubber.pipeline.shards.plan import ByteRange
@@ -34,7 +34,7 @@ from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
-    from scrubber.rules.findings import ClaimDecision
+    pass
 
 
 @dataclass
@@ -202,32 +202,13 @@ def write_shard(index: int) -> ShardWritten:
     }
     fanout = Fanout.of(outputs.kinds, run, targets)
     claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
-    with _Decided(decided_path(job.workdir, index), job.keep_batch) as decided:
+    with DecidedFile(decided_path(job.workdir, index), job.keep_batch) as decided:
         on_decision = recording(decided.record) if decided.stream is not None else None
         write_claims(reader, job.state, job.decisions, fanout.add, None, on_decision, claims)
     done = fanout.close(reader.trailer, reader.warnings)
     for target in targets.values():
         target.close()
     return ShardWritten(fanout.tally, reader.warnings, reader.trailer, reader.segment_count, done)
-
-
-class _Decided:
-    """With a history store, each claim of a shard and its decision (pickled)
-    in the file ``path``, for the parent to record in order."""
-
-    def __init__(self, path: Path, wanted: bool) -> None:
-        self.stream = open(path, "wb") if wanted else None  # noqa: SIM115
-
-    def record(self, claim: BatchClaim, decision: ClaimDecision) -> None:
-        assert self.stream is not None
-        pickle.dump((claim, decision), self.stream, pickle.HIGHEST_PROTOCOL)
-
-    def __enter__(self) -> _Decided:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.stream is not None:
-            self.stream.close()
 
 
 def part_path(workdir: Path, index: int, name: str) -> Path:
@@ -238,16 +219,6 @@ def part_path(workdir: Path, index: int, name: str) -> Path:
 def decided_path(workdir: Path, index: int) -> Path:
     """Shard ``index``'s claims and decisions for a history store."""
     return workdir / f"shard-{index:04d}.decided"
-
-
-def recorded(path: Path) -> Iterator[tuple[BatchClaim, ClaimDecision]]:
-    """The (claim, decision) pairs a shard wrote to ``path``, in order."""
-    with open(path, "rb") as stream:
-        while True:
-            try:
-                yield pickle.load(stream)
-            except EOFError:
-                return
 
 
 def _current_job() -> Job:
