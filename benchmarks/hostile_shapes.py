@@ -131,6 +131,27 @@ def claims_one_st(n: int) -> Iterator[str]:
     yield build_837(claims)
 
 
+_SEVEN = ("77385", "77387", "77014", "77336", "77427", "77470", "77385")
+
+
+def claims_one_st_seven(n: int) -> Iterator[str]:
+    """``n`` claims of distinct patients in one ST-SE, seven lines each (issue 15's
+    shape: 5,000 claims is the implementation guide's limit for one transaction)."""
+    claims = [
+        _claim(f"C{i}", [LineSpec(code) for code in _SEVEN], f"M{i:08d}") for i in range(n)
+    ]
+    yield build_837(claims)
+
+
+def claims_many_st_seven(n: int) -> Iterator[str]:
+    """The claims of ``claims_one_st_seven`` in transactions of 1,000 (reference:
+    what the batch itself holds, whatever the transactions' size)."""
+    claims = [
+        _claim(f"C{i}", [LineSpec(code) for code in _SEVEN], f"M{i:08d}") for i in range(n)
+    ]
+    yield build_837(claims, envelope=EnvelopeSpec(claims_per_transaction=1_000))
+
+
 def elements_one_segment(n: int) -> Iterator[str]:
     """One claim holding a NTE segment of ``n`` elements."""
     text = _one_claim_text([LineSpec("77385")])
@@ -156,6 +177,8 @@ SHAPES = (
     Shape("interchanges_alternating", interchanges_alternating, 15_000, "interchanges"),
     Shape("interchanges_same", interchanges_same, 15_000, "interchanges"),
     Shape("claims_one_st", claims_one_st, 10_000, "claims"),
+    Shape("claims_one_st_seven", claims_one_st_seven, 5_000, "claims"),
+    Shape("claims_many_st_seven", claims_many_st_seven, 5_000, "claims"),
     Shape("elements_one_segment", elements_one_segment, 1_000_000, "elements"),
 )
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from scrubber.model import (
@@ -45,8 +45,9 @@ from scrubber.model import (
 )
 from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
 from scrubber.outputs.targets import copy_part
+from scrubber.outputs.text_spool import TextSpool
 from scrubber.rules.findings import Action, ClaimStatus, Finding
-from scrubber.rules.outcome import ZERO, Outcome, runs_by
+from scrubber.rules.outcome import ZERO, Outcome
 from scrubber.x12.segment_text import format_amount, format_quantity, prefix_of, sanitize_text
 
 VERSION = "005010X214"
@@ -94,10 +95,11 @@ def write_277ca(outcomes: Sequence[Outcome], settings: AckSettings) -> str:
 
 class Ack277Writer:
     """The 277CA, streamed: :meth:`add` every outcome in input order, then
-    :meth:`close`. One 277 is written to ``write`` as soon as its 837 ST-SE is
-    complete (the 2000B/2000C totals precede the claims, so a transaction's
-    outcomes are held until then); memory is bounded by the largest
-    transaction. Same output as :func:`write_277ca`."""
+    :meth:`close`. The 2000B/2000C totals precede the claims they count, so a
+    277's claim loops are rendered as their outcomes come and held in a
+    :class:`~scrubber.outputs.text_spool.TextSpool` (memory up to its limit,
+    then a temporary file) until the 837 ST-SE ends; no outcome is kept.
+    Same output as :func:`write_277ca`."""
 
     def __init__(
         self, settings: AckSettings, write: Callable[[str], object], *, continued: bool = False
@@ -109,8 +111,7 @@ class Ack277Writer:
         self._writer.started = continued
         self._interchange: Interchange | None = None
         self._group: Group | None = None
-        self._transaction: Transaction | None = None
-        self._outcomes: list[Outcome] = []
+        self._transaction: _Ack | None = None
         self._group_control = ""
         self._interchange_control = ""
         self._groups = 0
@@ -118,9 +119,17 @@ class Ack277Writer:
 
     def add(self, outcome: Outcome) -> None:
         transaction = outcome.claim.transaction
-        if transaction is self._transaction:
-            self._outcomes.append(outcome)
-            return
+        if self._transaction is None or transaction is not self._transaction.source:
+            self._open(outcome)
+        assert self._transaction is not None
+        self._writer.claim_of(self._transaction, outcome)
+
+    def close(self) -> None:
+        self._end_interchange()
+        self._writer.flush()
+
+    def _open(self, outcome: Outcome) -> None:
+        transaction = outcome.claim.transaction
         group = transaction.group
         self._end_transaction()
         if group is not self._group:
@@ -131,23 +140,15 @@ class Ack277Writer:
                 self._interchange_control = self._writer.open_interchange(outcome)
             self._group = group
             self._group_control = self._writer.open_group(group)
-        self._transaction = transaction
-        self._outcomes = [outcome]
-
-    def close(self) -> None:
-        self._end_interchange()
-        self._writer.flush()
+        self._transactions += 1
+        self._transaction = _Ack(transaction, f"{self._transactions:04d}", self._group_control)
 
     def _end_transaction(self) -> None:
         if self._transaction is None:
             return
-        self._transactions += 1
-        self._writer.transaction(
-            self._transaction, self._outcomes, f"{self._transactions:04d}", self._group_control
-        )
+        self._writer.transaction(self._transaction)
         self._writer.flush()
         self._transaction = None
-        self._outcomes = []
 
     def _end_group(self) -> None:
         self._end_transaction()
@@ -166,6 +167,51 @@ class Ack277Writer:
         self._writer.flush()
         self._interchange = None
         self._groups = 0
+
+
+@dataclass
+class _Tally:
+    """Claims counted for a 277's 2000B or 2000C totals (amounts: CLM02s)."""
+
+    total: Decimal = ZERO
+    accepted: int = 0
+    accepted_amount: Decimal = ZERO
+    rejected: int = 0
+    rejected_amount: Decimal = ZERO
+
+    def count(self, outcome: Outcome) -> None:
+        amount = outcome.charge_in
+        self.total += amount
+        if outcome.rejected:
+            self.rejected += 1
+            self.rejected_amount += amount
+        else:
+            self.accepted += 1
+            self.accepted_amount += amount
+
+
+@dataclass
+class _Provider:
+    """A 2000C loop being written: its claims are held until its totals are known."""
+
+    billing: HierarchyLevel
+    npi: str
+    hl_id: str
+    tally: _Tally = field(default_factory=_Tally)
+    claims: TextSpool = field(default_factory=TextSpool)
+
+
+@dataclass
+class _Ack:
+    """One 277 being written, for the 837 transaction ``source``."""
+
+    source: Transaction
+    control: str
+    group_control: str
+    tally: _Tally = field(default_factory=_Tally)
+    body: TextSpool = field(default_factory=TextSpool)  # finished 2000C loops
+    provider: _Provider | None = None
+    next_id: int = 3  # HL 1 and 2: the 2000A and 2000B loops
 
 
 class Ack277Sink:
@@ -200,6 +246,7 @@ class _Writer:
         self.newline = ""
         self.date = settings.now.strftime("%Y%m%d")
         self.time = settings.now.strftime("%H%M")
+        self._into = TextSpool()  # where put() renders: a 2000C loop's claims or a 277's body
 
     def flush(self) -> None:
         if self.parts:
@@ -207,12 +254,16 @@ class _Writer:
             self.parts = []
 
     def add(self, *elements: str) -> None:
+        self.parts.append(self.segment(elements))
+
+    def segment(self, elements: Sequence[str]) -> str:
+        """One segment's text: trailing empty elements dropped, newline prefix."""
         values = list(elements)
         while len(values) > 1 and values[-1] == "":
             values.pop()
         prefix = self.newline if self.started else ""
         self.started = True
-        self.parts.append(prefix + self.delimiters.element.join(values) + self.delimiters.segment)
+        return prefix + self.delimiters.element.join(values) + self.delimiters.segment
 
     def _next_control(self) -> int:
         number = self.control
@@ -244,12 +295,41 @@ class _Writer:
 
     # The 277 ------------------------------------------------------------------
 
-    def transaction(
-        self, source: Transaction, outcomes: list[Outcome], control: str, group_control: str
-    ) -> None:
+    def claim_of(self, ack: _Ack, outcome: Outcome) -> None:
+        """Render ``outcome``'s 2000D loop into its 2000C loop (opened here
+        when its billing provider changes) and count it."""
+        billing = outcome.claim.billing
+        provider = ack.provider
+        if provider is None or provider.billing is not billing:
+            self._end_provider(ack)
+            provider = _Provider(billing, outcome.claim.billing_npi, str(ack.next_id))
+            ack.provider = provider
+            ack.next_id += 1
+        ack.tally.count(outcome)
+        provider.tally.count(outcome)
+        self._into = provider.claims
+        self.claim(outcome, str(ack.next_id), provider.hl_id)
+        ack.next_id += 1
+
+    def _end_provider(self, ack: _Ack) -> None:
+        provider = ack.provider
+        if provider is None:
+            return
+        self._into = ack.body
+        self.provider(provider)
+        ack.body.extend(provider.claims)
+        ack.provider = None
+
+    def transaction(self, ack: _Ack) -> None:
+        """The 277 of ``ack``: its header and totals, then the held loops."""
+        self._end_provider(ack)
+        self.flush()
         start = len(self.parts)
+        source, control, tally = ack.source, ack.control, ack.tally
         self.add("ST", "277", control, VERSION)
-        self.add("BHT", "0085", "08", f"277CA{group_control}{control}", self.date, self.time, "TH")
+        self.add(
+            "BHT", "0085", "08", f"277CA{ack.group_control}{control}", self.date, self.time, "TH"
+        )
         header = source.header
         interchange = source.group.interchange
         receiver = _find_nm1(header, "40")
@@ -277,61 +357,61 @@ class _Writer:
         )  # fmt: skip
         self.add("TRN", "2", source.reference or "0")
         self.add("STC", RECEIVED.replace(":", self.delimiters.component), self.date, "WQ",
-                 format_amount(_total(outcomes)))  # fmt: skip
-        self._totals(outcomes, "90", "AA")
-        next_id = 3
-        for billing, in_billing in runs_by(outcomes, lambda o: o.claim.billing):
-            next_id = self.provider(billing, in_billing, next_id)
-        self.add("SE", str(len(self.parts) - start + 1), control)
+                 format_amount(tally.total))  # fmt: skip
+        self.parts.extend(self._totals(tally, "90", "AA"))
+        segments = len(self.parts) - start + ack.body.segments
+        self.flush()
+        ack.body.drain(self._write)
+        self.add("SE", str(segments + 1), control)
 
-    def _totals(self, outcomes: list[Outcome], accepted_qty: str, rejected_qty: str) -> None:
-        accepted = [o for o in outcomes if not o.rejected]
-        rejected = [o for o in outcomes if o.rejected]
-        if accepted:
-            self.add("QTY", accepted_qty, str(len(accepted)))
-        if rejected:
-            self.add("QTY", rejected_qty, str(len(rejected)))
-        if accepted:
-            self.add("AMT", "YU", format_amount(_total(accepted)))
-        if rejected:
-            self.add("AMT", "YY", format_amount(_total(rejected)))
+    def _totals(self, tally: _Tally, accepted_qty: str, rejected_qty: str) -> list[str]:
+        made = []
+        if tally.accepted:
+            made.append(self.segment(("QTY", accepted_qty, str(tally.accepted))))
+        if tally.rejected:
+            made.append(self.segment(("QTY", rejected_qty, str(tally.rejected))))
+        if tally.accepted:
+            made.append(self.segment(("AMT", "YU", format_amount(tally.accepted_amount))))
+        if tally.rejected:
+            made.append(self.segment(("AMT", "YY", format_amount(tally.rejected_amount))))
+        return made
 
-    def provider(self, billing: HierarchyLevel, outcomes: list[Outcome], hl_id: int) -> int:
-        provider_id = str(hl_id)
-        self.add("HL", provider_id, "2", "19", "1")
-        nm1 = _find_nm1(billing.segments, "85")
+    def provider(self, provider: _Provider) -> None:
+        """The 2000C loop's own segments, into the transaction's held body."""
+        nm1 = _find_nm1(provider.billing.segments, "85")
         organization = nm1 is None or nm1.get(2) != "1"
-        qualifier, identifier = _provider_id(nm1, outcomes[0].claim.billing_npi)
-        self.add(
+        qualifier, identifier = _provider_id(nm1, provider.npi)
+        self.put("HL", provider.hl_id, "2", "19", "1")
+        self.put(
             "NM1", "85", "2" if organization else "1", _name(nm1, "BILLING PROVIDER"),
             "" if organization or nm1 is None else nm1.get(4),
             "" if organization or nm1 is None else nm1.get(5), "", "",
             qualifier, identifier,
         )  # fmt: skip
-        self.add("TRN", "1", "0")
-        self.add("STC", RECEIVED.replace(":", self.delimiters.component), "", "WQ",
-                 format_amount(_total(outcomes)))  # fmt: skip
-        self._totals(outcomes, "QA", "QC")
-        hl_id += 1
-        for outcome in outcomes:
-            self.claim(outcome, str(hl_id), provider_id)
-            hl_id += 1
-        return hl_id
+        self.put("TRN", "1", "0")
+        self.put("STC", RECEIVED.replace(":", self.delimiters.component), "", "WQ",
+                 format_amount(provider.tally.total))  # fmt: skip
+        for segment in self._totals(provider.tally, "QA", "QC"):
+            self._into.add(segment)
+
+    def put(self, *elements: str) -> None:
+        """One segment into the spool being filled (:attr:`_into`)."""
+        self._into.add(self.segment(elements))
 
     def claim(self, outcome: Outcome, hl_id: str, parent: str) -> None:
         claim = outcome.claim
-        self.add("HL", hl_id, parent, "PT")
+        self.put("HL", hl_id, parent, "PT")
         person = claim.patient or claim.subscriber
-        self.add(
+        self.put(
             "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
             "MI", claim.subscriber.member_id or "UNKNOWN",
         )  # fmt: skip
-        self.add("TRN", "2", claim.patient_control_number or "0")
+        self.put("TRN", "2", claim.patient_control_number or "0")
         comp = self.delimiters.component
         amount = format_amount(outcome.charge_in)
         if outcome.rejected:
             extra = _claim_level_codes(outcome.decision.findings)
-            self.add(
+            self.put(
                 "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U", amount,
                 "", "", "", "", "",
                 *(code.replace(":", comp) for code in extra),
@@ -340,13 +420,13 @@ class _Writer:
             )  # fmt: skip
         else:
             note = _correction_text(outcome)
-            self.add(
+            self.put(
                 "STC", CLAIM_ACCEPTED.replace(":", comp), self.date, "WQ", amount,
                 "", "", "", "", "", "", "", self._text(note) if note else "",
             )  # fmt: skip
         if claim.kind is ClaimKind.INSTITUTIONAL and claim.bill_type:
-            self.add("REF", "BLT", claim.bill_type)
-        self.add("DTP", "472", *_period(_claim_dates(claim), claim.transaction.created))
+            self.put("REF", "BLT", claim.bill_type)
+        self.put("DTP", "472", *_period(_claim_dates(claim), claim.transaction.created))
         if outcome.rejected:
             for line, findings in _offending_lines(outcome):
                 self.line(claim, line, findings)
@@ -355,19 +435,19 @@ class _Writer:
         comp = self.delimiters.component
         procedure = comp.join((line.qualifier or "HC", line.procedure, *line.modifiers))
         institutional = claim.kind is ClaimKind.INSTITUTIONAL
-        self.add(
+        self.put(
             "SVC", procedure, format_amount(line.charge), "",
             line.revenue_code if institutional else "", "", "", format_quantity(line.units),
         )  # fmt: skip
         codes = _line_codes(findings)
-        self.add(
+        self.put(
             "STC", codes[0].replace(":", comp), self.date, "U",
             "", "", "", "", "", "",
             *(code.replace(":", comp) for code in codes[1:3]),
         )  # fmt: skip
-        self.add("REF", "FJ", line.line_control or str(line.number))
+        self.put("REF", "FJ", line.line_control or str(line.number))
         if line.dos is not None:
-            self.add("DTP", "472", *_period(line.dos, ""))
+            self.put("DTP", "472", *_period(line.dos, ""))
 
     def _text(self, text: str) -> str:
         return sanitize_text(text, self.delimiters, FREE_TEXT_LIMIT)
@@ -393,10 +473,6 @@ def _provider_id(nm1: Segment | None, npi: str) -> tuple[str, str]:
 
 def _name(nm1: Segment | None, fallback: str) -> str:
     return nm1.get(3) if nm1 is not None and nm1.get(3) else fallback
-
-
-def _total(outcomes: Iterable[Outcome]) -> Decimal:
-    return sum((o.charge_in for o in outcomes), ZERO)
 
 
 def _claim_dates(claim: Claim) -> DateRange | None:

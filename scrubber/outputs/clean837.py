@@ -22,7 +22,6 @@ Contract (:func:`write_clean_837`):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from scrubber.model import (
     Claim,
@@ -61,10 +60,11 @@ def write_clean_837(outcomes: Sequence[Outcome], trailer: str = "") -> str | Non
 
 class Clean837Writer:
     """The cleaned 837, streamed: :meth:`add` each outcome in input order,
-    then :meth:`close`. Text goes to ``write`` as soon as an ST-SE is complete
-    (a transaction's kept claims are held until its SE: HL04 and SE01 depend
-    on all of them), so memory is bounded by the largest transaction, not the
-    file. Same output as :func:`write_clean_837`."""
+    then :meth:`close`. Each kept claim goes to ``write`` as it comes, with
+    the HL loops it opens (numbered as they are written; SE01 counts what was
+    written), so memory is bounded by one claim, not its transaction. One
+    shape is held a while: a subscriber HL whose child code cannot be known
+    yet (see :class:`_Hierarchy`). Same output as :func:`write_clean_837`."""
 
     def __init__(self, write: Callable[[str], object]) -> None:
         self._write = write
@@ -72,7 +72,8 @@ class Clean837Writer:
         self._interchange: Interchange | None = None
         self._group: Group | None = None
         self._transaction: Transaction | None = None
-        self._outcomes: list[Outcome] = []
+        self._hierarchy = _Hierarchy()
+        self._segments = 0  # written in the open transaction
         self._groups = 0
         self._transactions = 0
         self._newline = ""
@@ -82,9 +83,21 @@ class Clean837Writer:
             return
         self.kept += 1
         transaction = outcome.claim.transaction
-        if transaction is self._transaction:
-            self._outcomes.append(outcome)
-            return
+        if transaction is not self._transaction:
+            self._open(transaction)
+        delimiters = transaction.group.interchange.delimiters
+        self._put(self._hierarchy.enter(outcome.claim, delimiters))
+        self._emit(list(_claim(outcome, delimiters)))
+
+    def close(self, trailer: str = "") -> bool:
+        """Finish the output; False (and nothing written) when no claim was kept."""
+        self._end_interchange()
+        if not self.kept:
+            return False
+        self._write(trailer)
+        return True
+
+    def _open(self, transaction: Transaction) -> None:
         group = transaction.group
         interchange = group.interchange
         self._end_transaction()
@@ -98,27 +111,31 @@ class Clean837Writer:
             self._group = group
             self._write(group.gs.raw)
         self._transaction = transaction
-        self._outcomes = [outcome]
+        self._hierarchy = _Hierarchy()
+        self._segments = 0
+        self._put([segment.raw for segment in transaction.header])
 
-    def close(self, trailer: str = "") -> bool:
-        """Finish the output; False (and nothing written) when no claim was kept."""
-        self._end_interchange()
-        if not self.kept:
-            return False
-        self._write(trailer)
-        return True
+    def _emit(self, segments: list[str]) -> None:
+        """A claim's text: held with its subscriber loop while that is held."""
+        held = self._hierarchy.held
+        if held is not None:
+            held.extend(segments)
+        else:
+            self._put(segments)
+
+    def _put(self, segments: list[str]) -> None:
+        self._segments += len(segments)
+        self._write("".join(segments))
 
     def _end_transaction(self) -> None:
         transaction = self._transaction
         if transaction is None:
             return
         delimiters = transaction.group.interchange.delimiters
-        body = list(_transaction_body(transaction, self._outcomes))
-        self._write("".join(body))
-        count = str(len(body) + 1)
+        self._put(self._hierarchy.release(delimiters))
+        count = str(self._segments + 1)
         self._write(render(("SE", count, transaction.control_number), delimiters, self._newline))
         self._transaction = None
-        self._outcomes = []
         self._transactions += 1
 
     def _end_group(self) -> None:
@@ -150,75 +167,94 @@ class Clean837Writer:
         self._groups = 0
 
 
-def _transaction_body(transaction: Transaction, outcomes: list[Outcome]) -> Iterator[str]:
-    """ST, the header, then the HL loops and claims: one string per segment."""
-    delimiters = transaction.group.interchange.delimiters
-    for segment in transaction.header:
-        yield segment.raw
-    plan = _HierarchyPlan.of(outcomes)
-    for outcome in outcomes:
-        claim = outcome.claim
-        for level in plan.opens_before(claim):
-            yield from _level(level, plan, delimiters)
-        yield from _claim(outcome, delimiters)
+_BILLING, _SUBSCRIBER, _PATIENT = 0, 1, 2
 
 
-@dataclass
-class _HierarchyPlan:
-    """New HL ids, parents and child codes for the HL loops that survive."""
+class _Hierarchy:
+    """New HL ids, parents and child codes, assigned as kept claims arrive.
 
-    ids: dict[int, str] = field(default_factory=dict)
-    parents: dict[int, str] = field(default_factory=dict)
-    has_children: set[int] = field(default_factory=set)
-    opening: dict[int, list[HierarchyLevel]] = field(default_factory=dict)
+    An HL loop is written just before the first kept claim below it (a loop
+    with none is dropped), numbered 1, 2, ... in output order. Its child code
+    (HL04) is known then, except for one shape: a subscriber loop opened by a
+    claim of the subscriber itself whose input HL04 says it has dependants
+    (2000C loops). Whether a kept claim of a dependant follows is not known
+    until one does or the loop ends, so the loop is held (:attr:`held`) until
+    then: memory is bounded by that subscriber's own claims. A subscriber
+    whose input HL04 is ``0`` keeps ``0``.
+    """
 
-    @classmethod
-    def of(cls, outcomes: list[Outcome]) -> _HierarchyPlan:
-        plan = cls()
-        counter = 0
-        current: list[HierarchyLevel | None] = [None, None, None]
-        for outcome in outcomes:
-            claim = outcome.claim
-            chain = [claim.billing, claim.subscriber_level, claim.patient_level]
-            opened: list[HierarchyLevel] = []
-            parent = ""
-            for depth, level in enumerate(chain):
-                if level is None:
-                    current[depth] = None
-                    continue
-                if level is not current[depth]:
-                    counter += 1
-                    plan.ids[id(level)] = str(counter)
-                    plan.parents[id(level)] = parent
-                    opened.append(level)
-                    current[depth] = level
-                    for deeper in range(depth + 1, 3):
-                        current[deeper] = None
-                    if depth > 0:
-                        owner = chain[depth - 1]
-                        assert owner is not None
-                        plan.has_children.add(id(owner))
-                parent = plan.ids[id(level)]
-            plan.opening[id(claim)] = opened
-        return plan
+    def __init__(self) -> None:
+        self.counter = 0
+        self.current: list[HierarchyLevel | None] = [None, None, None]
+        self.ids = ["", "", ""]
+        self.held: list[str] | None = None
+        self._held_hl: tuple[Segment, tuple[str, ...]] | None = None
 
-    def opens_before(self, claim: Claim) -> list[HierarchyLevel]:
-        return self.opening[id(claim)]
+    def enter(self, claim: Claim, delimiters: Delimiters) -> list[str]:
+        """The text to write before ``claim``: the HL loops it opens, after a
+        held subscriber loop it resolves or ends. A loop held from here on is
+        not in it: the claim's own text goes to :attr:`held`."""
+        chain = (claim.billing, claim.subscriber_level, claim.patient_level)
+        out: list[str] = []
+        for depth, level in enumerate(chain):
+            if level is None:
+                self.current[depth] = None
+                continue
+            if level is self.current[depth]:
+                continue
+            if depth <= _SUBSCRIBER:
+                out.extend(self.release(delimiters))
+            elif self._held_hl is not None:
+                out.extend(self._resolve("1", delimiters))
+            self.counter += 1
+            self.ids[depth] = str(self.counter)
+            self.current[depth] = level
+            for deeper in range(depth + 1, 3):
+                self.current[deeper] = None
+            parent = self.ids[depth - 1] if depth else ""
+            out.extend(self._level(level, depth, parent, claim, delimiters))
+        return out
 
+    def release(self, delimiters: Delimiters) -> list[str]:
+        """Text of a held subscriber loop that ends here (HL04 ``0``)."""
+        if self._held_hl is None:
+            return []
+        return self._resolve("0", delimiters)
 
-def _level(level: HierarchyLevel, plan: _HierarchyPlan, delimiters: Delimiters) -> Iterator[str]:
-    hl = level.hl
-    key = id(level)
-    elements = replace_element(hl.elements, 1, plan.ids[key])
-    elements = replace_element(elements, 2, plan.parents[key])
-    child = "1" if level.level_code == "20" or key in plan.has_children else "0"
-    elements = replace_element(elements, 4, child)
-    yield rewrite(hl, elements, delimiters)
-    for segment in level.segments[1:]:
-        yield segment.raw
+    def _resolve(self, child: str, delimiters: Delimiters) -> list[str]:
+        assert self._held_hl is not None and self.held is not None
+        hl, elements = self._held_hl
+        text = [rewrite(hl, replace_element(elements, 4, child), delimiters), *self.held]
+        self._held_hl = None
+        self.held = None
+        return text
+
+    def _level(
+        self,
+        level: HierarchyLevel,
+        depth: int,
+        parent: str,
+        claim: Claim,
+        delimiters: Delimiters,
+    ) -> list[str]:
+        hl = level.hl
+        elements = replace_element(hl.elements, 1, self.ids[depth])
+        elements = replace_element(elements, 2, parent)
+        rest = [segment.raw for segment in level.segments[1:]]
+        dependant = depth == _SUBSCRIBER and claim.patient_level is not None
+        if level.level_code == "20" or depth == _BILLING or dependant:
+            child = "1"
+        elif depth == _SUBSCRIBER and hl.get(4) != "0":
+            self._held_hl = (hl, elements)
+            self.held = rest
+            return []
+        else:
+            child = "0"
+        return [rewrite(hl, replace_element(elements, 4, child), delimiters), *rest]
 
 
 def _claim(outcome: Outcome, delimiters: Delimiters) -> Iterator[str]:
+    """The claim's segments, one string each."""
     claim = outcome.claim
     if not outcome.changed:
         for segment in claim.all_segments():

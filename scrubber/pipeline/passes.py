@@ -6,9 +6,11 @@ no claim is kept. Then every claim is decided, subject by subject, one
 subject's context at a time (:mod:`scrubber.pipeline.decisions`). Pass 2 reads the
 input again and hands each claim with its decision to every output's sink
 through the one :class:`~scrubber.outputs.fanout.Fanout` (cleaned 837, 277CA,
-report, and any other registered kind), which emit text as soon as each
-ST-SE is complete. Memory is bounded by the compact facts, the decisions that are
-not a plain accept and the largest transaction, not by the file.
+report, and any other registered kind), which emit each claim's text as it
+comes (the 277CA holds a transaction's claim loops in a
+:class:`~scrubber.outputs.text_spool.TextSpool`, in a temporary file past its
+limit). Memory is bounded by the compact facts and the decisions that are not a
+plain accept, not by the file or the size of a transaction.
 
 The input must therefore be readable twice
 (:class:`~scrubber.pipeline.spool.ReplayableSource`).

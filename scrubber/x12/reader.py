@@ -38,8 +38,8 @@ linear in every dimension, see ``benchmarks/hostile_shapes.py``):
   (``MAX_CLAIMS_PER_TRANSACTION``): **read anyway**, with one warning per
   claim or transaction. The claims are unambiguous and deciding them is
   linear in their lines; refusing would lose the other claims of the file,
-  and a payer's own front end reports the limit. Memory grows with the
-  largest transaction, which the writers hold until its SE.
+  and a payer's own front end reports the limit. The writers stream a
+  transaction claim by claim, so its size does not bound memory.
 """
 
 from __future__ import annotations

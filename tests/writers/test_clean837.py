@@ -8,9 +8,12 @@ import pytest
 
 from scrubber.model import ClaimKind, Delimiters
 from scrubber.outputs.clean837 import write_clean_837
+from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.testing import ClaimSpec, EnvelopeSpec, LineSpec, PatientSpec, build_837
 
 from .support import accepted, assert_conforms, corrected, outcomes, read, rejected
+
+REJECTED = ClaimStatus.REJECTED
 
 LINES = [
     LineSpec("77385", charge=Decimal("400.00"), line_control="A1"),
@@ -123,3 +126,45 @@ def test_multiple_interchanges_keep_their_envelopes() -> None:
     assert "GE|1|3~" in clean
     _, kept = read(clean)
     assert [c.patient_control_number for c in kept] == ["PCN1", "PCN0"]
+
+
+def _shared_subscriber() -> str:
+    """Claim A of subscriber M1 herself, then claim B of her dependant, both in
+    one subscriber loop (HL 2, HL04 = 1): the child code depends on whether B
+    survives, which is not known when A is written."""
+    text = build_837(
+        [
+            ClaimSpec("A", [LineSpec("77385")], member_id="M1"),
+            ClaimSpec("B", [LineSpec("77385")], member_id="M1", patient=PatientSpec()),
+        ]
+    )
+    second = text.index("HL*3*1*22*1~")
+    text = text[:second] + text[text.index("HL*4*3*23*0~") :]
+    text = text.replace("HL*2*1*22*0~", "HL*2*1*22*1~").replace("HL*4*3*23*0~", "HL*3*2*23*0~")
+    return text.replace("SE*43*", "SE*39*")
+
+
+@pytest.mark.parametrize(
+    ("decisions", "expected"),
+    [
+        ((accepted(), accepted()), ["HL*1**20*1~", "HL*2*1*22*1~", "HL*3*2*23*0~"]),
+        ((accepted(), rejected()), ["HL*1**20*1~", "HL*2*1*22*0~"]),
+        ((rejected(), accepted()), ["HL*1**20*1~", "HL*2*1*22*1~", "HL*3*2*23*0~"]),
+    ],
+    ids=["both-kept", "dependant-rejected", "own-rejected"],
+)
+def test_subscriber_child_code_follows_the_kept_claims(
+    decisions: tuple[ClaimDecision, ClaimDecision], expected: list[str]
+) -> None:
+    text = _shared_subscriber()
+    reader, claims = read(text)
+    assert [c.patient_control_number for c in claims] == ["A", "B"]
+    clean = write_clean_837(outcomes(claims, decisions), reader.trailer)
+    assert clean is not None
+    assert [line for line in clean.splitlines() if line.startswith("HL*")] == expected
+    pairs = zip(claims, decisions, strict=True)
+    kept = [c.patient_control_number for c, d in pairs if d.status != REJECTED]
+    assert [line.split("*")[1] for line in clean.splitlines() if line.startswith("CLM*")] == kept
+    assert_conforms(clean)
+    if all(d.status != REJECTED for d in decisions):
+        assert clean == text

@@ -26,7 +26,7 @@ pipeline, which reports errors as always. With a history store the file is
 one batch, as in a serial run: the parent holds the claims' keys for the
 store and records the claims and decisions the workers wrote, in order.
 Memory: the merged state and the decisions are shared copy-on-write by the
-workers; each holds one subject's context or one transaction at a time.
+workers; each holds one subject's context or one claim at a time.
 """
 
 from scrubber.pipeline.shards.plan import MIN_SHARD_BYTES, ByteRange, plan_shards
