@@ -137,18 +137,14 @@ _SEVEN = ("77385", "77387", "77014", "77336", "77427", "77470", "77385")
 def claims_one_st_seven(n: int) -> Iterator[str]:
     """``n`` claims of distinct patients in one ST-SE, seven lines each (issue 15's
     shape: 5,000 claims is the implementation guide's limit for one transaction)."""
-    claims = [
-        _claim(f"C{i}", [LineSpec(code) for code in _SEVEN], f"M{i:08d}") for i in range(n)
-    ]
+    claims = [_claim(f"C{i}", [LineSpec(code) for code in _SEVEN], f"M{i:08d}") for i in range(n)]
     yield build_837(claims)
 
 
 def claims_many_st_seven(n: int) -> Iterator[str]:
     """The claims of ``claims_one_st_seven`` in transactions of 1,000 (reference:
     what the batch itself holds, whatever the transactions' size)."""
-    claims = [
-        _claim(f"C{i}", [LineSpec(code) for code in _SEVEN], f"M{i:08d}") for i in range(n)
-    ]
+    claims = [_claim(f"C{i}", [LineSpec(code) for code in _SEVEN], f"M{i:08d}") for i in range(n)]
     yield build_837(claims, envelope=EnvelopeSpec(claims_per_transaction=1_000))
 
 
