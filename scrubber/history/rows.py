@@ -29,7 +29,7 @@ from scrubber.history.records import (
 )
 from scrubber.model import ClaimKind, DateRange
 from scrubber.rules.codecs import line_from_row, line_row, rule_actions
-from scrubber.rules.facts import ClaimFacts, ClaimRef, PatientKey
+from scrubber.rules.facts import UNBILLED_SOURCE, ClaimFacts, ClaimRef, PatientKey
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.radonc.registry import CourseRegistry, RegisteredCourse
 
@@ -147,7 +147,8 @@ def site_names(
 def stored_claim(row: Any, line_rows: list[Any], keys: ClearKeys) -> StoredClaim:
     """A ``claims`` row (joined with its subject's ``entity``) and its
     ``lines`` rows, as a :class:`StoredClaim` (``ref.seq`` is the row id)."""
-    ref = ClaimRef(row.claim_id, HISTORY_SOURCE, int(row.id))
+    rejected = ClaimStatus(row.status) is ClaimStatus.REJECTED
+    ref = ClaimRef(row.claim_id, UNBILLED_SOURCE if rejected else HISTORY_SOURCE, int(row.id))
     stored_lines = tuple(stored_line(line, row, ref, keys) for line in line_rows)
     span = (
         DateRange(row.closing_start, row.closing_end)

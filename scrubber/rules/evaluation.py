@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from scrubber.rules.context import Context
-from scrubber.rules.facts import LineFact
+from scrubber.rules.facts import UNBILLED_SOURCE, LineFact
 from scrubber.rules.findings import Action, Finding
 from scrubber.rules.policy import Policy, Profile, apply_profile
 from scrubber.rules.radonc.codeset import CodeTable
@@ -104,7 +104,11 @@ class Evaluation:
         return findings
 
     def survives(self, fact: LineFact) -> bool:
-        """No LINE rule removes ``fact``'s line or rejects its claim for it."""
+        """``fact``'s line is billed: it is not a line of a stored rejected
+        claim (:data:`~scrubber.rules.facts.UNBILLED_SOURCE`), and no LINE
+        rule removes it or rejects its claim for it."""
+        if fact.claim.source == UNBILLED_SOURCE:
+            return False
         return not any(
             f.action in (Action.REMOVE_LINE, Action.REJECT_CLAIM) for f in self.line_findings(fact)
         )

@@ -51,6 +51,13 @@ class PatientKey(NamedTuple):
     birth_date: dt.date | None = None
 
 
+#: ``ClaimRef.source`` of a stored claim that was rejected: the payer never got
+#: it, so its lines are performed services (course context: fractions,
+#: simulations, plans) but not billed ones (they do not use up a limit such as
+#: one port image per five fractions). See ``EvaluationView.survives``.
+UNBILLED_SOURCE = "history-rejected"
+
+
 class ClaimRef(NamedTuple):
     """Identifies a claim among the facts of a context.
 

@@ -111,7 +111,9 @@ class EvaluationView(Protocol):
 
     ``codes`` is the code-set table of every loaded pack, merged;
     ``context`` the course context; :meth:`survives` whether a line is
-    left standing by every LINE rule (for COUNT rules); :meth:`memo`
+    billed: left standing by every LINE rule, and not a line of a stored
+    claim that was rejected (for COUNT rules, which count billed lines
+    against a limit); :meth:`memo`
     computes a pure value once per evaluation."""
 
     @property

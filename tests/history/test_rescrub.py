@@ -113,11 +113,6 @@ def test_rescrub_without_history_removes_a_port_film() -> None:
     assert new == {("W3", "IG406", "77417", DAYS[19].isoformat())}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a rejected claim's stored lines count as billed (IG405 'already billed'), "
-    "not only as performed services; needs a billed/performed distinction in the facts",
-)
 def test_resubmission_under_a_new_claim_id_is_not_judged_against_the_rejected_claim(
     sqlite_url: str,
 ) -> None:
