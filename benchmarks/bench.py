@@ -1,6 +1,7 @@
 """End-to-end benchmark: ``scrubber scrub`` vs pyx12 reading vs a plain split.
 
     python benchmarks/bench.py [--claims N] [--pyx12-segments S] [--no-jobs]
+        [--batch realistic|out_of_scope|mixed]
 
 1. Generates (or reuses, cached in ``benchmarks/data/``, git-ignored) a
    realistic batch: N radiation-oncology claims, half 837P then half 837I
@@ -19,6 +20,12 @@
    (segments, then elements), streamed in 1 MB chunks.
 5. ``-j`` scaling: the 837P half and the 837I half as two inputs, ``-j 1``
    vs ``-j 2``.
+
+``--batch out_of_scope`` (issue 15) measures the same on a clearinghouse's
+other traffic instead: N office-visit/lab 837P claims of three lines, 1,000
+claims an interchange, no code any loaded pack looks at (the fast path);
+``--batch mixed``: 95% of those and 5% radiation-oncology claims of realistic
+courses (every 20th claim). Neither has the two-input ``-j`` scaling run.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import write_realistic  # noqa: E402
+from generate import write_out_of_scope, write_realistic  # noqa: E402
 from read_speed import prefix, pyx12_read  # noqa: E402
 
 from scrubber.model import ClaimKind  # noqa: E402
@@ -113,6 +120,18 @@ def batch_files(claims: int) -> tuple[Path, Path, Path]:
     return p_file, i_file, both
 
 
+def shaped_file(shape: str, claims: int) -> Path:
+    """The ``out_of_scope`` or ``mixed`` batch of ``claims`` claims, cached."""
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"{shape}-{claims}.x12"
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        tmp = path.with_suffix(".tmp")
+        write_out_of_scope(tmp, claims, radonc_every=20 if shape == "mixed" else 0)
+        tmp.replace(path)
+    return path
+
+
 def count(path: Path) -> tuple[int, int]:
     """(segments, claims) of ``path``, with our tokenizer."""
     segments = claims = 0
@@ -140,13 +159,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=int, default=40_000, help="claims in the batch")
     parser.add_argument("--pyx12-segments", type=int, default=30_000)
     parser.add_argument("--no-jobs", action="store_true", help="skip the -j scaling run")
+    parser.add_argument(
+        "--batch", choices=("realistic", "out_of_scope", "mixed"), default="realistic"
+    )
     args = parser.parse_args(argv)
 
-    p_file, i_file, both = batch_files(args.claims)
+    if args.batch == "realistic":
+        p_file, i_file, both = batch_files(args.claims)
+        what = "837P+837I"
+    else:
+        both = shaped_file(args.batch, args.claims)
+        args.no_jobs = True
+        what = (
+            "837P, "
+            + {"out_of_scope": "all out of scope", "mixed": "5% radiation oncology"}[args.batch]
+        )
     size = both.stat().st_size
     mb = size / 1e6
     segments, claims = count(both)
-    print(f"batch: {both} ({mb:.1f} MB, {segments:,} segments, {claims:,} claims, 837P+837I)")
+    print(f"batch: {both} ({mb:.1f} MB, {segments:,} segments, {claims:,} claims, {what})")
     print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
 
     cores = os.cpu_count() or 1
@@ -163,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{segments / floor:,.0f} segments/s, {mb / floor:.1f} MB/s"
         )
         print(f"  scrub (-j {cores}) is {run.seconds / floor:.1f}x the split floor's time")
+        if cores > 1:
+            print(f"  scrub (-j 1) is {one.seconds / floor:.1f}x the split floor's time")
 
         small = out / "prefix.x12"
         small_segments = prefix(both, args.pyx12_segments, small)
