@@ -64,19 +64,21 @@ def scrubber_bin() -> list[str]:
     return [sys.executable, "-m", "scrubber.cli"]
 
 
-def timed_child(args: list[str]) -> Run:
+def timed_child(args: list[str], env: dict[str, str] | None = None) -> Run:
     """Run ``args``; wall time and the child's own peak RSS (wait4 rusage)."""
     started = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     return Run(seconds, usage.ru_maxrss / 1024, child.returncode)
 
 
-def scrub(inputs: list[Path], out: Path, jobs: int = 1) -> Run:
+def scrub(inputs: list[Path], out: Path, jobs: int = 1, fast_path: bool = True) -> Run:
+    """``scrubber scrub`` (``fast_path=False``: with SCRUBBER_FAST_PATH=0, as before issue 15)."""
     args = [*scrubber_bin(), "scrub", *map(str, inputs), "-o", str(out), "--quiet"]
-    run = timed_child([*args, "--as-of", AS_OF, "-j", str(jobs)])
+    env = None if fast_path else {**os.environ, "SCRUBBER_FAST_PATH": "0"}
+    run = timed_child([*args, "--as-of", AS_OF, "-j", str(jobs)], env)
     if run.status not in (0, 1):
         raise SystemExit(f"scrubber scrub failed with exit status {run.status}")
     return run
@@ -188,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         one = scrub([both], out, jobs=1) if cores > 1 else run
         if cores > 1:
             report_run("scrubber scrub (end to end, -j 1)", one, claims, segments, mb)
+        if args.batch != "realistic":
+            off = scrub([both], out, jobs=1, fast_path=False)
+            report_run("  same, -j 1, SCRUBBER_FAST_PATH=0", off, claims, segments, mb)
+            print(f"  the fast path makes -j 1 {off.seconds / one.seconds:.2f}x faster")
         floor = split_floor(both)
         print(
             f"plain str.split (floor)          : {floor:.2f} s = "
