@@ -217,7 +217,11 @@ def _several_interchanges(seed: int) -> str:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_fast_path_serial_and_sharded_outputs_identical(tmp_path: Path, seed: int) -> None:
     path = tmp_path / "mix.x12"
-    path.write_text(_several_interchanges(seed))
+    text = _several_interchanges(seed)
+    path.write_text(text)
+    assert PLAIN is not None
+    passed = [type(item) is Passed for item in X12Reader(text.encode(), "m", plain=PLAIN).read()]
+    assert 0 < sum(passed) < len(passed)
     runs = {}
     for on in (True, False):
         for jobs in (1, 2):
@@ -300,6 +304,12 @@ def test_a_rule_without_the_promise_turns_the_fast_path_off() -> None:
     assert passthrough_of(Engine(as_of=AS_OF, packs=[unpromised])) is None
     with fast_path(False):
         assert passthrough_of(Engine(as_of=AS_OF)) is None
+
+
+def test_every_image_guidance_rule_keeps_the_promise() -> None:
+    """A new rule must be checked against ``ignores_other_codes`` (see
+    docs/rules-guide.md): without it the fast path is off for everyone."""
+    assert [rule.code for rule in RULES if not rule.ignores_other_codes] == []
 
 
 def test_the_packs_code_table_decides_what_is_plain() -> None:
