@@ -91,21 +91,27 @@ class Passthrough:
         """Whether the claim of these grouped segments is plain."""
         if not lines:
             return False
-        clm = segments[0].elements
         component = delimiters.component
+        professional = kind is ClaimKind.PROFESSIONAL
+        codes = self._codes
+        procedure_at = 1 if professional else 2
+        for line in lines:  # first what most claims of a radiation-oncology batch fail
+            service = line[1].elements
+            procedure = _element(service, procedure_at).split(component)
+            if (procedure[1] if len(procedure) > 1 else "").strip().upper() in codes:
+                return False
+        clm = segments[0].elements
         total = _amount(clm[2] if len(clm) > 2 else "")
         if total is None:
             return False
-        professional = kind is ClaimKind.PROFESSIONAL
         if not professional and _frequency(clm, component) in CLOSING_FREQUENCIES:
             return False
         if not _statement_read(segments):
             return False
-        codes = self._codes
         at = _PROFESSIONAL if professional else _INSTITUTIONAL
         lines_total = _ZERO
         for line in lines:
-            charge = _line_charge(line, at, component, codes)
+            charge = _line_charge(line, at, component)
             if charge is None:
                 return False
             lines_total += charge
@@ -116,10 +122,10 @@ class Passthrough:
         )
 
 
-#: Where SV1 (837P) / SV2 (837I) hold the procedure, charge, units and
-#: diagnosis pointers (0: none).
-_PROFESSIONAL = (1, 2, 4, 7)
-_INSTITUTIONAL = (2, 3, 5, 0)
+#: Where SV1 (837P) / SV2 (837I) hold the charge, units and diagnosis
+#: pointers (0: none).
+_PROFESSIONAL = (2, 4, 7)
+_INSTITUTIONAL = (3, 5, 0)
 _ZERO = Decimal(0)
 # Amounts and units most claims carry: certainly valid X12 decimals (amounts
 # with at most two decimal places); anything else is checked exactly.
@@ -139,22 +145,15 @@ def _frequency(clm: tuple[str, ...], component: str) -> str:
 
 
 def _line_charge(
-    line: tuple[Segment, ...],
-    at: tuple[int, int, int, int],
-    component: str,
-    codes: Collection[str],
+    line: tuple[Segment, ...], at: tuple[int, int, int], component: str
 ) -> Decimal | None:
-    """The line's charge when the line is plain, else ``None``."""
+    """The line's charge when the line (whose code is none the packs look
+    at) is plain, else ``None``."""
     lx01 = _element(line[0].elements, 1)
     if not (lx01.isdigit() and lx01.isascii() and len(lx01) <= 6):
         return None
     service = line[1].elements
-    procedure_at, charge_at, units_at, pointers_at = at
-    procedure = _element(service, procedure_at).split(component)
-    if len(procedure) > 1 and procedure[1].strip().upper() in codes:
-        return None
-    if len(procedure) < 2 and "" in codes:
-        return None
+    charge_at, units_at, pointers_at = at
     units = _element(service, units_at)
     if _PLAIN_UNITS.fullmatch(units) is None and x12_decimal(units, QUANTITY_DIGITS) is None:
         return None
