@@ -46,6 +46,7 @@ class CourseState:
     def __init__(self, part: int = 0) -> None:
         self.claim_count = 0  # batch and history
         self.batch_count = 0
+        self.passed_count = 0  # plain batch claims (add_passed)
         self._subjects: dict[SubjectKey, int] = {}
         self._keys: list[SubjectKey] = []
         self._records: list[bytearray] = []  # per subject: the claims added here
@@ -80,6 +81,7 @@ class CourseState:
             state._batch_subjects.extend(targets[subject] for subject in part._batch_subjects)
             state.claim_count += part.claim_count
             state.batch_count += part.batch_count
+            state.passed_count += part.passed_count
             base += part.batch_count
         return state
 
@@ -115,6 +117,7 @@ class CourseState:
         a ``seq`` but no facts and no subject (it is decided without them)."""
         self.claim_count += 1
         self.batch_count += 1
+        self.passed_count += 1
         self._batch_subjects.append(PASSED)
 
     def passed(self, seq: int) -> bool:

@@ -287,7 +287,7 @@ def _second_pass(
     """Decide every claim, subject by subject; then pass 2: read the claims
     again and hand each with its decision to ``fanout`` (and to ``record``,
     a store's); close the sinks. ``plain``: the fast path pass 1 used."""
-    total = state.batch_count
+    total = state.batch_count - state.passed_count  # plain claims are not decided
     on_decided = (lambda done: progress("decide", done, total)) if progress else None
     decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
     reader = X12Reader(source.open(), source.name, keep_transactions=False, plain=plain)

@@ -306,6 +306,16 @@ def test_a_rule_without_the_promise_turns_the_fast_path_off() -> None:
         assert passthrough_of(Engine(as_of=AS_OF)) is None
 
 
+def test_no_fast_path_when_a_store_records_the_batch() -> None:
+    """A history store records every claim's facts and decision: the batch
+    is read without the fast path (pass 1 keeps every claim's key)."""
+    from scrubber.pipeline.passes import passthrough_for
+
+    engine = Engine(as_of=AS_OF)
+    assert passthrough_for(engine, keep_batch=True) is None
+    assert passthrough_for(engine, keep_batch=False) is not None
+
+
 def test_every_image_guidance_rule_keeps_the_promise() -> None:
     """A new rule must be checked against ``ignores_other_codes`` (see
     docs/rules-guide.md): without it the fast path is off for everyone."""
@@ -368,3 +378,19 @@ def test_bench_shapes_pass_their_office_claims(engine: Engine, tmp_path: Path) -
         fast = outputs(text)
     with fast_path(False):
         assert outputs(text) == fast
+
+
+def test_course_state_counts_plain_claims_without_a_subject() -> None:
+    from scrubber.pipeline.course_state import CourseState
+    from scrubber.rules.facts import facts_of
+
+    claim = next(X12Reader(build_837([office("A")]).encode(), "t").claims())
+    parts = [CourseState(part=0), CourseState(part=1)]
+    parts[0].add_passed()
+    parts[0].add(facts_of(claim, 1))
+    parts[1].add_passed()
+    merged = CourseState.merged(parts)
+    assert (merged.batch_count, merged.passed_count, merged.subject_count) == (3, 2, 1)
+    assert [merged.passed(seq) for seq in range(4)] == [True, False, True, False]
+    assert merged.same_subject(1, claim)
+    assert not merged.same_subject(0, claim)
