@@ -5,7 +5,10 @@ A clearinghouse sees mostly claims of no interest to the loaded packs: office
 visits, labs, hospital stays. :class:`Passthrough` finds them among the
 grouped segments the reader hands it; the pipeline then keeps no facts for
 them in pass 1, decides nothing for them, and in pass 2 writes them as what
-deciding them would give: accepted, with no finding.
+deciding them would give: accepted, with no finding. Pass 2 tells them apart
+again: a claim one pass finds plain and the other does not is the input
+changing between the passes (an input error, as a claim of another subject
+is).
 
 Why that is the decision deciding would give (the soundness argument; each
 point is a condition :meth:`Passthrough.plain` checks, or a property of the

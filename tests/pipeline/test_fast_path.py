@@ -406,3 +406,15 @@ def test_course_state_counts_plain_claims_without_a_subject() -> None:
     assert [merged.passed(seq) for seq in range(4)] == [True, False, True, False]
     assert merged.same_subject(1, claim)
     assert not merged.same_subject(0, claim)
+
+
+@pytest.mark.parametrize("plain_first", [True, False], ids=["plain-then-not", "not-then-plain"])
+def test_a_claim_plain_in_one_pass_only_is_the_input_changing(
+    monkeypatch: pytest.MonkeyPatch, plain_first: bool
+) -> None:
+    plain = build_837([office("A"), office("B")]).encode()
+    radonc = build_837([office("A"), office("B", lines=[LineSpec("77417")])]).encode()
+    texts = [plain, radonc] if plain_first else [radonc, plain]
+    monkeypatch.setattr(ReplayableSource, "open", lambda self: texts.pop(0))
+    with pytest.raises(X12InputError, match="the input changed while it was scrubbed"):
+        scrub(b"(read through the patched open)", as_of=AS_OF, now=NOW)
