@@ -4,9 +4,10 @@ Pass 1 reads the input claim by claim and keeps only each claim's facts,
 compactly, by patient + entity (:class:`~scrubber.pipeline.course_state.CourseState`);
 no claim is kept. A plain claim (one no loaded rule looks at, issue 15's fast
 path, :mod:`scrubber.rules.passthrough`) is only counted: no model, no facts;
-nothing decides it and pass 2 writes it accepted with no finding. Then every claim is decided, subject by subject, one
-subject's context at a time (:mod:`scrubber.pipeline.decisions`). Pass 2 reads the
-input again and hands each claim with its decision to every output's sink
+nothing decides it and pass 2 writes it accepted with no finding. Then every
+claim is decided, subject by subject, one subject's context at a time
+(:mod:`scrubber.pipeline.decisions`). Pass 2 reads the input again and hands
+each claim with its decision to every output's sink
 through the one :class:`~scrubber.outputs.fanout.Fanout` (cleaned 837, 277CA,
 report, and any other registered kind), which emit text as soon as each
 ST-SE is complete. Memory is bounded by the compact facts, the decisions that are
