@@ -1,6 +1,7 @@
 """End-to-end benchmark: ``scrubber scrub`` vs pyx12 reading vs a plain split.
 
     python benchmarks/bench.py [--claims N] [--pyx12-segments S] [--no-jobs]
+        [--batch realistic|out_of_scope|mixed]
 
 1. Generates (or reuses, cached in ``benchmarks/data/``, git-ignored) a
    realistic batch: N radiation-oncology claims, half 837P then half 837I
@@ -19,6 +20,12 @@
    (segments, then elements), streamed in 1 MB chunks.
 5. ``-j`` scaling: the 837P half and the 837I half as two inputs, ``-j 1``
    vs ``-j 2``.
+
+``--batch out_of_scope`` (issue 15) measures the same on a clearinghouse's
+other traffic instead: N office-visit/lab 837P claims of three lines, 1,000
+claims an interchange, no code any loaded pack looks at (the fast path);
+``--batch mixed``: 95% of those and 5% radiation-oncology claims of realistic
+courses (every 20th claim). Neither has the two-input ``-j`` scaling run.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import write_realistic  # noqa: E402
+from generate import write_out_of_scope, write_realistic  # noqa: E402
 from read_speed import prefix, pyx12_read  # noqa: E402
 
 from scrubber.model import ClaimKind  # noqa: E402
@@ -57,19 +64,21 @@ def scrubber_bin() -> list[str]:
     return [sys.executable, "-m", "scrubber.cli"]
 
 
-def timed_child(args: list[str]) -> Run:
+def timed_child(args: list[str], env: dict[str, str] | None = None) -> Run:
     """Run ``args``; wall time and the child's own peak RSS (wait4 rusage)."""
     started = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     return Run(seconds, usage.ru_maxrss / 1024, child.returncode)
 
 
-def scrub(inputs: list[Path], out: Path, jobs: int = 1) -> Run:
+def scrub(inputs: list[Path], out: Path, jobs: int = 1, fast_path: bool = True) -> Run:
+    """``scrubber scrub`` (``fast_path=False``: with SCRUBBER_FAST_PATH=0, as before issue 15)."""
     args = [*scrubber_bin(), "scrub", *map(str, inputs), "-o", str(out), "--quiet"]
-    run = timed_child([*args, "--as-of", AS_OF, "-j", str(jobs)])
+    env = None if fast_path else {**os.environ, "SCRUBBER_FAST_PATH": "0"}
+    run = timed_child([*args, "--as-of", AS_OF, "-j", str(jobs)], env)
     if run.status not in (0, 1):
         raise SystemExit(f"scrubber scrub failed with exit status {run.status}")
     return run
@@ -113,6 +122,18 @@ def batch_files(claims: int) -> tuple[Path, Path, Path]:
     return p_file, i_file, both
 
 
+def shaped_file(shape: str, claims: int) -> Path:
+    """The ``out_of_scope`` or ``mixed`` batch of ``claims`` claims, cached."""
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"{shape}-{claims}.x12"
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        tmp = path.with_suffix(".tmp")
+        write_out_of_scope(tmp, claims, radonc_every=20 if shape == "mixed" else 0)
+        tmp.replace(path)
+    return path
+
+
 def count(path: Path) -> tuple[int, int]:
     """(segments, claims) of ``path``, with our tokenizer."""
     segments = claims = 0
@@ -140,13 +161,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=int, default=40_000, help="claims in the batch")
     parser.add_argument("--pyx12-segments", type=int, default=30_000)
     parser.add_argument("--no-jobs", action="store_true", help="skip the -j scaling run")
+    parser.add_argument(
+        "--batch", choices=("realistic", "out_of_scope", "mixed"), default="realistic"
+    )
     args = parser.parse_args(argv)
 
-    p_file, i_file, both = batch_files(args.claims)
+    if args.batch == "realistic":
+        p_file, i_file, both = batch_files(args.claims)
+        what = "837P+837I"
+    else:
+        both = shaped_file(args.batch, args.claims)
+        args.no_jobs = True
+        what = (
+            "837P, "
+            + {"out_of_scope": "all out of scope", "mixed": "5% radiation oncology"}[args.batch]
+        )
     size = both.stat().st_size
     mb = size / 1e6
     segments, claims = count(both)
-    print(f"batch: {both} ({mb:.1f} MB, {segments:,} segments, {claims:,} claims, 837P+837I)")
+    print(f"batch: {both} ({mb:.1f} MB, {segments:,} segments, {claims:,} claims, {what})")
     print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
 
     cores = os.cpu_count() or 1
@@ -157,12 +190,18 @@ def main(argv: list[str] | None = None) -> int:
         one = scrub([both], out, jobs=1) if cores > 1 else run
         if cores > 1:
             report_run("scrubber scrub (end to end, -j 1)", one, claims, segments, mb)
+        if args.batch != "realistic":
+            off = scrub([both], out, jobs=1, fast_path=False)
+            report_run("  same, -j 1, SCRUBBER_FAST_PATH=0", off, claims, segments, mb)
+            print(f"  the fast path makes -j 1 {off.seconds / one.seconds:.2f}x faster")
         floor = split_floor(both)
         print(
             f"plain str.split (floor)          : {floor:.2f} s = "
             f"{segments / floor:,.0f} segments/s, {mb / floor:.1f} MB/s"
         )
         print(f"  scrub (-j {cores}) is {run.seconds / floor:.1f}x the split floor's time")
+        if cores > 1:
+            print(f"  scrub (-j 1) is {one.seconds / floor:.1f}x the split floor's time")
 
         small = out / "prefix.x12"
         small_segments = prefix(both, args.pyx12_segments, small)

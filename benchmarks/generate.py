@@ -270,6 +270,70 @@ def write_realistic(
     return written
 
 
+# Out-of-scope traffic (issue 15) ---------------------------------------------------
+
+#: Office visits, labs, venipuncture, ECG, chest X-ray: codes no rule pack of
+#: this project looks at (the benchmark checks that against the loaded packs).
+OFFICE_CODES = [
+    ("99213", (), "95.00"),
+    ("99214", ("25",), "140.00"),
+    ("36415", (), "12.00"),
+    ("80053", (), "38.50"),
+    ("85025", (), "22.75"),
+    ("81002", (), "9.10"),
+    ("93000", (), "41.00"),
+    ("71046", ("26",), "63.20"),
+]
+OFFICE_DIAGNOSES = (("I10", "E119"), ("Z0000",), ("J069", "R05"), ("E785", "I10", "Z79899"))
+
+
+def office_claim(number: int, lines: int = 3) -> ClaimSpec:
+    """An office-visit/lab 837P claim (``lines`` lines), patient ``number``."""
+    day = date(2026, 1, 5) + timedelta(days=number % 150)
+    specs = []
+    for index in range(lines):
+        code, modifiers, fee = OFFICE_CODES[(number + index * 3) % len(OFFICE_CODES)]
+        specs.append(LineSpec(code, modifiers, dos=day, charge=Decimal(fee)))
+    return ClaimSpec(
+        f"OV{number:09d}",
+        specs,
+        member_id=f"W{number % 40000:09d}",
+        last_name=f"PERSON{number % 7919}",
+        first_name="KIM" if number % 2 else "LEE",
+        birth_date=date(1950 + number % 50, 1 + number % 12, 1 + number % 28),
+        payer_id=f"PAYER{number % 9:02d}",
+        billing_npi=NPIS[number // 50 % PRACTICES],  # runs of 50 claims a practice
+        facility_code="11",
+        diagnoses=OFFICE_DIAGNOSES[number % len(OFFICE_DIAGNOSES)],
+    )
+
+
+def write_out_of_scope(path: Path, count: int, lines: int = 3, radonc_every: int = 0) -> int:
+    """Write ``count`` 837P claims, 1,000 an interchange (ST-SE of 100): office
+    visits and labs (:func:`office_claim`); with ``radonc_every`` = N, every
+    N-th claim is a radiation-oncology claim of a realistic course instead
+    (the mixed batch: N = 20 is 95% out of scope, 5% radiation oncology).
+    Returns the bytes written."""
+    radonc = (
+        spec
+        for _, _, batch in realistic_batches(10 * count + 100, ClaimKind.PROFESSIONAL)
+        for spec in batch
+    )
+    written = 0
+    with path.open("w", encoding="ascii", newline="") as out:
+        for control, start in enumerate(range(0, count, CLAIMS_PER_INTERCHANGE), start=1):
+            batch = [
+                next(radonc)
+                if radonc_every and number % radonc_every == 0
+                else office_claim(number, lines)
+                for number in range(start, min(start + CLAIMS_PER_INTERCHANGE, count))
+            ]
+            group = GroupSpec(batch, ClaimKind.PROFESSIONAL, control, CLAIMS_PER_TRANSACTION)
+            envelope = EnvelopeSpec(interchange_control=control, group_control=control)
+            written += out.write(build_interchange([group], envelope))
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate a large synthetic 837 file.")
     parser.add_argument("out", type=Path)

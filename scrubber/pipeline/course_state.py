@@ -30,6 +30,8 @@ from scrubber.rules.codecs import Interned, claim_from_record, claim_record
 from scrubber.rules.facts import ClaimFacts, PatientKey, patient_key
 
 SubjectKey = tuple[PatientKey, str]  # patient, entity
+#: The subject of a plain batch claim (:meth:`CourseState.add_passed`): none.
+PASSED = -1
 
 
 class CourseState:
@@ -44,6 +46,7 @@ class CourseState:
     def __init__(self, part: int = 0) -> None:
         self.claim_count = 0  # batch and history
         self.batch_count = 0
+        self.passed_count = 0  # plain batch claims (add_passed)
         self._subjects: dict[SubjectKey, int] = {}
         self._keys: list[SubjectKey] = []
         self._records: list[bytearray] = []  # per subject: the claims added here
@@ -68,15 +71,17 @@ class CourseState:
             if part._part != index or len(part._parts) != 1:
                 raise ValueError(f"merge part {index} must be a fresh CourseState(part={index})")
             state._parts[index] = (part._values.values, base)
-            targets = {}
+            targets: dict[int, int] = {}
             for key, subject in part._subjects.items():
                 target = targets[subject] = state._subject_id(key)
                 # The part's record itself, not a copy: a merge costs no memory.
                 state._merged.setdefault(target, []).append(part._records[subject])
                 state._lines[target] += part._lines[subject]
+            targets[PASSED] = PASSED
             state._batch_subjects.extend(targets[subject] for subject in part._batch_subjects)
             state.claim_count += part.claim_count
             state.batch_count += part.batch_count
+            state.passed_count += part.passed_count
             base += part.batch_count
         return state
 
@@ -106,6 +111,18 @@ class CourseState:
         if batch:
             self.batch_count += 1
             self._batch_subjects.append(subject)
+
+    def add_passed(self) -> None:
+        """Count a plain batch claim (:mod:`scrubber.rules.passthrough`): it has
+        a ``seq`` but no facts and no subject (it is decided without them)."""
+        self.claim_count += 1
+        self.batch_count += 1
+        self.passed_count += 1
+        self._batch_subjects.append(PASSED)
+
+    def passed(self, seq: int) -> bool:
+        """Whether batch claim ``seq`` was added with :meth:`add_passed`."""
+        return 0 <= seq < self.batch_count and self._batch_subjects[seq] == PASSED
 
     def _subject_id(self, key: SubjectKey) -> int:
         subject = self._subjects.get(key)

@@ -2,9 +2,12 @@
 
 Pass 1 reads the input claim by claim and keeps only each claim's facts,
 compactly, by patient + entity (:class:`~scrubber.pipeline.course_state.CourseState`);
-no claim is kept. Then every claim is decided, subject by subject, one
-subject's context at a time (:mod:`scrubber.pipeline.decisions`). Pass 2 reads the
-input again and hands each claim with its decision to every output's sink
+no claim is kept. A plain claim (one no loaded rule looks at, issue 15's fast
+path, :mod:`scrubber.rules.passthrough`) is only counted: no model, no facts;
+nothing decides it and pass 2 writes it accepted with no finding. Then every
+claim is decided, subject by subject, one subject's context at a time
+(:mod:`scrubber.pipeline.decisions`). Pass 2 reads the input again and hands
+each claim with its decision to every output's sink
 through the one :class:`~scrubber.outputs.fanout.Fanout` (cleaned 837, 277CA,
 report, and any other registered kind), which emit each claim's text as it
 comes (the 277CA holds a transaction's claim loops in a
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.given import HistoryInput, HistorySource
 from scrubber.logs import debug_enabled, get_logger
-from scrubber.model import Claim
+from scrubber.model import Claim, Transaction
 from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import RunInfo, Sink
@@ -38,11 +41,12 @@ from scrubber.pipeline.decisions import decide_subjects
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of
-from scrubber.rules.findings import ClaimDecision
+from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.outcome import Outcome, checked_outcome
+from scrubber.rules.passthrough import Passthrough, passthrough_of
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.status import ExitStatus
-from scrubber.x12.reader import X12Reader
+from scrubber.x12.reader import Passed, X12Reader
 from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
@@ -107,12 +111,15 @@ def run_pipeline(
     ``record=False`` a history store gives its context and records nothing
     (its transaction is rolled back)."""
     history = HistorySource.of(history)  # once: facts given as an iterator are read once
-    state, batch, encoding = _first_pass(source, history.records, progress)
+    plain = passthrough_for(engine, history.records)
+    state, batch, encoding = _first_pass(source, history.records, progress, plain)
     run = run_info(outputs, source.name, engine, encoding)
 
     def second_pass(registry: CourseRegistry, recorder: Recorder | None) -> PipelineResult:
         fanout = Fanout.of(outputs.kinds, run, outputs.targets)
-        return _second_pass(source, engine, state, registry, encoding, fanout, progress, recorder)
+        return _second_pass(
+            source, engine, state, registry, encoding, fanout, progress, recorder, plain
+        )
 
     result = with_history(history, batch, source.name, engine, state, second_pass, record)
     summary = result.report.summary()
@@ -137,17 +144,30 @@ def run_info(outputs: Outputs, name: str, engine: Engine, encoding: Encoding) ->
     )
 
 
+def passthrough_for(engine: Engine, keep_batch: bool) -> Passthrough | None:
+    """The fast path for plain claims (:mod:`scrubber.rules.passthrough`) of a
+    scrub by ``engine``; none when a history store records the batch
+    (``keep_batch``: it records every claim's facts)."""
+    return None if keep_batch else passthrough_of(engine)
+
+
 def _first_pass(
-    source: ReplayableSource, keep_batch: bool, progress: ProgressFn | None
+    source: ReplayableSource,
+    keep_batch: bool,
+    progress: ProgressFn | None,
+    plain: Passthrough | None = None,
 ) -> tuple[CourseState, list[BatchKey], Encoding]:
     """Pass 1: every claim's facts into a :class:`CourseState` (and, when
-    ``keep_batch``, the keys of the claims a history store locks and loads);
+    ``keep_batch``, the keys of the claims a history store locks and loads;
+    ``plain``: the fast path's plain claims are only counted);
     the input's encoding. Raises :class:`X12InputError` when the input holds
     no claim."""
     log = get_logger("scrubber.pipeline.passes")
     state = CourseState()
     batch: list[BatchKey] = []
-    reader = X12Reader(source.open(), source.name, keep_transactions=False)
+    reader = X12Reader(
+        source.open(), source.name, keep_transactions=False, plain=plain, build_plain=False
+    )
     on_claim = None
     if keep_batch:
         from scrubber.history.records import BatchClaim, BatchKey
@@ -175,12 +195,24 @@ def read_facts(
     on_claim: Callable[[Claim, ClaimFacts], object] | None = None,
     progress: ProgressFn | None = None,
     start: int = 0,
+    on_passed: Callable[[Transaction], object] | None = None,
 ) -> int:
     """Add the facts of every claim ``reader`` reads to ``state`` (numbered
     from ``start`` in ``seq``; no state: only ``on_claim`` sees them), telling
-    ``on_claim`` each claim and its facts; the number of claims read."""
+    ``on_claim`` each claim and its facts; the number of claims read. A plain
+    claim (a reader with a fast path) has no facts: it is counted in ``state``
+    (:meth:`CourseState.add_passed`) and its transaction told to ``on_passed``."""
     read = 0
-    for read, claim in enumerate(reader.claims(), 1):
+    for read, claim in enumerate(reader.read(), 1):
+        if type(claim) is Passed:
+            if state is not None:
+                state.add_passed()
+            if on_passed is not None:
+                on_passed(claim.transaction)
+            if progress and read % 200 == 0:
+                progress("read", read, 0)
+            continue
+        assert isinstance(claim, Claim)
         facts = facts_of(claim, start + read - 1)
         if state is not None:
             state.add(facts)
@@ -255,14 +287,15 @@ def _second_pass(
     fanout: Fanout,
     progress: ProgressFn | None,
     record: Recorder | None,
+    plain: Passthrough | None = None,
 ) -> PipelineResult:
     """Decide every claim, subject by subject; then pass 2: read the claims
     again and hand each with its decision to ``fanout`` (and to ``record``,
-    a store's); close the sinks."""
-    total = state.batch_count
+    a store's); close the sinks. ``plain``: the fast path pass 1 used."""
+    total = state.batch_count - state.passed_count  # plain claims are not decided
     on_decided = (lambda done: progress("decide", done, total)) if progress else None
     decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
-    reader = X12Reader(source.open(), source.name, keep_transactions=False)
+    reader = X12Reader(source.open(), source.name, keep_transactions=False, plain=plain)
     on_decision = None if record is None else recording(record)
     write_claims(reader, state, decisions, fanout.add, progress, on_decision)
     fanout.close(reader.trailer, reader.warnings)
@@ -289,6 +322,10 @@ class ClaimIndex(Protocol):
         """Whether pass 1 read claim ``seq`` as a claim of ``claim``'s subject."""
         ...
 
+    def passed(self, seq: int) -> bool:
+        """Whether pass 1 read claim ``seq`` as a plain claim (the fast path)."""
+        ...
+
 
 class DecisionLookup(Protocol):
     """Each batch claim's decision by ``seq`` (a :class:`Decisions` is one)."""
@@ -308,16 +345,26 @@ def write_claims(
     """Pass 2: ``write`` the outcome of each claim ``reader`` reads, which
     must be the batch claims ``claims`` of ``state`` (by ``seq``; default:
     all of them) or :class:`X12InputError`; tell ``on_decision`` each claim,
-    its ``seq`` and its decision."""
+    its ``seq`` and its decision. A plain claim (the fast path: the reader
+    passes it, as pass 1's did) is accepted with no finding, the decision
+    deciding it would give (:mod:`scrubber.rules.passthrough`)."""
     log = get_logger("scrubber.pipeline.passes")
     debug = debug_enabled()
     expected = claims if claims is not None else range(state.batch_count)
     total = state.batch_count
     done = expected.start
-    for seq, claim in enumerate(reader.claims(), expected.start):
-        if seq >= expected.stop or not state.same_subject(seq, claim):
-            raise _changed(total)
-        decision = decisions.get(seq)
+    for seq, item in enumerate(reader.read(), expected.start):
+        if type(item) is Passed:
+            claim = item.claim
+            if seq >= expected.stop or claim is None or not state.passed(seq):
+                raise _changed(total)
+            decision = ClaimDecision(ClaimStatus.ACCEPTED, ())  # what deciding it gives
+        else:
+            assert isinstance(item, Claim)
+            claim = item
+            if seq >= expected.stop or not state.same_subject(seq, claim):
+                raise _changed(total)
+            decision = decisions.get(seq)
         if on_decision is not None:
             on_decision(claim, seq, decision)
         outcome = checked_outcome(claim, decision)

@@ -145,6 +145,15 @@ class Rule:
     check to be called at all; empty means every line; a set no loaded pack
     defines is a load error. It only saves work: a check must still return
     nothing for lines outside its trigger.
+
+    ``ignores_other_codes`` is a promise the pipeline's fast path relies on
+    (issue 15): the rule never reads a line whose code is in no loaded pack's
+    code table (as the line checked or as context of another line), and
+    gives no hit for a claim none of whose lines has such a code, as long as
+    the claim has a service line and its amounts reconcile (no
+    :class:`~scrubber.rules.facts.ChargeDefects`). Plain claims of that kind
+    are then copied and acknowledged without facts or rules; one loaded rule
+    without the promise turns the fast path off.
     """
 
     code: str
@@ -164,6 +173,7 @@ class Rule:
     claim_check: ClaimCheck | None = None
     mandatory: bool = False
     applies_to: tuple[str, ...] = ()
+    ignores_other_codes: bool = False
 
     def __post_init__(self) -> None:
         needs_claim_check = self.stage is Stage.CLAIM

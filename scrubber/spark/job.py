@@ -292,5 +292,8 @@ class _DigestIndex:
         self._digest.update(self._key.subject(patient, claim.billing_npi.strip()).encode())
         return seq in self._seqs
 
+    def passed(self, seq: int) -> bool:
+        return False  # Spark's readers use no fast path: no claim is passed
+
     def hexdigest(self) -> str:
         return self._digest.hexdigest()

@@ -44,13 +44,15 @@ linear in every dimension, see ``benchmarks/hostile_shapes.py``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol, cast
 
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.model import (
     Claim,
     ClaimKind,
+    Delimiters,
     Group,
     HierarchyLevel,
     Interchange,
@@ -82,6 +84,33 @@ _GROUP_NAMES = {
     "HR": "276 claim status request",
     "BE": "834 benefit enrollment",
 }
+
+
+class PlainTest(Protocol):
+    """Tells plain claims (issue 15's fast path): claims that need no claim
+    model in pass 1 because no rule can act on them or read them as context
+    (:class:`scrubber.rules.passthrough.Passthrough` is the one the pipeline uses)."""
+
+    def plain(
+        self,
+        kind: ClaimKind,
+        delimiters: Delimiters,
+        subscriber: HierarchyLevel,
+        patient: HierarchyLevel | None,
+        segments: tuple[Segment, ...],
+        lines: Sequence[tuple[Segment, ...]],
+    ) -> bool:
+        """Whether the claim of these grouped segments is plain."""
+        ...
+
+
+class Passed(NamedTuple):
+    """A plain claim as a reader with a :class:`PlainTest` yields it: its
+    transaction, and its claim model when the reader builds plain claims
+    (``None`` when not: pass 1 needs nothing else)."""
+
+    transaction: Transaction
+    claim: Claim | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +157,8 @@ class X12Reader:
         *,
         keep_transactions: bool = True,
         offsets: ReadOffsets = ReadOffsets(),
+        plain: PlainTest | None = None,
+        build_plain: bool = True,
     ) -> None:
         self._text = TextSource(source, name)
         self.name = self._text.name
@@ -140,6 +171,9 @@ class X12Reader:
         self.claim_count = offsets.claims
         self._tokenizer = Tokenizer(self._text.chunks(), self.warnings, offsets.segments)
         self._last: Segment | None = None
+        # Plain claims (see read()): told apart by ``plain``, built or not.
+        self._plain = plain
+        self._build_plain = build_plain
 
     @property
     def encoding(self) -> Encoding:
@@ -154,6 +188,17 @@ class X12Reader:
         return self._tokenizer.count
 
     def claims(self) -> Iterator[Claim]:
+        """Every claim, in input order (a reader made without ``plain``)."""
+        if self._plain is not None:
+            raise ValueError("a reader that tells plain claims apart is read with read()")
+        return cast(Iterator[Claim], self.read())
+
+    def read(self) -> Iterator[Claim | Passed]:
+        """Every claim, in input order; with ``plain``, the claims it finds
+        plain come as :class:`Passed` (holding the claim only with
+        ``build_plain``). Reading is otherwise the same: the same checks,
+        errors and warnings, in the same order (``plain`` must only pass
+        claims whose model builds without an error or a warning)."""
         segments = self._tokenizer.segments()
         first = next(segments, None)
         if first is None:
@@ -162,7 +207,9 @@ class X12Reader:
 
     # Envelope levels -------------------------------------------------------
 
-    def _interchanges(self, first: Segment, segments: Iterator[Segment]) -> Iterator[Claim]:
+    def _interchanges(
+        self, first: Segment, segments: Iterator[Segment]
+    ) -> Iterator[Claim | Passed]:
         segment: Segment | None = first
         while segment is not None:
             _expect(segment, "ISA", "an ISA interchange header")
@@ -196,7 +243,7 @@ class X12Reader:
 
     def _group(
         self, gs: Segment, interchange: Interchange, segments: Iterator[Segment]
-    ) -> Iterator[Claim]:
+    ) -> Iterator[Claim | Passed]:
         _expect(gs, "GS", "a GS functional group header")
         group = Group(gs, interchange, gs.get(6), gs.get(8), _group_kind(gs))
         transactions = 0
@@ -209,7 +256,7 @@ class X12Reader:
 
     def _transaction(
         self, st: Segment, group: Group, segments: Iterator[Segment]
-    ) -> Iterator[Claim]:
+    ) -> Iterator[Claim | Passed]:
         _expect(st, "ST", "an ST transaction set header")
         if st.get(1) != "837":
             raise X12InputError(
@@ -262,7 +309,7 @@ class X12Reader:
 
     def _transaction_segment(
         self, segment: Segment, state: _TransactionState, group: Group
-    ) -> Claim | None:
+    ) -> Claim | Passed | None:
         """File one segment into the open loops; return the claim it completes, if any."""
         segment_id = segment.elements[0]  # (hot path: not the .id property)
         completed = None
@@ -367,7 +414,7 @@ class X12Reader:
                 InputWarning(f"HL01 id {level.hl_id!r} repeats", level.hl.position, "HL")
             )
 
-    def _close_claim(self, state: _TransactionState) -> Claim | None:
+    def _close_claim(self, state: _TransactionState) -> Claim | Passed | None:
         if not state.claim:
             return None
         _check_line_complete(state, state.transaction.group if state.transaction else None)
@@ -385,19 +432,32 @@ class X12Reader:
                     "CLM",
                 )
             )
+        segments = tuple(state.claim)
+        lines = [tuple(line) for line in state.lines]
+        state.claim = []
+        state.lines = []
+        plain = self._plain
+        passed = plain is not None and plain.plain(
+            kind,
+            state.transaction.group.interchange.delimiters,
+            state.subscriber,
+            state.patient,
+            segments,
+            lines,
+        )
+        if passed and not self._build_plain:
+            return Passed(state.transaction, None)
         claim = build_claim(
             state.transaction,
             state.billing,
             state.subscriber,
             state.patient,
-            tuple(state.claim),
-            [tuple(line) for line in state.lines],
+            segments,
+            lines,
             self.claim_count,
             self.warnings,
         )
-        state.claim = []
-        state.lines = []
-        return claim
+        return Passed(state.transaction, claim) if passed else claim
 
     def _until(
         self, segments: Iterator[Segment], closing: str, opener: Segment

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.records import BatchClaim, BatchKey
-from scrubber.model import Claim, Group
+from scrubber.model import Claim, Group, Transaction
 from scrubber.outputs.ack277 import control_after
 from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
@@ -25,7 +25,13 @@ from scrubber.outputs.targets import PartTarget
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decided import DecidedFile
 from scrubber.pipeline.decisions import Decisions, decide_subjects
-from scrubber.pipeline.passes import read_facts, recording, run_info, write_claims
+from scrubber.pipeline.passes import (
+    passthrough_for,
+    read_facts,
+    recording,
+    run_info,
+    write_claims,
+)
 from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey
@@ -120,11 +126,13 @@ class _RangeReader:
 
 def read_shard(index: int) -> ShardRead:
     job = _current_job()
-    reader = X12Reader(_open_range(job.path, job.ranges[index]), job.name, keep_transactions=False)
+    plain = passthrough_for(job.engine, job.keep_batch)
+    span = _open_range(job.path, job.ranges[index])
+    reader = X12Reader(span, job.name, keep_transactions=False, plain=plain, build_plain=False)
     state = CourseState(part=index)
     envelopes = _EnvelopeCounter(job.keep_batch)
     try:
-        read_facts(reader, state, envelopes.claim)
+        read_facts(reader, state, envelopes.claim, on_passed=envelopes.passed)
     except X12InputError:
         return ShardRead(None, 0, Encoding(), 0, 0, 0, failed=True)
     return ShardRead(
@@ -148,7 +156,12 @@ class _EnvelopeCounter:
     def claim(self, claim: Claim, facts: ClaimFacts) -> None:
         if self._keep_batch:
             self.keys.append(BatchKey.of(BatchClaim.of(claim, facts), self._patients))
-        group = claim.transaction.group
+        self.passed(claim.transaction)
+
+    def passed(self, transaction: Transaction) -> None:
+        """Count the envelopes of a claim of ``transaction`` (a plain claim's:
+        no facts, no key; plain claims are never kept for a store)."""
+        group = transaction.group
         if group is self._group:
             return
         if self._group is None or group.interchange is not self._group.interchange:
@@ -195,7 +208,11 @@ def write_shard(index: int) -> ShardWritten:
     )
     span = job.ranges[index]
     reader = X12Reader(
-        _open_range(job.path, span), job.name, keep_transactions=False, offsets=offsets
+        _open_range(job.path, span),
+        job.name,
+        keep_transactions=False,
+        offsets=offsets,
+        plain=passthrough_for(job.engine, job.keep_batch),
     )
     targets = {
         kind.name: PartTarget(part_path(job.workdir, index, kind.name)) for kind in outputs.kinds

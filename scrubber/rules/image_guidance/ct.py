@@ -35,6 +35,7 @@ def check_ig201(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG201 = Rule(
     code="IG201",
+    ignores_other_codes=True,
     name="ct-bundled-with-simulation",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -59,6 +60,7 @@ def check_ig202(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG202 = Rule(
     code="IG202",
+    ignores_other_codes=True,
     name="ct-professional-not-billable",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -90,6 +92,7 @@ def check_ig203(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG203 = Rule(
     code="IG203",
+    ignores_other_codes=True,
     name="ct-global-on-professional-claim",
     eras=ERA_A,
     stage=Stage.LINE,

@@ -35,6 +35,7 @@ def check_ig000(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG000 = Rule(
     code="IG000",
+    ignores_other_codes=True,
     name="out-of-scope-dos",
     eras=NO_RULE_VERSION,
     stage=Stage.LINE,
@@ -84,6 +85,7 @@ def _valid_deliveries(fact: LineFact, ev: EvaluationView) -> list[str]:
 
 IG001 = Rule(
     code="IG001",
+    ignores_other_codes=True,
     name="code-not-valid-for-dos",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -119,6 +121,7 @@ def check_ig002(outcome: ClaimOutcome) -> Iterator[Hit]:
 
 IG002 = Rule(
     code="IG002",
+    ignores_other_codes=True,
     name="nothing-billable",
     eras=ERAS_AB,
     stage=Stage.CLAIM,
@@ -152,6 +155,7 @@ def check_ig003(outcome: ClaimOutcome) -> Iterator[Hit]:
 
 IG003 = Rule(
     code="IG003",
+    ignores_other_codes=True,
     name="no-service-line",
     eras=EVERY_ERA,
     stage=Stage.CLAIM,
@@ -183,6 +187,7 @@ def check_ig004(outcome: ClaimOutcome) -> Iterator[Hit]:
 
 IG004 = Rule(
     code="IG004",
+    ignores_other_codes=True,
     name="sub-cent-amount",
     eras=EVERY_ERA,
     stage=Stage.CLAIM,
@@ -219,6 +224,7 @@ def check_ig005(outcome: ClaimOutcome) -> Iterator[Hit]:
 
 IG005 = Rule(
     code="IG005",
+    ignores_other_codes=True,
     name="claim-total-mismatch",
     eras=EVERY_ERA,
     stage=Stage.CLAIM,

@@ -104,6 +104,7 @@ class _IgrtDay:
 
 IG101 = Rule(
     code="IG101",
+    ignores_other_codes=True,
     name="igrt-one-per-fraction",
     eras=ERAS_AB,
     stage=Stage.COUNT,
@@ -144,6 +145,7 @@ def check_ig102(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG102 = Rule(
     code="IG102",
+    ignores_other_codes=True,
     name="igrt-not-for-2d",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -180,6 +182,7 @@ def check_ig103(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG103 = Rule(
     code="IG103",
+    ignores_other_codes=True,
     name="igrt-3d-needs-auth",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -226,6 +229,7 @@ def check_ig104(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG104 = Rule(
     code="IG104",
+    ignores_other_codes=True,
     name="igrt-non-imrt-review",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -263,6 +267,7 @@ def check_ig105(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG105 = Rule(
     code="IG105",
+    ignores_other_codes=True,
     name="igrt-tc-bundled-with-imrt",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -301,6 +306,7 @@ def check_ig106(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG106 = Rule(
     code="IG106",
+    ignores_other_codes=True,
     name="igrt-global-with-imrt",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -329,6 +335,7 @@ def check_ig107(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG107 = Rule(
     code="IG107",
+    ignores_other_codes=True,
     name="igrt-tc-with-srs-sbrt",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -366,6 +373,7 @@ def check_ig108(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG108 = Rule(
     code="IG108",
+    ignores_other_codes=True,
     name="gcode-setting",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -402,6 +410,7 @@ def check_ig109(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG109 = Rule(
     code="IG109",
+    ignores_other_codes=True,
     name="gcode-technical-only",
     eras=ERA_A,
     stage=Stage.LINE,
@@ -431,6 +440,7 @@ def check_ig110(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG110 = Rule(
     code="IG110",
+    ignores_other_codes=True,
     name="igrt-professional-only-2026",
     eras=ERA_B,
     stage=Stage.LINE,
@@ -459,6 +469,7 @@ def check_ig111(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG111 = Rule(
     code="IG111",
+    ignores_other_codes=True,
     name="igrt-global-2026",
     eras=ERA_B,
     stage=Stage.LINE,

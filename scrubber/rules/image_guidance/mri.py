@@ -47,6 +47,7 @@ def check_ig301(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG301 = Rule(
     code="IG301",
+    ignores_other_codes=True,
     name="unlisted-mri-needs-request",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -88,6 +89,7 @@ def check_ig302(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG302 = Rule(
     code="IG302",
+    ignores_other_codes=True,
     name="unlisted-mri-bundled",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -117,6 +119,7 @@ def check_ig303(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG303 = Rule(
     code="IG303",
+    ignores_other_codes=True,
     name="unlisted-mri-review",
     eras=ERAS_AB,
     stage=Stage.LINE,

@@ -42,6 +42,7 @@ def check_ig401(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG401 = Rule(
     code="IG401",
+    ignores_other_codes=True,
     name="port-technical-only",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -69,6 +70,7 @@ def check_ig402(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG402 = Rule(
     code="IG402",
+    ignores_other_codes=True,
     name="port-quantity-one",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -94,6 +96,7 @@ def check_ig403(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG403 = Rule(
     code="IG403",
+    ignores_other_codes=True,
     name="port-with-igrt-same-day",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -121,6 +124,7 @@ def check_ig404(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG404 = Rule(
     code="IG404",
+    ignores_other_codes=True,
     name="port-with-verification-sim",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -189,6 +193,7 @@ def check_ig405(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG405 = Rule(
     code="IG405",
+    ignores_other_codes=True,
     name="port-once-per-five-fractions",
     eras=ERAS_AB,
     stage=Stage.COUNT,
@@ -234,6 +239,7 @@ def check_ig406(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG406 = Rule(
     code="IG406",
+    ignores_other_codes=True,
     name="port-last-three-fractions",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -271,6 +277,7 @@ def check_ig407(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG407 = Rule(
     code="IG407",
+    ignores_other_codes=True,
     name="port-course-open",
     eras=ERAS_AB,
     stage=Stage.LINE,
@@ -300,6 +307,7 @@ def check_ig408(fact: LineFact, ev: EvaluationView) -> Iterator[Hit]:
 
 IG408 = Rule(
     code="IG408",
+    ignores_other_codes=True,
     name="port-no-fraction-data",
     eras=ERAS_AB,
     stage=Stage.LINE,
