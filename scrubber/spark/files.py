@@ -159,6 +159,7 @@ def _java_message(error: Exception) -> str:
     java = getattr(error, "java_exception", None)
     text = str(java.getMessage() if java is not None else error) or type(error).__name__
     line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    if "No FileSystem for scheme" in line:
-        line += " (is its connector, e.g. hadoop-aws for s3a, on Spark's classpath?)"
+    line = line.removeprefix("java.lang.ClassNotFoundException: ")
+    if "No FileSystem for scheme" in line or "FileSystem not found" in line:
+        line += " (is the file system's connector, e.g. hadoop-aws for s3a, on Spark's classpath?)"
     return line

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,6 +103,12 @@ def test_a_glob_matching_nothing_is_one_line_and_exit_2(
     err = capsys.readouterr().err.strip()
     assert err == f"scrubber spark: {pattern}: no file matches"
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    # a scheme without its connector on Spark's classpath (hadoop-aws for s3a)
+    assert _spark(["s3a://claims-bucket/in/*.x12"], tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scrubber spark: s3a://claims-bucket/in/*.x12: ")
+    assert "S3AFileSystem not found" in err and "hadoop-aws" in err
+    assert err.count("\n") == 1
 
 
 def test_finding_inputs_sorts_each_pattern_and_names_each_file_once(
@@ -200,3 +207,57 @@ def test_an_input_error_names_the_input_and_its_place(
         run_job(spark.sparkContext, batch)
     assert f"scrubber: {getattr(raised.value, 'source', '')}: {raised.value}\n" == batch_err
     assert not list((tmp_path / "spark").iterdir())
+
+
+def test_every_layout_of_the_shard_tests_in_one_batch_cut_small(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """The files of the shard tests (CRLF and blank lines between
+    interchanges, no newlines, BOM, 837P and 837I, UTF-8 and Latin-1 names,
+    reader warnings, claimless interchanges, other delimiters in later ISAs,
+    one interchange, UTF-16, a newline terminator) as ONE batch read in
+    splits of 8 KB: the bytes of scrub --batch."""
+    from tests.pipeline.test_shards import LAYOUTS, UNSPLIT_FILES
+
+    layouts = {**LAYOUTS, **UNSPLIT_FILES}
+    separators, units = _assert_split_like_batch(spark, tmp_path, layouts)
+    assert units > 2 * len(layouts)  # the files were cut
+    assert separators.count(None) == 4  # UTF-16 (3), newline terminator: read whole
+
+
+def test_a_separator_inside_a_value_is_no_cut(spark: SparkSession, tmp_path: Path) -> None:
+    """The separator as a value of an interchange with other delimiters: a
+    false cut, its units do not read, so the inputs are read whole: still
+    the bytes of scrub --batch."""
+    from tests.pipeline.test_shards import LAYOUTS, decoy_separator
+
+    layouts = {"decoy": decoy_separator, "lf": LAYOUTS["no-newlines"]}
+    separators, _ = _assert_split_like_batch(spark, tmp_path, layouts)
+    decoy = separators[0]
+    assert decoy is not None and decoy_separator().count(decoy) == 1  # Spark's reader cuts there
+
+
+def _assert_split_like_batch(
+    spark: SparkSession, tmp_path: Path, layouts: dict[str, Callable[[], bytes]]
+) -> tuple[list[bytes | None], int]:
+    """Spark (splits of 8 KB) writes what scrub --batch writes for the
+    ``layouts`` as one batch; each file's separator and the units."""
+    (tmp_path / "in").mkdir()
+    paths = []
+    for name, make in sorted(layouts.items()):
+        path = tmp_path / "in" / f"{name}.x12"
+        path.write_bytes(make())
+        paths.append(path)
+    run_batch(paths, tmp_path / "batch", BATCH_AS_OF)
+    (tmp_path / "spark").mkdir()
+    batch = SparkBatch(
+        batch_inputs(paths), make_engine("clean", BATCH_AS_OF, None, None),
+        BatchOutputs(kinds(), tmp_path / "spark"), split_bytes=8192,
+    )  # fmt: skip
+    run_job(spark.sparkContext, batch)
+    assert outputs_of(tmp_path / "spark") == outputs_of(tmp_path / "batch")
+    assert len(outputs_of(tmp_path / "spark")) == 3 * len(paths)
+    found = [probe(spark, str(path)) for path in paths]
+    separators = [interchange_separator(file.head) for file in found]
+    rows = unit_rows(spark, [file.uri for file in found], separators, split_bytes=8192)
+    return separators, rows.map(lambda row: (row[0], row[1])).distinct().count()
