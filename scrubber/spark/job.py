@@ -39,6 +39,7 @@ or recorded, as ``scrub --batch`` does.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import shutil
@@ -194,7 +195,9 @@ def _read(spark: SparkSession, batch: SparkBatch, key: HistoryKey, keep: bool) -
         layout = layouts(uris, separators)
         read = rows.mapPartitions(_reader(layout, inputs, key, keep))
         read.persist(StorageLevel.MEMORY_AND_DISK)
-        infos = sorted(read.filter(lambda item: item[0] is None).map(lambda i: i[1]).collect())
+        told = read.filter(lambda item: item[0] is None).map(lambda item: item[1]).collect()
+        told.extend(_empty_inputs(inputs, [found.size for found in probes], told, keep))
+        infos = sorted(told, key=lambda item: item[0])  # by unit: input, then split
         keys = [unit for unit, _ in infos]
         reads = [info for _, info in infos]
         units = [Unit(unit[0], None) for unit in keys]
@@ -208,6 +211,17 @@ def _read(spark: SparkSession, batch: SparkBatch, key: HistoryKey, keep: bool) -
         else:
             refuse_unusable(inputs, reads)
     raise AssertionError("unreachable: refuse_unusable raised")
+
+
+def _empty_inputs(
+    inputs: Sequence[BatchInput], sizes: list[int], told: list[Any], keep: bool
+) -> Iterator[tuple[UnitKey, UnitRead]]:
+    """A unit for each empty input (Spark's readers give it no row), read
+    on the driver: it tells what ``scrub`` tells of an empty input."""
+    read = {unit[0] for unit, _ in told}
+    for number, source in enumerate(inputs):
+        if sizes[number] == 0 and number not in read:
+            yield (number, 0), read_unit(source, None, None, keep, None, io.BytesIO(b""))
 
 
 def _sizes_add_up(keys: Sequence[UnitKey], reads: Sequence[UnitRead], sizes: list[int]) -> bool:

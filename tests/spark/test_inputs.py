@@ -58,6 +58,7 @@ def _scrub_batch(paths: list[Path], out: Path) -> int:
 
 
 def _spark(patterns: list[str], out: Path) -> int:
+    """``scrubber spark`` (the session of the tests is the active one)."""
     return main(["spark", *patterns, "--as-of", AS_OF, "--quiet", "-o", str(out)])
 
 
@@ -207,6 +208,15 @@ def test_an_input_error_names_the_input_and_its_place(
         run_job(spark.sparkContext, batch)
     assert f"scrubber: {getattr(raised.value, 'source', '')}: {raised.value}\n" == batch_err
     assert not list((tmp_path / "spark").iterdir())
+    # an empty file and one that is no X12 at all: the messages of scrub --batch
+    (tmp_path / "empty.x12").write_bytes(b"")
+    (tmp_path / "junk.x12").write_bytes(b"hello, not an 837")
+    for bad in ("empty.x12", "junk.x12"):
+        files = [*others, tmp_path / bad]
+        assert _scrub_batch(files, tmp_path / "batch") == 2
+        batch_err = capsys.readouterr().err
+        assert _spark([str(file) for file in files], tmp_path / "spark") == 2
+        assert capsys.readouterr().err == batch_err
 
 
 def test_every_layout_of_the_shard_tests_in_one_batch_cut_small(
