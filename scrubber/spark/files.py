@@ -94,11 +94,18 @@ def file_key(uri: str) -> str:
 def spark_path(uri: str) -> str:
     """``uri`` with its glob characters escaped, for a Spark reader (which
     globs whatever path it is given)."""
-    return "".join("\\" + char if char in GLOB_CHARACTERS else char for char in uri)
+    return _escaped(uri)
+
+
+def _escaped(text: str) -> str:
+    return "".join("\\" + char if char in GLOB_CHARACTERS else char for char in text)
 
 
 def _matches(spark: SparkSession, pattern: str) -> Iterator[FoundFile]:
     path, fs = _path_and_fs(spark, pattern)
+    if not _scheme(pattern) and not os.path.isabs(pattern) and fs.getScheme() == "file":
+        # relative to this process's working directory (the JVM keeps the one it started in)
+        path, fs = _path_and_fs(spark, os.path.join(_escaped(os.getcwd()), pattern))
     try:
         statuses = fs.globStatus(path)
         for status in sorted(statuses or (), key=lambda status: status.getPath().toString()):

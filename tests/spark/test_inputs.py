@@ -77,8 +77,11 @@ def _without_input_name(outputs: dict[str, bytes]) -> dict[str, object]:
 
 
 def test_globs_and_a_folder_with_spaces_read_what_the_shell_would(
-    spark_context: SparkContext, tmp_path: Path
+    spark_context: SparkContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An absolute ``*`` glob, and a relative ``{a,b}`` and ``?`` glob: the
+    files, their order and their names (the reports' ``input``) are those
+    the shell gives ``scrub --batch``."""
     folder = tmp_path / "drop of today"
     paths = weekly_batch(folder, patients=2)
     (folder / "notes.txt").write_text("not an 837")
@@ -86,10 +89,11 @@ def test_globs_and_a_folder_with_spaces_read_what_the_shell_would(
     status = _scrub_batch(paths, tmp_path / "batch")
     assert _spark([f"{folder}/*.x12"], tmp_path / "star") == status
     assert outputs_of(tmp_path / "star") == outputs_of(tmp_path / "batch")
-    # {a,b} and ?: two files of the batch, as scrub --batch reads them
-    pick = [paths[0], paths[2]]
+    # {a,b} and ?, relative: two files of the batch, as scrub --batch reads them
+    monkeypatch.chdir(tmp_path)
+    pick = [path.relative_to(tmp_path) for path in (paths[0], paths[2])]
     status = _scrub_batch(pick, tmp_path / "pick")
-    pattern = f"{folder}/week{{{paths[0].stem[4:]},{paths[2].stem[4:]}}}.x?2"
+    pattern = f"{folder.name}/week{{{paths[0].stem[4:]},{paths[2].stem[4:]}}}.x?2"
     assert _spark([pattern], tmp_path / "braces") == status
     assert outputs_of(tmp_path / "braces") == outputs_of(tmp_path / "pick")
     assert len(outputs_of(tmp_path / "pick")) == 3 * len(pick)
