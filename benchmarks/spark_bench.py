@@ -12,6 +12,9 @@ patients' courses cross files), then measures, on the same inputs:
    of the job alone (the session already up), and the shuffle bytes per claim
    (Spark's own stage metrics: bytes written by the shuffles, compressed and
    encrypted as they are on disk);
+4. the same claims as ONE file (the parts joined) read by Spark local[2] in
+   splits of a quarter of the file: how many units (read tasks) it was cut
+   into, and claims/s, against ``scrub --batch -j 2`` on that file;
 
 and checks that every run wrote the same outputs, byte for byte.
 """
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -39,6 +43,11 @@ from scrubber.outputs.ack277 import AckSettings  # noqa: E402
 from scrubber.outputs.registry import kinds  # noqa: E402
 from scrubber.pipeline.batch import BatchInput, BatchOutputs, scrub_batch  # noqa: E402
 from scrubber.pipeline.shards import plan_shards  # noqa: E402
+from scrubber.pipeline.shards.plan import interchange_separator  # noqa: E402
+from scrubber.rules.engine import Engine  # noqa: E402
+
+if TYPE_CHECKING:
+    from pyspark import SparkContext
 
 DATA = HERE / "data"
 AS_OF = dt.date(2025, 9, 1)
@@ -60,6 +69,14 @@ def make_inputs(claims: int, files: int) -> list[Path]:
         path.write_bytes(data[span.start : span.end])
     whole.unlink()
     return [path for path in paths if path.exists()]
+
+
+def joined(paths: list[Path]) -> Path:
+    """The parts as one file (its interchanges in order)."""
+    whole = paths[0].parent / "joined.x12"
+    if not whole.exists():
+        whole.write_bytes(b"".join(path.read_bytes() for path in paths))
+    return whole
 
 
 def inputs_of(paths: list[Path]) -> list[BatchInput]:
@@ -87,6 +104,35 @@ def shuffle_bytes(log_dir: Path) -> int:
                     metrics.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
                 )
     return total
+
+
+def one_file(sc: SparkContext, whole: Path, count: int, engine: Engine, work: Path) -> bool:
+    """Measure 4 (one file, cut into units by Spark's splits); whether
+    Spark's outputs are those of ``scrub --batch -j 2``."""
+    from pyspark.sql import SparkSession
+
+    from scrubber.spark.job import SparkBatch, run_job
+    from scrubber.spark.units import unit_rows
+
+    size = whole.stat().st_size
+    split = size // 4 + 1
+    out = work / "one-batch"
+    out.mkdir()
+    scrub_batch(inputs_of([whole]), engine, BatchOutputs(kinds(), out), jobs=2)
+    separator = interchange_separator(whole.read_bytes()[:4096])
+    spark = SparkSession.builder.getOrCreate()
+    rows = unit_rows(spark, [whole.resolve().as_uri()], [separator], split)
+    units = rows.map(lambda row: row[1]).distinct().count()
+    spark_out = work / "one-spark"
+    spark_out.mkdir()
+    start = time.perf_counter()
+    run_job(sc, SparkBatch(inputs_of([whole]), engine, BatchOutputs(kinds(), spark_out), split))
+    took = time.perf_counter() - start
+    print(
+        f"one file of {size / 1e6:.1f} MB, splits of {split / 1e6:.1f} MB: {units} units "
+        f"(read tasks); spark local[2] job {took:.1f} s, {count / took:,.0f} claims/s"
+    )
+    return digest(out) == digest(spark_out)
 
 
 def main() -> int:
@@ -140,7 +186,10 @@ def main() -> int:
                 f"spark local[{cores}]: start-up {fixed:.1f} s; job {took:.1f} s, "
                 f"{count / took:,.0f} claims/s; shuffle {shuffled / count:,.0f} bytes/claim"
             )
-    same = len(set(digests.values())) == 1
+        session = start_session("local[2]", {"spark.default.parallelism": "2"})
+        one_same = one_file(session.sparkContext, joined(paths), count, engine, Path(work))
+        session.stop()
+    same = len(set(digests.values())) == 1 and one_same
     print(f"outputs identical across all runs: {same}")
     print(f"(cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f})")
     return 0 if same else 1

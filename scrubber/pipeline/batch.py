@@ -118,6 +118,7 @@ class UnitRead:
     keys: list[BatchKey] = field(default_factory=list)  # what a history store locks
     error: X12InputError | None = None
     digest: str = ""  # of its claims' subjects, in order (set by Spark's map task)
+    size: int = 0  # bytes read (set by Spark's map task)
 
 
 @dataclass(frozen=True)
@@ -207,11 +208,13 @@ def read_unit(
     state: CourseState | None,
     keep_batch: bool,
     on_facts: Callable[[Claim, ClaimFacts], object] | None = None,
+    opened: BinaryIO | None = None,
 ) -> UnitRead:
     """Pass 1 of one unit: its claims' facts into ``state`` (numbered from 0)
-    and to ``on_facts``; an input error is returned, not raised."""
+    and to ``on_facts``; an input error is returned, not raised. ``opened``:
+    the unit's bytes, already opened (else ``source.path`` and ``span`` are)."""
     counter = _EnvelopeCounter(keep_batch, on_facts)
-    with contextlib.closing(open_unit(source.path, span)) as stream:
+    with contextlib.closing(opened or open_unit(source.path, span)) as stream:
         reader = X12Reader(stream, source.name, keep_transactions=False)
         try:
             claims = read_facts(reader, state, counter.claim)
@@ -325,9 +328,16 @@ def unit_writes(
     return writes
 
 
-def write_unit(work: UnitWrite, index: ClaimIndex, decisions: DecisionLookup) -> UnitWritten:
+def write_unit(
+    work: UnitWrite,
+    index: ClaimIndex,
+    decisions: DecisionLookup,
+    opened: BinaryIO | None = None,
+) -> UnitWritten:
     """Pass 2 of one unit: its part of every output (part files in the
-    workdir) and, with ``keep_decided``, each claim and its decision."""
+    workdir) and, with ``keep_decided``, each claim and its decision.
+    ``opened``: the unit's bytes, already opened (else ``work.path`` and
+    ``work.span`` are)."""
     from scrubber.pipeline.passes import write_claims
 
     run = dataclasses.replace(
@@ -343,7 +353,7 @@ def write_unit(work: UnitWrite, index: ClaimIndex, decisions: DecisionLookup) ->
     fanout = Fanout.of(work.kinds, run, targets)
     decided = part_path(work.workdir, work.number, "decided")
     with (
-        contextlib.closing(open_unit(work.path, work.span)) as stream,
+        contextlib.closing(opened or open_unit(work.path, work.span)) as stream,
         DecidedFile(decided, work.keep_decided) as record,
     ):
         reader = X12Reader(stream, work.name, keep_transactions=False, offsets=work.offsets)

@@ -2,28 +2,34 @@
 its steps as Spark stages. The outputs are byte for byte those of
 ``scrubber scrub --batch`` on the same inputs (same 277CA settings).
 
-1. map: every input is cut into units, byte ranges of whole interchanges
-   (:func:`~scrubber.pipeline.batch.plan_units`; a large file is read by
-   several tasks); a task reads its unit's claims
+0. the inputs are Hadoop paths or URIs (:mod:`scrubber.spark.files` found
+   them); the driver reads each one's size and first 4 KB through Hadoop;
+1. map: Spark's own reader reads every input, through Hadoop, cut at its
+   interchange separator, so each Hadoop split is a *unit* of whole
+   interchanges (:mod:`scrubber.spark.units`; a large file is read by
+   several tasks, one per split); a task reads its units' claims
    (:func:`~scrubber.pipeline.batch.read_unit`) into compact facts
    (:mod:`scrubber.spark.codec`) keyed by the HMAC of their subject
-   (patient + billing NPI), and tells the driver the unit's counts
-   (claims, segments, envelopes, the keys a history store locks) and a
-   digest of its subjects in order;
+   (patient + billing NPI), and tells the driver each unit's counts
+   (claims, segments, envelopes, bytes, the keys a history store locks) and
+   a digest of its subjects in order; the units are numbered in input order,
+   then split order;
 2. with a history store, the driver opens ONE store batch for the batch's
    subjects (locked, their stored facts loaded) and adds those facts to
    the shuffle, keyed the same way;
 3. shuffle the facts only, group by subject, decide each subject with the
    CLI's own :func:`~scrubber.pipeline.decisions.decide_subject`; only the
-   decisions that are not a plain accept come back, keyed by unit and ``seq``;
-4. pass 2: one task per unit reads it again and writes its part of every
-   output (:func:`~scrubber.pipeline.batch.write_unit`) into a work folder
-   inside ``-o DIR`` (so DIR must be one folder every executor and the
-   driver see: a local disk in local mode, a shared file system on a
-   cluster); the driver records the claims and decisions in the store (in
-   batch order, same transaction), then joins each input's parts into its
-   outputs and commits them atomically
-   (:func:`~scrubber.pipeline.batch.join_inputs`), and removes the work folder.
+   decisions that are not a plain accept are kept, grouped by unit, one
+   small file per unit in a work folder inside ``-o DIR``;
+4. pass 2: the same rows read again, each unit's task with its decisions
+   writes its part of every output
+   (:func:`~scrubber.pipeline.batch.write_unit`) into the work folder (so
+   DIR must be one folder every executor and the driver see: a local disk
+   in local mode, a shared file system on a cluster); the driver records
+   the claims and decisions in the store (in batch order, same
+   transaction), then joins each input's parts into its outputs and
+   commits them atomically (:func:`~scrubber.pipeline.batch.join_inputs`),
+   and removes the work folder.
 
 Unusable input refuses the whole batch (an
 :class:`~scrubber.errors.X12InputError` naming the input), nothing written
@@ -33,10 +39,12 @@ or recorded, as ``scrub --batch`` does.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import pickle
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +63,7 @@ from scrubber.pipeline.batch import (
     batch_source,
     check_reads,
     join_inputs,
-    plan_units,
+    part_path,
     read_unit,
     record_units,
     refuse_unusable,
@@ -64,28 +72,41 @@ from scrubber.pipeline.batch import (
 )
 from scrubber.pipeline.decisions import decide_subject, is_plain_accept
 from scrubber.pipeline.files import FilesResult
+from scrubber.pipeline.shards.plan import interchange_separator
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, patient_key
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.spark.codec import decode_facts, encode_facts, picklable_engines
+from scrubber.spark.files import probe
+from scrubber.spark.units import (
+    Layout,
+    UnitKey,
+    UnitStream,
+    layouts,
+    unit_rows,
+    unit_streams,
+)
 
 if TYPE_CHECKING:
     from pyspark import RDD, SparkContext
+    from pyspark.sql import SparkSession
 
     from scrubber.history import HistoryStore
 
+_CHANGED = "the input changed while it was scrubbed"
 _BATCH, _HISTORY = 0, 1  # the first item of a shuffled value: which facts
 
 
 @dataclass(frozen=True)
 class SparkBatch:
-    """One ``scrubber spark`` run's settings."""
+    """One ``scrubber spark`` run's settings (each input's ``path``: a
+    Hadoop path or URI, :mod:`scrubber.spark.files`)."""
 
     inputs: Sequence[BatchInput]
     engine: Engine
     outputs: BatchOutputs
-    min_split_bytes: int | None = None  # smallest byte range (default: shards' minimum)
+    split_bytes: int | None = None  # largest split (default: spark.sql.files.maxPartitionBytes)
 
 
 def run_job(
@@ -93,12 +114,14 @@ def run_job(
 ) -> list[FilesResult]:
     """Scrub ``batch`` on the Spark context ``sc`` (see the module docstring);
     each input's result, in input order."""
+    from pyspark.sql import SparkSession
+
     picklable_engines()
     key = store.key if store is not None else run_key()
     workdir = batch.outputs.out_dir / f".scrubber-spark-{uuid.uuid4().hex}"
     workdir.mkdir(parents=True)
     try:
-        return _run(sc, batch, store, key, workdir)
+        return _run(SparkSession.builder.getOrCreate(), batch, store, key, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -111,89 +134,136 @@ def run_key() -> HistoryKey:
     return HistoryKey(os.urandom(32))
 
 
+@dataclass
+class _Pass1:
+    """What pass 1 read: the units (by key and in batch order), the rows
+    they were read from (pass 2 reads the same), and what each unit told."""
+
+    keys: list[UnitKey]
+    units: list[Unit]
+    rows: RDD[Any]
+    layout: dict[str, Layout]
+    read: RDD[Any]
+    reads: list[UnitRead]
+
+
 def _run(
-    sc: SparkContext, batch: SparkBatch, store: HistoryStore | None, key: HistoryKey, workdir: Path
+    spark: SparkSession,
+    batch: SparkBatch,
+    store: HistoryStore | None,
+    key: HistoryKey,
+    workdir: Path,
 ) -> list[FilesResult]:
     keep = store is not None
-    units, read, reads = _read(sc, batch, key, keep)
-    claims = sum(info.claims for info in reads)
-    starts = _starts(reads)
+    sc = spark.sparkContext
+    first = _read(spark, batch, key, keep)
+    claims = sum(info.claims for info in first.reads)
     log = get_logger("scrubber.spark")
-    log.info("spark.read", inputs=len(batch.inputs), units=len(units), claims=claims)
+    log.info("spark.read", inputs=len(batch.inputs), units=len(first.units), claims=claims)
     writes = unit_writes(
-        batch.inputs, units, reads, batch.outputs, batch.engine, workdir, keep
+        batch.inputs, first.units, first.reads, batch.outputs, batch.engine, workdir, keep
     )  # (workdir: every unit's parts; decided claims only with a store)
-    facts = read.filter(lambda item: item[0] is not None).map(lambda item: (item[0], item[1]))
+    facts = first.read.filter(lambda item: item[0] is not None)
+    units = batch.inputs, first.units
     if store is None:
-        written = _decide_and_write(sc, batch, facts, writes, starts, claims, None, key, reads)
-        return join_inputs(batch.inputs, units, writes, written, batch.outputs, batch.engine, 0, 0)
+        written = _decide_and_write(sc, batch, facts, writes, first, None, key)
+        return join_inputs(*units, writes, written, batch.outputs, batch.engine, 0, 0)
     with store.batch(
-        [k for info in reads for k in info.keys],
+        [k for info in first.reads for k in info.keys],
         source=batch_source(batch.inputs),
         registry=batch.engine.registry,
     ) as hist:
         history = (hist.facts, hist.registry)
-        written = _decide_and_write(sc, batch, facts, writes, starts, claims, history, key, reads)
+        written = _decide_and_write(sc, batch, facts, writes, first, history, key)
         record_units(writes, hist.add)
         hist.finish()
-    return join_inputs(batch.inputs, units, writes, written, batch.outputs, batch.engine, 0, 0)
+    return join_inputs(*units, writes, written, batch.outputs, batch.engine, 0, 0)
 
 
-def _read(
-    sc: SparkContext, batch: SparkBatch, key: HistoryKey, keep: bool
-) -> tuple[list[Unit], RDD[Any], list[UnitRead]]:
-    """Pass 1 on the executors: the units, the RDD of their records (kept),
-    and what each unit told; whole inputs again when a range failed."""
+def _read(spark: SparkSession, batch: SparkBatch, key: HistoryKey, keep: bool) -> _Pass1:
+    """Pass 1 on the executors (:mod:`scrubber.spark.units`); every input
+    read whole again when a unit failed or an input's units do not add up
+    to its size."""
     from pyspark import StorageLevel
 
-    jobs = max(2, sc.defaultParallelism)
-    units = plan_units(batch.inputs, jobs, batch.min_split_bytes)
     inputs = batch.inputs
+    probes = [probe(spark, source.path) for source in inputs]
+    uris = [found.uri for found in probes]
+    separators = [interchange_separator(found.head) for found in probes]
     for attempt in range(2):
-        tasks = sc.parallelize(list(enumerate(units)), max(1, len(units)))
-        read = tasks.flatMap(lambda task: _read_task(task, inputs, key, keep))
+        rows = unit_rows(spark, uris, separators, batch.split_bytes)
+        layout = layouts(uris, separators)
+        read = rows.mapPartitions(_reader(layout, inputs, key, keep))
         read.persist(StorageLevel.MEMORY_AND_DISK)
-        infos = sorted(read.filter(lambda item: item[0] is None).map(lambda i: i[1]).collect())
+        told = read.filter(lambda item: item[0] is None).map(lambda item: item[1]).collect()
+        told.extend(_empty_inputs(inputs, [found.size for found in probes], told, keep))
+        infos = sorted(told, key=lambda item: item[0])  # by unit: input, then split
+        keys = [unit for unit, _ in infos]
         reads = [info for _, info in infos]
-        if check_reads(inputs, units, reads):
-            return units, read, reads
+        units = [Unit(unit[0], None) for unit in keys]
+        if _sizes_add_up(keys, reads, [found.size for found in probes]) and check_reads(
+            inputs, units, reads
+        ):
+            return _Pass1(keys, units, rows, layout, read, reads)
         read.unpersist()
         if attempt == 0:
-            units = [Unit(index, None) for index in range(len(inputs))]
+            separators = [None] * len(inputs)
         else:
             refuse_unusable(inputs, reads)
     raise AssertionError("unreachable: refuse_unusable raised")
 
 
-def _read_task(
-    task: tuple[int, Unit], inputs: Sequence[BatchInput], key: HistoryKey, keep: bool
+def _empty_inputs(
+    inputs: Sequence[BatchInput], sizes: list[int], told: list[Any], keep: bool
+) -> Iterator[tuple[UnitKey, UnitRead]]:
+    """A unit for each empty input (Spark's readers give it no row), read
+    on the driver: it tells what ``scrub`` tells of an empty input."""
+    read = {unit[0] for unit, _ in told}
+    for number, source in enumerate(inputs):
+        if sizes[number] == 0 and number not in read:
+            yield (number, 0), read_unit(source, None, None, keep, None, io.BytesIO(b""))
+
+
+def _sizes_add_up(keys: Sequence[UnitKey], reads: Sequence[UnitRead], sizes: list[int]) -> bool:
+    """Whether each input's units hold exactly its bytes."""
+    read = [0] * len(sizes)
+    for (number, _), info in zip(keys, reads, strict=True):
+        read[number] += info.size
+    return read == sizes
+
+
+def _reader(
+    layout: dict[str, Layout], inputs: Sequence[BatchInput], key: HistoryKey, keep: bool
+) -> Callable[[Iterable[Any]], Iterator[tuple[Any, Any]]]:
+    """The map task over one partition's rows: for each unit in it,
+    ``(subject hash, (_BATCH, unit key, seq in unit, facts))`` for every
+    claim, then ``(None, (unit key, UnitRead))``."""
+
+    def read(rows: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        for unit, stream in unit_streams(rows, layout):
+            yield from _read_one(unit, stream, inputs[unit[0]], key, keep)
+
+    return read
+
+
+def _read_one(
+    unit: UnitKey, stream: UnitStream, source: BatchInput, key: HistoryKey, keep: bool
 ) -> Iterator[tuple[Any, Any]]:
-    """A map task: ``(subject hash, (_BATCH, unit, seq in unit, facts))`` for
-    every claim of the unit, then ``(None, (unit, UnitRead))``."""
-    number, unit = task
     records: list[tuple[Any, Any]] = []
     digest = hashlib.sha256()
 
     def on_facts(claim: Claim, facts: ClaimFacts) -> None:
         subject = key.subject(facts.patient, facts.entity)
         digest.update(subject.encode())
-        records.append((subject, (_BATCH, number, facts.ref.seq, encode_facts(facts))))
+        records.append((subject, (_BATCH, unit, facts.ref.seq, encode_facts(facts))))
 
-    info = read_unit(inputs[unit.input], unit.span, None, keep, on_facts)
+    info = read_unit(source, None, None, keep, on_facts, stream)  # type: ignore[arg-type]
     if info.error is not None:
         records = []
     info.digest = digest.hexdigest()
+    info.size = stream.size
     yield from records
-    yield None, (number, info)
-
-
-def _starts(reads: Sequence[UnitRead]) -> list[int]:
-    """The batch ``seq`` of each unit's first claim."""
-    starts, seq = [], 0
-    for info in reads:
-        starts.append(seq)
-        seq += info.claims
-    return starts
+    yield None, (unit, info)
 
 
 History = tuple[Sequence[ClaimFacts], CourseRegistry] | None
@@ -204,11 +274,9 @@ def _decide_and_write(
     batch: SparkBatch,
     facts: RDD[Any],
     writes: list[UnitWrite],
-    starts: list[int],
-    claims: int,
+    first: _Pass1,
     history: History,
     key: HistoryKey,
-    reads: Sequence[UnitRead],
 ) -> list[UnitWritten]:
     """Shuffle the facts by subject, decide, and write every unit's parts;
     what each unit wrote, in unit order."""
@@ -217,35 +285,40 @@ def _decide_and_write(
     if history is not None:
         stored, registry = history
         rows = [
-            (key.subject(f.patient, f.entity), (_HISTORY, 0, n, encode_facts(f)))
+            (key.subject(f.patient, f.entity), (_HISTORY, None, n, encode_facts(f)))
             for n, f in enumerate(stored)
         ]
         facts = facts.union(sc.parallelize(rows, max(1, min(len(rows) // 5000 + 1, 64))))
-    engine = sc.broadcast((batch.engine, registry, starts, claims + len(stored)))
+    numbers = {unit: number for number, unit in enumerate(first.keys)}
+    starts = [work.seqs.start for work in writes]
+    engine = sc.broadcast((batch.engine, registry, numbers, starts))
     partitions = max(1, sc.defaultParallelism)
     decided = facts.groupByKey(partitions).flatMap(lambda group: _decide_task(group[1], engine))
-    by_unit = decided.groupByKey(len(writes))
-    digests = [info.digest for info in reads]
-    work = sc.broadcast((writes, digests, key))
-    units = sc.parallelize([(n, None) for n in range(len(writes))], max(1, len(writes)))
-    written = units.leftOuterJoin(by_unit, len(writes)).map(lambda item: _write_task(item, work))
-    return [part for _, part in sorted(written.collect(), key=lambda item: item[0])]
+    workdir = writes[0].workdir
+    decided.groupByKey(len(writes)).foreach(lambda item: _save_decisions(item, workdir))
+    digests = [info.digest for info in first.reads]
+    work = sc.broadcast((writes, digests, key, numbers, first.layout))
+    written = dict(first.rows.mapPartitions(lambda part: _write_task(part, work)).collect())
+    if sorted(written) != list(range(len(writes))):
+        raise X12InputError(_CHANGED + " (read again, other units)")
+    return [written[number] for number in range(len(writes))]
 
 
 def _decide_task(values: Iterable[Any], engine: Any) -> Iterator[tuple[int, Any]]:
     """Decide one subject: its batch claims in ``seq`` order, then its
     history in store order, as the CLI's state holds them; the decisions
-    that are not a plain accept, as ``(unit, (seq, decision))``."""
-    the_engine, registry, starts, _claims = engine.value
-    ordered = sorted(values, key=lambda value: (value[0], value[1], value[2]))
+    that are not a plain accept, as ``(unit number, (seq, decision))``."""
+    the_engine, registry, numbers, starts = engine.value
+    ordered = sorted(values, key=lambda value: (value[0], value[1] or (0, 0), value[2]))
     history: list[ClaimFacts] = []
     batch: dict[int, ClaimFacts] = {}
     unit_of: dict[int, int] = {}
     for which, unit, seq, record in ordered:
         if which == _BATCH:
-            claim = decode_facts(record, starts[unit] + seq)
+            number = numbers[unit]
+            claim = decode_facts(record, starts[number] + seq)
             batch[claim.ref.seq] = claim
-            unit_of[claim.ref.seq] = unit
+            unit_of[claim.ref.seq] = number
         else:
             history.append(decode_facts(record))
     for seq, decision in decide_subject(the_engine, batch, history, registry):
@@ -253,15 +326,38 @@ def _decide_task(values: Iterable[Any], engine: Any) -> Iterator[tuple[int, Any]
             yield unit_of[seq], (seq, decision)
 
 
-def _write_task(item: tuple[int, Any], work: Any) -> tuple[int, UnitWritten]:
-    """Pass 2 of one unit, with its decisions that are not a plain accept."""
-    number, (_, decided) = item
-    writes, digests, key = work.value
-    index = _DigestIndex(writes[number].seqs, key)
-    written = write_unit(writes[number], index, _Decisions(dict(decided or ())))
-    if index.hexdigest() != digests[number]:
-        raise X12InputError("the input changed while it was scrubbed (read again, other claims)")
-    return number, written
+def _save_decisions(item: tuple[int, Iterable[Any]], workdir: Path) -> None:
+    """A unit's decisions that are not a plain accept, for its pass 2 task
+    (in the work folder, which every executor sees)."""
+    number, decided = item
+    path = part_path(workdir, number, "decisions")
+    with open(path, "wb") as stream:
+        pickle.dump(dict(decided), stream, pickle.HIGHEST_PROTOCOL)
+
+
+def _load_decisions(work: UnitWrite) -> dict[int, ClaimDecision]:
+    path = part_path(work.workdir, work.number, "decisions")
+    if not path.exists():
+        return {}
+    with open(path, "rb") as stream:
+        decided: dict[int, ClaimDecision] = pickle.load(stream)  # (written by this job)
+    return decided
+
+
+def _write_task(rows: Iterable[Any], work: Any) -> Iterator[tuple[int, UnitWritten]]:
+    """Pass 2 of the units in one partition's rows, each with its decisions
+    that are not a plain accept."""
+    writes, digests, key, numbers, layout = work.value
+    for unit, stream in unit_streams(rows, layout):
+        number = numbers.get(unit)
+        if number is None:
+            raise X12InputError(_CHANGED + " (read again, other units)")
+        mine = writes[number]
+        index = _DigestIndex(mine.seqs, key)
+        written = write_unit(mine, index, _Decisions(_load_decisions(mine)), stream)  # type: ignore[arg-type]
+        if index.hexdigest() != digests[number]:
+            raise X12InputError(_CHANGED + " (read again, other claims)")
+        yield number, written
 
 
 class _Decisions:

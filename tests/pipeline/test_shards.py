@@ -37,6 +37,7 @@ from scrubber.outputs.ack277 import AckSettings, control_after
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.files import FilesResult, scrub_to_files
 from scrubber.pipeline.shards import ByteRange, plan_shards
+from scrubber.pipeline.shards.plan import interchange_separator
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, facts_of
@@ -353,6 +354,25 @@ def test_plan_cuts_only_between_interchanges(tmp_path: Path, layout: str) -> Non
         _assert_cuts_at_interchanges(data, ranges, b"~")
 
 
+def test_interchange_separator_stands_between_interchanges() -> None:
+    """What Spark's reader cuts a file at (:mod:`scrubber.spark.units`): the
+    terminator, the whitespace after the first ISA segment, ``ISA`` and the
+    element separator; every piece but the first then starts an interchange,
+    and joined again the pieces are the file. ``None`` where the plan
+    declines to cut (UTF-16, a newline terminator)."""
+    data = _course_text().encode()
+    separator = interchange_separator(data[:4096])
+    assert separator == b"~\nISA*"
+    pieces = data.split(separator)
+    assert len(pieces) == data.count(b"IEA*") and separator.join(pieces) == data
+    assert interchange_separator(_course_text(newline="").encode()) == b"~ISA*"
+    crlf = PLANNED_FILES["crlf-blank-lines"]()
+    assert interchange_separator(crlf[:4096]) == b"~\r\nISA*"
+    assert interchange_separator((codecs.BOM_UTF8 + data)[:4096]) == separator
+    for layout in ("utf-16-bom", "utf-16-le", "newline-terminator"):
+        assert interchange_separator(UNSPLIT_FILES[layout]()[:4096]) is None, layout
+
+
 def test_plan_honours_min_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No plan for a file under two shards of ``min_bytes``; at most
     size // min_bytes shards; the default is MIN_SHARD_BYTES, read at call
@@ -423,6 +443,18 @@ def test_plan_ignores_isa_inside_values(tmp_path: Path, engine: Engine, small_sh
         searched |= any(inner_start < len(data) * i // count < decoy_at for i in range(1, count))
     assert searched
     _assert_jobs_agree(path, tmp_path, engine, jobs=(2, 4))
+
+
+def decoy_separator() -> bytes:
+    """The separator of the first interchanges (``~``, newline, ``ISA*``) as
+    a value of an interchange whose terminator is ``'``: not a place to cut
+    (the Spark tests)."""
+    inner = _small_interchange(3, [f"Q{n}" for n in range(12)], PIPES_QUOTES, last_name="ISA")
+    return (
+        _small_interchange(1, ["A1", "A2", "A3"], last_name="ISA")
+        + inner.replace("NM1|IL|1|ISA|", "NM1|IL|1|DOE~\nISA*00*X|", 1)
+        + _small_interchange(5, ["D1", "D2", "D3"])
+    ).encode()
 
 
 # 2. Byte-identical outputs --------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A local Spark session for the module (starting one takes 30-100 s):
+"""One local Spark session for all the Spark tests (starting one takes 30-100 s):
 skipped with a reason when Java or pyspark is missing, a failure instead
 under CI (``CI`` set): CI must run the Spark tests."""
 
@@ -24,7 +24,7 @@ def _missing() -> str:
     return ""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark_context() -> Iterator[SparkContext]:
     reason = _missing()
     if reason:

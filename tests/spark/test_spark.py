@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from scrubber.history import HistoryStore
 
 EPOCH = "1767225600"
+SPLIT = 4096  # bytes a Hadoop split: the test files are cut into several units
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +54,7 @@ def _spark(
     out.mkdir(parents=True, exist_ok=True)
     batch = SparkBatch(
         batch_inputs(paths), make_engine("clean", as_of, None, None), BatchOutputs(kinds(), out),
-        min_split_bytes=min_bytes,
+        split_bytes=min_bytes,
     )  # fmt: skip
     return run_job(sc, batch, store)
 
@@ -103,11 +104,11 @@ def test_spark_cuts_files_into_ranges_and_records_history_once(
     paths = weekly_batch(tmp_path / "in", patients=4)
     assert len(plan_units(batch_inputs(paths), 2, 1)) > len(paths)  # files are cut
     run_batch(paths, tmp_path / "batch", BATCH_AS_OF, jobs=2, min_bytes=1)
-    _spark(spark_context, paths, tmp_path / "spark", BATCH_AS_OF, min_bytes=1)
+    _spark(spark_context, paths, tmp_path / "spark", BATCH_AS_OF, min_bytes=SPLIT)
     assert outputs_of(tmp_path / "spark") == outputs_of(tmp_path / "batch")
     url = f"sqlite:///{tmp_path / 'history.db'}"
     with open_store(url, TEST_KEY) as store:
-        _spark(spark_context, paths, tmp_path / "first", BATCH_AS_OF, store, min_bytes=1)
+        _spark(spark_context, paths, tmp_path / "first", BATCH_AS_OF, store, min_bytes=SPLIT)
         recorded = store.dump()
     with open_store(f"sqlite:///{tmp_path / 'cli.db'}", TEST_KEY) as store:
         run_batch(paths, tmp_path / "cli", BATCH_AS_OF, history=store)
@@ -115,7 +116,7 @@ def test_spark_cuts_files_into_ranges_and_records_history_once(
     assert recorded["claims"] == by_cli["claims"] and recorded["lines"] == by_cli["lines"]
     assert len(recorded["batches"]) == 1
     with open_store(url, TEST_KEY) as store:  # the same inputs again: nothing changes
-        _spark(spark_context, paths, tmp_path / "second", BATCH_AS_OF, store, min_bytes=1)
+        _spark(spark_context, paths, tmp_path / "second", BATCH_AS_OF, store, min_bytes=SPLIT)
         assert store.dump() == recorded
     assert outputs_of(tmp_path / "first") == outputs_of(tmp_path / "cli")
     assert outputs_of(tmp_path / "second") == outputs_of(tmp_path / "batch")
@@ -127,11 +128,11 @@ def test_spark_with_postgresql_history_is_idempotent(
     paths = weekly_batch(tmp_path / "in", patients=2)
     run_batch(paths, tmp_path / "batch", BATCH_AS_OF)
     with open_store(postgres_url, TEST_KEY) as store:
-        _spark(spark_context, paths, tmp_path / "first", BATCH_AS_OF, store, min_bytes=1)
+        _spark(spark_context, paths, tmp_path / "first", BATCH_AS_OF, store, min_bytes=SPLIT)
         recorded = store.dump()
     assert len(recorded["batches"]) == 1 and recorded["claims"]
     with open_store(postgres_url, TEST_KEY) as store:
-        _spark(spark_context, paths, tmp_path / "second", BATCH_AS_OF, store, min_bytes=1)
+        _spark(spark_context, paths, tmp_path / "second", BATCH_AS_OF, store, min_bytes=SPLIT)
         assert store.dump() == recorded
     assert outputs_of(tmp_path / "first") == outputs_of(tmp_path / "batch")
     assert outputs_of(tmp_path / "second") == outputs_of(tmp_path / "batch")

@@ -93,13 +93,15 @@ def run_batch(
     store: HistoryStore | None,
     args: argparse.Namespace,
     runner: Runner = run_local,
+    local_files: bool = True,
 ) -> int:
     """Scrub ``run`` as one batch; print each input's summary as ``scrub``
-    does; the exit status."""
+    does; the exit status. ``local_files``: the inputs are paths on this
+    machine (checked first; ``scrubber spark`` checks its own)."""
     from scrubber.cli.commands.scrub import _print
 
     for path in run.inputs:
-        if path != "-" and not os.path.isfile(path):
+        if local_files and path != "-" and not os.path.isfile(path):
             raise UsageError(f"{path}: not a readable file (--batch reads regular files)")
     try:
         with batch_inputs(run.inputs, run.stems) as inputs:

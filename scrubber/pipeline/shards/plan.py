@@ -43,7 +43,28 @@ def plan_shards(path: str, count: int, min_bytes: int | None = None) -> list[Byt
     return [ByteRange(a, b) for a, b in itertools.pairwise(bounds)]
 
 
-def _first_isa_delimiters(data: mmap.mmap) -> tuple[bytes, bytes] | None:
+def interchange_separator(head: bytes) -> bytes | None:
+    """The bytes that stand between two interchanges of a file whose first
+    bytes are ``head`` (4 KB is plenty): the segment terminator, the
+    whitespace that follows the first ISA segment, ``ISA`` and the element
+    separator, e.g. ``b"~\\nISA*"``; ``None`` when the file is not one to split
+    (as :func:`plan_shards`) or the separator is not ASCII. A file is the
+    concatenation of its pieces split at this separator, and each piece but
+    the first starts an interchange: what Spark's record reader splits a
+    file at (:mod:`scrubber.spark.units`)."""
+    delimiters = _first_isa_delimiters(head)
+    if delimiters is None:
+        return None
+    element, terminator = delimiters
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :]
+    after = head.lstrip(_WHITESPACE)[_ISA_LENGTH:]
+    spaces = after[: len(after) - len(after.lstrip(_WHITESPACE))]
+    separator = terminator + spaces + b"ISA" + element
+    return separator if separator.isascii() and len(after) > len(spaces) else None
+
+
+def _first_isa_delimiters(data: mmap.mmap | bytes) -> tuple[bytes, bytes] | None:
     """The element separator and segment terminator of the file's first ISA,
     or ``None`` when the file is not one to split (UTF-16, no ISA at the
     start, a whitespace or alphanumeric terminator)."""
