@@ -48,16 +48,18 @@ table.findings th:nth-child(1){width:3.5em}table.findings td:nth-child(1){text-a
 table.findings th:nth-child(2){width:7.5em}table.findings th:nth-child(3){width:7.5em}
 table.findings th:nth-child(4){width:6.5em}table.findings th:nth-child(5){width:4em}
 table.findings th:nth-child(6){width:8.5em}
-section.rule{margin:.75rem 0}section.rule h3{margin:0;font-size:1rem}
-section.rule dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;margin:.25rem 0}
-section.rule dt{font-weight:600}section.rule dd{margin:0}
+table.rules td:nth-child(2){white-space:nowrap}table.rules td:nth-child(3){text-align:right}
+table.rules td:nth-child(4){color:#0b5}table.rules td:nth-child(5){color:#555;font-size:.9em}
+table.rules td:nth-child(6){font-size:.9em}
+table.rules tr:target{background:#fff3c4}
 .fix{color:#0b5}.cite{color:#555;font-size:.9em}td p{margin:.25rem 0 0}
-nav ul{columns:2}nav ul.pages{columns:4}
+nav ul{columns:2}nav ul.pages{columns:4;font-size:.9em}
 @media print{nav,.figures{break-after:page}a{color:inherit;text-decoration:none}
 section.claim{content-visibility:visible}}
 """
 STATUS_LABELS = {"rejected": "Rejected", "corrected": "Corrected"}
 FINDING_COLUMNS = ("Line", "REF*6R", "Procedure", "DOS", "Rule", "Action", "Message")
+LEGEND_COLUMNS = ("Rule", "Name", "Findings", "Fix", "Citation", "Claims")
 
 
 class BytesOut(Protocol):
@@ -89,8 +91,9 @@ def render_page(
                     page.write(findings_chart(summary["findings_by_rule"], rule_names))
                 by_rule = summary["findings_by_rule"]
                 names = {**rule_names, **{r: n.name for r, n in worklist.rules.items()}}
-                _contents(page, by_rule, names, worklist)
-                _legend(page, by_rule, names, worklist)
+                rules = _legend_rules(by_rule, worklist)
+                _contents(page, len(rules), worklist)
+                _legend(page, rules, by_rule, names, worklist)
                 for section in ("rejected", "corrected"):
                     _claims(page, section, worklist)
                 _warnings(page, worklist, list(warnings))
@@ -131,24 +134,14 @@ def _header(page: Any, head: dict[str, Any], worklist: Worklist, run_at: dt.date
         ], "summary"))  # fmt: skip
 
 
-def _contents(
-    page: Any, by_rule: dict[str, int], names: dict[str, str], worklist: Worklist
-) -> None:
+def _contents(page: Any, rule_count: int, worklist: Worklist) -> None:
     with page.element("nav", {"aria-label": "Contents"}):
         page.write(_el("h2", "Contents"))
-        rules = _legend_rules(by_rule, worklist)
         with page.element("ul"):
-            page.write(_link_item("#rules", f"Rules found ({len(rules)})"))
+            page.write(_link_item("#rules", f"Rules found ({rule_count})"))
             for section in SECTIONS:
                 label = f"{section.capitalize()} ({worklist.counts[section]})"
                 page.write(_link_item(f"#{section}", label))
-        page.write(_el("h3", "By rule"))
-        with page.element("ul", {"class": "rules"}):
-            for rule in rules:
-                count = by_rule.get(rule, 0)
-                item = _link_item(f"#rule-{rule}", rule)
-                item[0].tail = f" {names.get(rule, '')}: {_findings(count)}"
-                page.write(item)
         for section in SECTIONS:
             jumps = worklist.jumps.get(section, [])
             if len(jumps) > 1:
@@ -168,43 +161,48 @@ def _jumps(section: str, jumps: list[tuple[str, str]], count: int) -> etree._Ele
     return block
 
 
-def _legend(page: Any, by_rule: dict[str, int], names: dict[str, str], worklist: Worklist) -> None:
-    """Each rule once: name, count, fix and citation (the findings link here
-    instead of repeating them), and links to its first claims."""
+def _legend(
+    page: Any, rules: list[str], by_rule: dict[str, int], names: dict[str, str], worklist: Worklist
+) -> None:
+    """The contents by rule, each rule once: name, count, fix and citation
+    (the findings link here instead of repeating them), its first claims."""
     with page.element("section", {"id": "rules", "class": "legend"}):
         page.write(_el("h2", "Rules found"))
         page.write(_el("p", "How to fix each rule's findings and where the requirement is "
                             "written; every finding's rule code links here."))  # fmt: skip
-        for rule in _legend_rules(by_rule, worklist):
-            title = f"{rule} {names.get(rule, '')}: {_findings(by_rule.get(rule, 0))}"
-            page.write(_legend_entry(rule, title, worklist))
+        with page.element("table", {"class": "rules"}):
+            header = etree.Element("thead")
+            row = etree.SubElement(header, "tr")
+            for column in LEGEND_COLUMNS:
+                etree.SubElement(row, "th").text = column
+            page.write(header)
+            with page.element("tbody"):
+                for rule in rules:
+                    count = by_rule.get(rule, 0)
+                    page.write(_legend_row(rule, names.get(rule, ""), count, worklist))
 
 
-def _legend_entry(rule: str, title: str, worklist: Worklist) -> etree._Element:
-    entry = etree.Element("section", {"class": "rule", "id": f"rule-{rule}"})
-    etree.SubElement(entry, "h3").text = title
+def _legend_row(rule: str, name: str, count: int, worklist: Worklist) -> etree._Element:
+    row = etree.Element("tr", id=f"rule-{rule}")
     note = worklist.rules.get(rule)
-    if note is not None:
-        entry.append(_meta([("Fix", note.fix), ("Citation", note.citation)], "rule-note"))
+    cells = (rule, name, str(count), note.fix if note else "", note.citation if note else "")
+    for text in cells:
+        etree.SubElement(row, "td").text = text
+    claims = etree.SubElement(row, "td")
     links = worklist.rule_claims.get(rule, [])
-    if links:
-        claims = etree.SubElement(entry, "p")
-        claims.text = "First claims: " if len(links) == TOC_LINKS else "Claims: "
-        for index, (anchor, claim_id) in enumerate(links):
-            link = etree.SubElement(claims, "a", href=f"#{anchor}")
-            link.text = claim_id or anchor
-            link.tail = ", " if index + 1 < len(links) else ""
-    return entry
+    if len(links) == TOC_LINKS:
+        claims.text = f"first {TOC_LINKS}: "
+    for index, (anchor, claim_id) in enumerate(links):
+        link = etree.SubElement(claims, "a", href=f"#{anchor}")
+        link.text = claim_id or anchor
+        link.tail = ", " if index + 1 < len(links) else ""
+    return row
 
 
 def _legend_rules(by_rule: dict[str, int], worklist: Worklist) -> list[str]:
     """The rules of the legend: the summary's order, then any other rule a
     listed finding names (so every finding's rule link has a target)."""
     return [*by_rule, *(rule for rule in worklist.rules if rule not in by_rule)]
-
-
-def _findings(count: int) -> str:
-    return f"{count} finding{'s' if count != 1 else ''}"
 
 
 def _claims(page: Any, section: str, worklist: Worklist) -> None:

@@ -122,12 +122,13 @@ def _shown_row(row: Any, legend: dict[str, dict[str, str]]) -> tuple[str, ...]:
 
 
 def _legend(root: Any) -> dict[str, dict[str, str]]:
-    entries = root.xpath("//section[@id='rules']/section[@class='rule']")
+    """The rule legend: rule -> {"Fix": ..., "Citation": ...}."""
+    columns = root.xpath("//section[@id='rules']/table[@class='rules']/thead/tr/th/text()")
     return {
-        entry.get("id").removeprefix("rule-"): dict(
-            zip(entry.xpath("dl/dt/text()"), entry.xpath("dl/dd/text()"), strict=True)
+        row.get("id").removeprefix("rule-"): dict(
+            zip(columns, (td.text or "" for td in row.findall("td")), strict=True)
         )
-        for entry in entries
+        for row in root.xpath("//section[@id='rules']/table[@class='rules']/tbody/tr")
     }
 
 
@@ -159,17 +160,17 @@ def test_rule_legend_once_per_rule_and_every_rule_link_has_its_target(
     sample_page: tuple[Any, dict[str, Any], Path],
 ) -> None:
     root, report, _ = sample_page
-    entries = root.xpath("//section[@id='rules']/section[@class='rule']")
+    legend = _legend(root)
     by_rule = report["summary"]["findings_by_rule"]
-    assert [e.get("id") for e in entries][: len(by_rule)] == [f"rule-{r}" for r in by_rule]
-    legend_ids = {e.get("id") for e in entries}
+    assert list(legend)[: len(by_rule)] == list(by_rule), "the summary's order"
+    for rule, count in by_rule.items():
+        assert legend[rule]["Findings"] == str(count)
+    legend_ids = {f"rule-{rule}" for rule in legend}
     links = root.xpath(f"//section[@class='worklist']{ROWS}/td[5]/a")
     assert len(links) == sum(_rows_of(c) for c in report["claims"])
     for link in links:
         assert link.get("href") == f"#rule-{link.text}"
         assert link.get("href")[1:] in legend_ids
-    nav = root.xpath("//nav//ul[@class='rules']/li/a/@href")
-    assert nav == [f"#{e.get('id')}" for e in entries]
     assert not root.xpath("//td[@class='fix' or @class='cite']"), "no per-row fix column"
 
 
@@ -187,8 +188,8 @@ def test_every_claim_link_leads_to_that_claim(
     claim's own block, headed with the claim id the link shows."""
     root, _, _ = sample_page
     claims = {c.get("id"): c for c in root.xpath("//section[contains(@class,'claim')]")}
-    links = root.xpath("//section[@id='rules']//p/a|//nav//ul[@class='pages']/li/a")
-    for link in root.xpath("//section[@id='rules']//p/a"):
+    links = root.xpath("//section[@id='rules']//td/a|//nav//ul[@class='pages']/li/a")
+    for link in root.xpath("//section[@id='rules']//td/a"):
         target = claims[link.get("href")[1:]]
         assert target.findtext("h3") == f"Claim {link.text}"
     assert all(link.get("href")[1:] in claims for link in links)
