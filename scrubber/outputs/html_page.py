@@ -7,6 +7,12 @@ size renders in bounded memory. No script and no external asset: the style
 sheet and the charts (inline SVG, :mod:`scrubber.outputs.html_charts`) are
 part of the page. Every text taken from the input goes through lxml, which
 escapes it; nothing is pasted in as markup.
+
+Built for batches of 100,000 claims and more: each rule's fix and citation
+are written once, in the rules table (anchor ``rule-CODE``), which every
+finding's rule code links to; a long section gets an index by position in
+the contents; claim blocks carry ``content-visibility: auto``, so a browser
+lays out only the claims near the screen (print lays out all of them).
 """
 
 from __future__ import annotations
