@@ -236,6 +236,10 @@ def test_browser_renders_each_sample(
     assert len(rows) == sum(len(c["findings"]) for c in listed)
     claims = dom.xpath("//section[@id='rejected' or @id='corrected']/section")
     assert len(claims) == len(listed)
+    ids = set(dom.xpath("//@id"))
+    rule_links = dom.xpath(f"//section[@id='rejected' or @id='corrected']{ROWS}/td[5]/a/@href")
+    assert len(rule_links) == len(rows) and all(h[1:] in ids for h in rule_links)
+    assert all(h[1:] in ids for h in dom.xpath("//nav//a/@href|//section[@id='rules']//a/@href"))
     png = tmp_path / f"{page.stem}.png"
     screenshot(page, png)
     assert distinct_pixels(png) > 16, "the screenshot is blank"
