@@ -5,8 +5,9 @@ while claims arrive in input order; so :class:`Worklist` appends each claim
 that needs a person's attention, as one JSON line, to one of three temporary
 files, and the page is rendered from them at the end
 (:func:`scrubber.outputs.html_page.render_page`). Memory stays bounded
-whatever the batch size: a few counters, and the first claims of each rule
-for the page's table of contents.
+whatever the batch size: a few counters, the first claims of each rule for
+the page's table of contents, and each rule's name, fix and citation for the
+page's rule legend (printed once per rule, not once per finding).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from scrubber.outputs.report import claim_entry
@@ -23,9 +25,21 @@ from scrubber.rules.outcome import Outcome
 
 #: Claims linked from the table of contents for each rule (the rest are counted).
 TOC_LINKS = 50
+#: A long section's claims are indexed in the contents every this many claims.
+JUMP_STEP = 1000
 #: Interchange control numbers named in the page header (the rest are counted).
 HEADER_INTERCHANGES = 20
 SECTIONS = ("rejected", "corrected", "warnings")
+
+
+@dataclass(frozen=True)
+class RuleNote:
+    """What the page's rule legend says of a rule: as its first listed finding
+    carries them (a finding whose fix or citation differs prints its own)."""
+
+    name: str
+    fix: str
+    citation: str
 
 
 class Worklist:
@@ -36,6 +50,8 @@ class Worklist:
         self._spools = {name: _spool() for name in SECTIONS} if journal is None else {}
         self.counts: Counter[str] = Counter()
         self.rule_claims: dict[str, list[tuple[str, str]]] = {}  # rule -> (anchor, claim id)
+        self.rules: dict[str, RuleNote] = {}
+        self.jumps: dict[str, list[tuple[str, str]]] = {}  # section -> every JUMP_STEPth claim
         self.interchanges: list[str] = []
         self.interchange_count = 0
 
@@ -62,9 +78,16 @@ class Worklist:
             return
         self.counts[section] += 1
         self._spools[section].write(json.dumps(entry, ensure_ascii=False) + "\n")
+        anchor = anchor_of(entry, "warnings" if section == "warnings" else "")
+        if self.counts[section] % JUMP_STEP == 1:
+            self.jumps.setdefault(section, []).append((anchor, entry["claim_id"]))
+        for finding in entry["findings"]:
+            if finding["rule"] not in self.rules:
+                self.rules[finding["rule"]] = RuleNote(
+                    finding["name"], finding["fix"], finding["citation"]
+                )
         if not linked:
             return
-        anchor = anchor_of(entry, "warnings" if section == "warnings" else "")
         for finding in entry["findings"]:
             self._link(finding["rule"], anchor, entry["claim_id"])
 

@@ -198,6 +198,8 @@ def test_accept_text_html_answers_the_worklist_page(server: Server, samples_dir:
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["x-scrubber-rejected"] == str(report["summary"]["rejected"])
     root = html.fromstring(page.content)
-    rows = root.xpath("//section[@id='rejected' or @id='corrected']//tr[@class='finding']")
+    rows = root.xpath(
+        "//section[@id='rejected' or @id='corrected']//table[@class='findings']/tbody/tr"
+    )
     assert len(rows) == _listed_findings(report) > 0
     assert root.findtext("head/title") == "Scrub worklist: -"
