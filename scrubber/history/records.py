@@ -18,6 +18,12 @@ from scrubber.rules.radonc.registry import CourseRegistry
 HISTORY_SOURCE = "history"  # ClaimRef.source of facts that come from the store
 PSEUDONYM_PREFIX = "#"  # a hashed value the caller cannot name in clear
 VOID_FREQUENCY = "8"
+#: A finding stored on every line of a claim rejected because its amounts do
+#: not add up (``ClaimFacts.charge_defects``: IG004, IG005), which the store
+#: does not keep. Such a claim is recorded, so that its fractions stay course
+#: context like any rejected claim's, and ``scrubber retro`` does not decide it
+#: again (without its amounts it would call its lines billable).
+AMOUNTS_NOT_KEPT = ("amounts-not-kept", "reject-claim")
 
 
 class LineOutcome(StrEnum):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from scrubber.history.records import AMOUNTS_NOT_KEPT
 from scrubber.history.store import HistoryStore, LineOutcome, StoredClaim, StoredLine, line_outcome
 from scrubber.rules.engine import Engine
 from scrubber.rules.findings import Action, ClaimDecision, Finding
@@ -150,6 +151,8 @@ def find_reversals(
     changes: list[LineChange] = []
     for stored, decision in _redecide(store, engine):
         claims += 1
+        if any(AMOUNTS_NOT_KEPT in line.findings for line in stored.lines):
+            continue  # rejected for amounts the store does not keep: not decided again
         for line in stored.lines:
             lines += 1
             now = line_outcome(line.fact.lx, decision)

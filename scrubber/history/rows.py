@@ -18,6 +18,7 @@ from typing import Any
 
 from scrubber.history.keys import HistoryKey
 from scrubber.history.records import (
+    AMOUNTS_NOT_KEPT,
     HISTORY_SOURCE,
     PSEUDONYM_PREFIX,
     BatchClaim,
@@ -86,11 +87,12 @@ def line_values(
     """The ``lines`` rows of ``facts`` (without ``claim_row``), with what
     ``decision`` did to each line."""
     findings = rule_actions(decision.findings)
+    marker = [AMOUNTS_NOT_KEPT] if facts.charge_defects is not None else []
     return [
         {
             **line_row(fact, key.site),
             "outcome": line_outcome(fact.lx, decision).value,
-            "findings": json.dumps(sorted(findings.get(fact.lx, ()))),
+            "findings": json.dumps(sorted([*findings.get(fact.lx, ()), *marker])),
         }
         for fact in facts.lines
     ]

@@ -3,9 +3,13 @@
 :meth:`Writer.write` decides, claim by claim in batch order, what changes,
 from the rows loaded under lock. A claim stored exactly so is left alone; a
 claim replaces the stored claims with its CLM01 or its REF*F8 payer claim
-number; a void (CLM05-3 = 8) deletes them and stores nothing. A claim whose
-amounts do not reconcile, or that has no service line (rejected by IG003-IG005),
-is not recorded: the store keeps no amounts to decide it again by.
+number; a void (CLM05-3 = 8) deletes them and stores nothing. A claim with
+no service line (rejected by IG003) is not recorded: it has nothing to give
+as course context. A claim whose amounts do not reconcile (rejected by IG004
+or IG005) is recorded as rejected, its lines marked
+:data:`~scrubber.history.records.AMOUNTS_NOT_KEPT` (the store keeps no
+amounts to decide it again by), unless it would replace a stored claim: the
+payer still has that one, and it stays until a corrected claim replaces it.
 
 Changes are written in bulk statements every :data:`CHUNK` new claims (and
 by :meth:`Writer.finish`): deletions first, then insertions, so a
@@ -86,14 +90,18 @@ class Writer:
         before :meth:`finish`)."""
         facts = claim.facts
         void = facts.frequency_code == VOID_FREQUENCY
-        if not void and (facts.charge_defects is not None or not facts.lines):
-            # Rejected for its amounts or for having no line (IG003-IG005): the store
-            # keeps no amounts, so it could not decide the claim again the same way
-            # (``scrubber retro`` would call its lines billable). Not recorded: what
-            # was stored under its CLM01 stays until a corrected claim replaces it.
+        if not void and not facts.lines:
+            # Rejected for having no line (IG003): nothing to keep as course
+            # context. What was stored under its CLM01 stays until a corrected
+            # claim replaces it.
             return
         subject_id = self._subject_ids[self.key.subject(facts.patient, facts.entity)]
         existing = self._matches(subject_id, facts.ref.claim_id, claim.payer_claim_number)
+        if not void and facts.charge_defects is not None and existing:
+            # Rejected for its amounts (IG004/IG005) as a new version of a stored
+            # claim: the payer still has the stored one, which stays until a
+            # corrected claim replaces it.
+            return
         rows = line_values(self.key, facts, decision)
         digest = claim_digest(self.key, claim, decision, rows)
         if not void and len(existing) == 1 and existing[0].digest == digest:

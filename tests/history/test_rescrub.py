@@ -138,12 +138,6 @@ def test_resubmission_under_a_new_claim_id_is_not_judged_against_the_rejected_cl
     assert resubmitted.report["claims"][0]["findings"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (found by benchmarks/fuzz_long.py on 1 December): a claim rejected for its "
-    "amounts (IG004/IG005) is not recorded, since the store keeps no amounts to decide it "
-    "again by; its fractions are then unknown to a re-scrub, as without a store",
-)
 def test_rescrub_keeps_the_fractions_of_a_claim_rejected_for_its_amounts(
     sqlite_url: str,
 ) -> None:

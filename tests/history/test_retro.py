@@ -212,10 +212,11 @@ def test_void_after_retro_clears_the_change(store_url: str) -> None:
     assert retro(store_url, LATER).changes == ()
 
 
-def test_claims_rejected_for_their_amounts_are_not_recorded(store_url: str) -> None:
-    """Issue 16: a claim rejected by IG004/IG005 is not recorded (the store keeps
-    no amounts): retro must not call its lines billable, and an earlier stored
-    version of the claim stays until a corrected one replaces it."""
+def test_claims_rejected_for_their_amounts_stay_out_of_retro(store_url: str) -> None:
+    """Issue 16: a claim rejected by IG004/IG005 is recorded as rejected only when
+    it replaces nothing (its fractions stay course context); retro does not
+    decide it again (the store keeps no amounts), and an earlier stored version
+    of the claim stays until a corrected one replaces it."""
     day = dt.date(2025, 3, 3)
     good = ClaimSpec("PCN1", [LineSpec("77412", dos=day)])
     off = [
@@ -229,7 +230,7 @@ def test_claims_rejected_for_their_amounts_are_not_recorded(store_url: str) -> N
         decide_with_history(engine, list(read_claims(build_837([good]))), store)
         decisions, recorded = decide_with_history(engine, list(read_claims(build_837(off))), store)
     assert [d.status.value for d in decisions] == ["rejected", "rejected"]
-    assert recorded.recorded == 0
+    assert recorded.recorded == 1  # PCN2; PCN1's replacement leaves the stored PCN1
     report = retro(store_url, LATER)
     assert report.changes == ()
-    assert report.claims == 1  # the first PCN1, as it was accepted
+    assert report.claims == 2  # the first PCN1, as it was accepted, and PCN2 (not decided)
