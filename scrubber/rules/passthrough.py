@@ -58,14 +58,18 @@ import re
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
+from scrubber.errors import InputWarning
 from scrubber.model import ClaimKind, Delimiters, HierarchyLevel, Segment
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import CLOSING_FREQUENCIES
 from scrubber.x12.fields import (
     AMOUNT_DIGITS,
     QUANTITY_DIGITS,
-    is_ascii_digits,
-    parse_date,
+    is_line_number,
+    is_pointer,
+    own_segments,
+    period,
+    person,
     x12_decimal,
 )
 
@@ -134,7 +138,6 @@ _ZERO = Decimal(0)
 # with at most two decimal places); anything else is checked exactly.
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{0,2})?")
 _PLAIN_UNITS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,5})?")
-_NESTED_LOOP_STARTS = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})  # as fields.own_segments
 
 
 def _element(elements: tuple[str, ...], index: int) -> str:
@@ -152,8 +155,7 @@ def _line_charge(
 ) -> Decimal | None:
     """The line's charge when the line (whose code is none the packs look
     at) is plain, else ``None``."""
-    lx01 = _element(line[0].elements, 1)
-    if not (lx01.isdigit() and lx01.isascii() and len(lx01) <= 6):
+    if not is_line_number(_element(line[0].elements, 1)):
         return None
     service = line[1].elements
     charge_at, units_at, pointers_at = at
@@ -162,15 +164,8 @@ def _line_charge(
         return None
     if pointers_at and not _pointers_read(_element(service, pointers_at), component):
         return None
-    for segment in line[2:]:  # the line's own segments: its first DTP*472
-        elements = segment.elements
-        segment_id = elements[0]
-        if segment_id in _NESTED_LOOP_STARTS:
-            break
-        if segment_id == "DTP" and _element(elements, 1) == "472":
-            if not _valid_period(_element(elements, 2), _element(elements, 3)):
-                return None
-            break
+    if not _first_dates_read(own_segments(line)[2:], "472"):  # the line's own DTP*472
+        return None
     return _amount(_element(service, charge_at))
 
 
@@ -187,45 +182,30 @@ def _amount(value: str) -> Decimal | None:
 def _statement_read(segments: tuple[Segment, ...]) -> bool:
     """The claim's first DTP*434 (statement dates, the reader reads no other)
     holds valid dates, if there is one."""
-    for index, segment in enumerate(segments):
+    return _first_dates_read(own_segments(segments), "434")
+
+
+def _first_dates_read(segments: Sequence[Segment], qualifier: str) -> bool:
+    """The first DTP with ``qualifier`` among ``segments`` holds valid dates
+    (:func:`~scrubber.x12.fields.period`), if there is one."""
+    for segment in segments:
         elements = segment.elements
-        if index and elements[0] in _NESTED_LOOP_STARTS:
-            return True
-        if elements[0] == "DTP" and _element(elements, 1) == "434":
-            return _valid_period(_element(elements, 2), _element(elements, 3))
+        if elements[0] == "DTP" and _element(elements, 1) == qualifier:
+            return period(_element(elements, 2), _element(elements, 3)) is not None
     return True
-
-
-def _valid_period(qualifier: str, value: str) -> bool:
-    if qualifier == "D8":
-        return parse_date(value) is not None
-    if qualifier == "RD8":
-        start_text, _, end_text = value.partition("-")
-        start, end = parse_date(start_text), parse_date(end_text)
-        return start is not None and end is not None and start <= end
-    return False
 
 
 def _pointers_read(value: str, component: str) -> bool:
     """SV107 pointers the reader reads without a warning."""
-    return all(is_ascii_digits(p) and len(p) <= 2 for p in value.split(component) if p)
+    return all(is_pointer(p) for p in value.split(component) if p)
 
 
 def _birth_date_read(segments: Sequence[Segment], entity: str) -> bool:
-    """The person's DMG date of birth reads without a warning
-    (:func:`~scrubber.x12.fields.person`)."""
-    name = False
-    for segment in segments:
-        segment_id = segment.elements[0]
-        if segment_id == "NM1":
-            if name:
-                return True
-            name = segment.get(1) == entity
-        elif segment_id == "DMG" and name:
-            birth = parse_date(segment.get(2)) if segment.get(1) == "D8" else None
-            if birth is None and segment.get(2):
-                return False
-    return True
+    """The person's DMG date of birth reads without a warning: what
+    :func:`~scrubber.x12.fields.person` warns of."""
+    warnings: list[InputWarning] = []
+    person(segments, entity, warnings)
+    return not warnings
 
 
 def passthrough_of(engine: Engine) -> Passthrough | None:

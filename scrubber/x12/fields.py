@@ -125,18 +125,25 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def date_range(dtp: Segment, warnings: list[InputWarning]) -> DateRange | None:
-    """A DTP's D8 or RD8 value; a bad value gives ``None`` and a warning."""
-    qualifier, value = dtp.get(2), dtp.get(3)
+def period(qualifier: str, value: str) -> DateRange | None:
+    """A D8 or RD8 date value (DTP02, DTP03), or ``None`` when it is not one."""
     if qualifier == "D8":
         day = parse_date(value)
-        if day is not None:
-            return DateRange(day, day)
-    elif qualifier == "RD8":
+        return DateRange(day, day) if day is not None else None
+    if qualifier == "RD8":
         start_text, _, end_text = value.partition("-")
         start, end = parse_date(start_text), parse_date(end_text)
         if start is not None and end is not None and start <= end:
             return DateRange(start, end)
+    return None
+
+
+def date_range(dtp: Segment, warnings: list[InputWarning]) -> DateRange | None:
+    """A DTP's D8 or RD8 value; a bad value gives ``None`` and a warning."""
+    qualifier, value = dtp.get(2), dtp.get(3)
+    dates = period(qualifier, value)
+    if dates is not None:
+        return dates
     warnings.append(
         InputWarning(
             f"DTP*{dtp.get(1)} date {qualifier}:{value!r} is not a valid date; "
@@ -269,9 +276,19 @@ def is_ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+def is_line_number(value: str) -> bool:
+    """An LX01 the reader takes: 1 to 6 ASCII digits."""
+    return is_ascii_digits(value) and len(value) <= 6
+
+
+def is_pointer(value: str) -> bool:
+    """An SV107 diagnosis pointer the reader takes: 1 or 2 ASCII digits."""
+    return is_ascii_digits(value) and len(value) <= 2
+
+
 def _line_number(lx: Segment) -> int:
     value = lx.get(1)
-    if not is_ascii_digits(value) or len(value) > 6:
+    if not is_line_number(value):
         raise X12InputError(
             f"LX01 is {_shown(value)}, not a line number (1 to 6 digits)", lx.position, "LX"
         )
@@ -282,7 +299,7 @@ def _pointers(
     value: str, component: str, service: Segment, warnings: list[InputWarning]
 ) -> tuple[int, ...]:
     parts = [p for p in value.split(component) if p]
-    numbers = tuple(int(p) for p in parts if is_ascii_digits(p) and len(p) <= 2)
+    numbers = tuple(int(p) for p in parts if is_pointer(p))
     if len(numbers) != len(parts):
         warnings.append(
             InputWarning(
