@@ -246,7 +246,6 @@ class _Writer:
         self.newline = ""
         self.date = settings.now.strftime("%Y%m%d")
         self.time = settings.now.strftime("%H%M")
-        self._into = TextSpool()  # where put() renders: a 2000C loop's claims or a 277's body
 
     def flush(self) -> None:
         if self.parts:
@@ -307,16 +306,16 @@ class _Writer:
             ack.next_id += 1
         ack.tally.count(outcome)
         provider.tally.count(outcome)
-        self._into = provider.claims
-        self.claim(outcome, str(ack.next_id), provider.hl_id)
+        for segment in self.claim(outcome, str(ack.next_id), provider.hl_id):
+            provider.claims.add(segment)
         ack.next_id += 1
 
     def _end_provider(self, ack: _Ack) -> None:
         provider = ack.provider
         if provider is None:
             return
-        self._into = ack.body
-        self.provider(provider)
+        for segment in self.provider(provider):
+            ack.body.add(segment)
         ack.body.extend(provider.claims)
         ack.provider = None
 
@@ -376,43 +375,46 @@ class _Writer:
             made.append(self.segment(("AMT", "YY", format_amount(tally.rejected_amount))))
         return made
 
-    def provider(self, provider: _Provider) -> None:
-        """The 2000C loop's own segments, into the transaction's held body."""
+    def provider(self, provider: _Provider) -> list[str]:
+        """The 2000C loop's own segments (its claims' loops follow them)."""
+        out: list[str] = []
         nm1 = _find_nm1(provider.billing.segments, "85")
         organization = nm1 is None or nm1.get(2) != "1"
         qualifier, identifier = _provider_id(nm1, provider.npi)
-        self.put("HL", provider.hl_id, "2", "19", "1")
+        self.put(out, "HL", provider.hl_id, "2", "19", "1")
         self.put(
-            "NM1", "85", "2" if organization else "1", _name(nm1, "BILLING PROVIDER"),
+            out, "NM1", "85", "2" if organization else "1", _name(nm1, "BILLING PROVIDER"),
             "" if organization or nm1 is None else nm1.get(4),
             "" if organization or nm1 is None else nm1.get(5), "", "",
             qualifier, identifier,
         )  # fmt: skip
-        self.put("TRN", "1", "0")
-        self.put("STC", RECEIVED.replace(":", self.delimiters.component), "", "WQ",
+        self.put(out, "TRN", "1", "0")
+        self.put(out, "STC", RECEIVED.replace(":", self.delimiters.component), "", "WQ",
                  format_amount(provider.tally.total))  # fmt: skip
-        for segment in self._totals(provider.tally, "QA", "QC"):
-            self._into.add(segment)
+        out.extend(self._totals(provider.tally, "QA", "QC"))
+        return out
 
-    def put(self, *elements: str) -> None:
-        """One segment into the spool being filled (:attr:`_into`)."""
-        self._into.add(self.segment(elements))
+    def put(self, out: list[str], *elements: str) -> None:
+        """One segment's text onto ``out``."""
+        out.append(self.segment(elements))
 
-    def claim(self, outcome: Outcome, hl_id: str, parent: str) -> None:
+    def claim(self, outcome: Outcome, hl_id: str, parent: str) -> list[str]:
+        """The 2000D loop of ``outcome``'s claim (and its 2220D loops)."""
         claim = outcome.claim
-        self.put("HL", hl_id, parent, "PT")
+        out: list[str] = []
+        self.put(out, "HL", hl_id, parent, "PT")
         person = claim.patient or claim.subscriber
         self.put(
-            "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
+            out, "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
             "MI", claim.subscriber.member_id or "UNKNOWN",
         )  # fmt: skip
-        self.put("TRN", "2", claim.patient_control_number or "0")
+        self.put(out, "TRN", "2", claim.patient_control_number or "0")
         comp = self.delimiters.component
         amount = format_amount(outcome.charge_in)
         if outcome.rejected:
             extra = _claim_level_codes(outcome.decision.findings)
             self.put(
-                "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U", amount,
+                out, "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U", amount,
                 "", "", "", "", "",
                 *(code.replace(":", comp) for code in extra),
                 *([""] * (2 - len(extra))),
@@ -421,33 +423,36 @@ class _Writer:
         else:
             note = _correction_text(outcome)
             self.put(
-                "STC", CLAIM_ACCEPTED.replace(":", comp), self.date, "WQ", amount,
+                out, "STC", CLAIM_ACCEPTED.replace(":", comp), self.date, "WQ", amount,
                 "", "", "", "", "", "", "", self._text(note) if note else "",
             )  # fmt: skip
         if claim.kind is ClaimKind.INSTITUTIONAL and claim.bill_type:
-            self.put("REF", "BLT", claim.bill_type)
-        self.put("DTP", "472", *_period(_claim_dates(claim), claim.transaction.created))
+            self.put(out, "REF", "BLT", claim.bill_type)
+        self.put(out, "DTP", "472", *_period(_claim_dates(claim), claim.transaction.created))
         if outcome.rejected:
             for line, findings in _offending_lines(outcome):
-                self.line(claim, line, findings)
+                out.extend(self.line(claim, line, findings))
+        return out
 
-    def line(self, claim: Claim, line: ServiceLine, findings: list[Finding]) -> None:
+    def line(self, claim: Claim, line: ServiceLine, findings: list[Finding]) -> list[str]:
+        out: list[str] = []
         comp = self.delimiters.component
         procedure = comp.join((line.qualifier or "HC", line.procedure, *line.modifiers))
         institutional = claim.kind is ClaimKind.INSTITUTIONAL
         self.put(
-            "SVC", procedure, format_amount(line.charge), "",
+            out, "SVC", procedure, format_amount(line.charge), "",
             line.revenue_code if institutional else "", "", "", format_quantity(line.units),
         )  # fmt: skip
         codes = _line_codes(findings)
         self.put(
-            "STC", codes[0].replace(":", comp), self.date, "U",
+            out, "STC", codes[0].replace(":", comp), self.date, "U",
             "", "", "", "", "", "",
             *(code.replace(":", comp) for code in codes[1:3]),
         )  # fmt: skip
-        self.put("REF", "FJ", line.line_control or str(line.number))
+        self.put(out, "REF", "FJ", line.line_control or str(line.number))
         if line.dos is not None:
-            self.put("DTP", "472", *_period(line.dos, ""))
+            self.put(out, "DTP", "472", *_period(line.dos, ""))
+        return out
 
     def _text(self, text: str) -> str:
         return sanitize_text(text, self.delimiters, FREE_TEXT_LIMIT)
