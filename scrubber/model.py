@@ -271,3 +271,36 @@ class Claim:
 
 # HI qualifiers whose codes SV107 pointers count (principal and other diagnoses).
 _POINTABLE_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlainClaim:
+    """An accepted plain claim of a :class:`PlainTransaction`: what the
+    outputs write of it (each field as the reader's :class:`Claim` has it)."""
+
+    ordinal: int  # 1-based position in the input, as Claim.ordinal
+    claim_id: str  # CLM01 (Claim.patient_control_number)
+    charge: Decimal  # CLM02 (Claim.total_charge; equals the sum of its line charges)
+    lines: int  # number of service lines
+    billing: HierarchyLevel  # its 2000A loop (claims of one billing loop share the object)
+    billing_npi: str  # Claim.billing_npi
+    payer_id: str  # Claim.payer_id
+    person: Person  # Claim.patient or Claim.subscriber (whom the 277CA's NM1*QC names)
+    member_id: str  # Claim.subscriber.member_id
+    bill_type: str  # Claim.bill_type for 837I, "" for 837P
+    dates: DateRange | None  # what ack277.claim_dates(claim) gives (statement period or lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PlainTransaction:
+    """A whole ST-SE whose claims are all plain (issue 15's text path): every
+    claim accepted with no finding, read without a warning, and the cleaned
+    837 of the transaction (every claim kept) exactly :attr:`text`.
+
+    The outputs take it whole (``Sink.add_plain``) instead of one outcome per
+    claim; they write what those outcomes would give, byte for byte."""
+
+    transaction: Transaction  # as the reader makes it (envelope, header segments)
+    text: str  # the input's text from ST through SE's terminator, exactly
+    segments: int  # segments from ST through SE
+    claims: tuple[PlainClaim, ...]
