@@ -39,6 +39,9 @@ from scrubber.model import (
     Group,
     HierarchyLevel,
     Interchange,
+    Person,
+    PlainClaim,
+    PlainTransaction,
     Segment,
     ServiceLine,
     Transaction,
@@ -118,18 +121,29 @@ class Ack277Writer:
         self._transactions = 0
 
     def add(self, outcome: Outcome) -> None:
-        transaction = outcome.claim.transaction
-        if self._transaction is None or transaction is not self._transaction.source:
-            self._open(outcome)
-        assert self._transaction is not None
-        self._writer.claim_of(self._transaction, outcome)
+        self._writer.claim_of(self._ack_of(outcome.claim.transaction), outcome)
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        """Acknowledge every claim of ``plain``: what :meth:`add` writes for
+        each one as an accepted outcome with no finding."""
+        if not plain.claims:
+            return
+        ack = self._ack_of(plain.transaction)
+        for claim in plain.claims:
+            self._writer.plain_claim(ack, claim)
 
     def close(self) -> None:
         self._end_interchange()
         self._writer.flush()
 
-    def _open(self, outcome: Outcome) -> None:
-        transaction = outcome.claim.transaction
+    def _ack_of(self, transaction: Transaction) -> _Ack:
+        """The 277 of ``transaction``'s claims (opened here when it is not the open one)."""
+        if self._transaction is None or transaction is not self._transaction.source:
+            self._open(transaction)
+        assert self._transaction is not None
+        return self._transaction
+
+    def _open(self, transaction: Transaction) -> None:
         group = transaction.group
         self._end_transaction()
         if group is not self._group:
@@ -137,7 +151,7 @@ class Ack277Writer:
             if group.interchange is not self._interchange:
                 self._end_interchange()
                 self._interchange = group.interchange
-                self._interchange_control = self._writer.open_interchange(outcome)
+                self._interchange_control = self._writer.open_interchange(transaction)
             self._group = group
             self._group_control = self._writer.open_group(group)
         self._transactions += 1
@@ -179,10 +193,10 @@ class _Tally:
     rejected: int = 0
     rejected_amount: Decimal = ZERO
 
-    def count(self, outcome: Outcome) -> None:
-        amount = outcome.charge_in
+    def count(self, amount: Decimal, rejected: bool) -> None:
+        """One claim of CLM02 ``amount``, rejected or not."""
         self.total += amount
-        if outcome.rejected:
+        if rejected:
             self.rejected += 1
             self.rejected_amount += amount
         else:
@@ -226,6 +240,9 @@ class Ack277Sink:
 
     def add(self, outcome: Outcome) -> None:
         self._writer.add(outcome)
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        self._writer.add_plain(plain)
 
     def close(self, end: RunEnd) -> None:
         self._writer.close()
@@ -271,12 +288,13 @@ class _Writer:
 
     # Envelopes ---------------------------------------------------------------
 
-    def open_interchange(self, first: Outcome) -> str:
-        """The ISA for the interchange of ``first`` (its first claim); returns ISA13."""
-        interchange = first.claim.transaction.group.interchange
+    def open_interchange(self, first: Transaction) -> str:
+        """The ISA for the interchange of ``first`` (its first transaction with
+        a claim); returns ISA13."""
+        interchange = first.group.interchange
         self.delimiters = d = interchange.delimiters
         isa = interchange.isa
-        self.newline = prefix_of(first.claim.transaction.group.gs, d)
+        self.newline = prefix_of(first.group.gs, d)
         control = f"{self._next_control():09d}"
         self.add(
             "ISA", "00", " " * 10, "00", " " * 10,
@@ -297,18 +315,39 @@ class _Writer:
     def claim_of(self, ack: _Ack, outcome: Outcome) -> None:
         """Render ``outcome``'s 2000D loop into its 2000C loop (opened here
         when its billing provider changes) and count it."""
-        billing = outcome.claim.billing
-        provider = ack.provider
-        if provider is None or provider.billing is not billing:
-            self._end_provider(ack)
-            provider = _Provider(billing, outcome.claim.billing_npi, str(ack.next_id))
-            ack.provider = provider
-            ack.next_id += 1
-        ack.tally.count(outcome)
-        provider.tally.count(outcome)
+        claim = outcome.claim
+        provider = self._counted(ack, claim.billing, claim.billing_npi)
+        amount, rejected = outcome.charge_in, outcome.rejected
+        ack.tally.count(amount, rejected)
+        provider.tally.count(amount, rejected)
         for segment in self.claim(outcome, str(ack.next_id), provider.hl_id):
             provider.claims.add(segment)
         ack.next_id += 1
+
+    def plain_claim(self, ack: _Ack, claim: PlainClaim) -> None:
+        """What :meth:`claim_of` does for ``claim`` as an accepted outcome
+        with no finding."""
+        provider = self._counted(ack, claim.billing, claim.billing_npi)
+        ack.tally.count(claim.charge, False)
+        provider.tally.count(claim.charge, False)
+        for segment in self.claim_loop(
+            str(ack.next_id), provider.hl_id, claim.person, claim.member_id, claim.claim_id,
+            self.accepted_status(claim.charge, ""), claim.bill_type, claim.dates,
+            ack.source.created,
+        ):  # fmt: skip
+            provider.claims.add(segment)
+        ack.next_id += 1
+
+    def _counted(self, ack: _Ack, billing: HierarchyLevel, npi: str) -> _Provider:
+        """The 2000C loop of the claim being added: the open one, unless the
+        claim's billing loop is another (then the open one ends and one opens)."""
+        provider = ack.provider
+        if provider is None or provider.billing is not billing:
+            self._end_provider(ack)
+            provider = _Provider(billing, npi, str(ack.next_id))
+            ack.provider = provider
+            ack.next_id += 1
+        return provider
 
     def _end_provider(self, ack: _Ack) -> None:
         provider = ack.provider
@@ -401,37 +440,63 @@ class _Writer:
     def claim(self, outcome: Outcome, hl_id: str, parent: str) -> list[str]:
         """The 2000D loop of ``outcome``'s claim (and its 2220D loops)."""
         claim = outcome.claim
-        out: list[str] = []
-        self.put(out, "HL", hl_id, parent, "PT")
-        person = claim.patient or claim.subscriber
-        self.put(
-            out, "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
-            "MI", claim.subscriber.member_id or "UNKNOWN",
-        )  # fmt: skip
-        self.put(out, "TRN", "2", claim.patient_control_number or "0")
-        comp = self.delimiters.component
-        amount = format_amount(outcome.charge_in)
         if outcome.rejected:
+            comp = self.delimiters.component
             extra = _claim_level_codes(outcome.decision.findings)
-            self.put(
-                out, "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U", amount,
-                "", "", "", "", "",
+            status: tuple[str, ...] = (
+                "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U",
+                format_amount(outcome.charge_in), "", "", "", "", "",
                 *(code.replace(":", comp) for code in extra),
                 *([""] * (2 - len(extra))),
                 self._text(_rejection_text(outcome)),
             )  # fmt: skip
         else:
-            note = _correction_text(outcome)
-            self.put(
-                out, "STC", CLAIM_ACCEPTED.replace(":", comp), self.date, "WQ", amount,
-                "", "", "", "", "", "", "", self._text(note) if note else "",
-            )  # fmt: skip
-        if claim.kind is ClaimKind.INSTITUTIONAL and claim.bill_type:
-            self.put(out, "REF", "BLT", claim.bill_type)
-        self.put(out, "DTP", "472", *_period(_claim_dates(claim), claim.transaction.created))
+            status = self.accepted_status(outcome.charge_in, _correction_text(outcome))
+        out = self.claim_loop(
+            hl_id, parent, claim.patient or claim.subscriber, claim.subscriber.member_id,
+            claim.patient_control_number, status,
+            claim.bill_type if claim.kind is ClaimKind.INSTITUTIONAL else "",
+            claim_dates(claim), claim.transaction.created,
+        )  # fmt: skip
         if outcome.rejected:
             for line, findings in _offending_lines(outcome):
                 out.extend(self.line(claim, line, findings))
+        return out
+
+    def accepted_status(self, charge: Decimal, note: str) -> tuple[str, ...]:
+        """The 2200D STC of an accepted claim of CLM02 ``charge`` (``note``:
+        what a correction changed, "" when none)."""
+        return (
+            "STC", CLAIM_ACCEPTED.replace(":", self.delimiters.component), self.date, "WQ",
+            format_amount(charge), "", "", "", "", "", "", "", self._text(note) if note else "",
+        )  # fmt: skip
+
+    def claim_loop(
+        self,
+        hl_id: str,
+        parent: str,
+        person: Person,
+        member_id: str,
+        claim_id: str,
+        status: Sequence[str],
+        bill_type: str,
+        dates: DateRange | None,
+        created: str,
+    ) -> list[str]:
+        """A 2000D loop without its 2220D loops: HL, NM1*QC (``person``, the
+        subscriber's ``member_id``), TRN (CLM01), the STC ``status``, REF*BLT
+        (837I ``bill_type``), DTP*472 (``dates``, else the 837's BHT04 ``created``)."""
+        out: list[str] = []
+        self.put(out, "HL", hl_id, parent, "PT")
+        self.put(
+            out, "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
+            "MI", member_id or "UNKNOWN",
+        )  # fmt: skip
+        self.put(out, "TRN", "2", claim_id or "0")
+        out.append(self.segment(status))
+        if bill_type:
+            self.put(out, "REF", "BLT", bill_type)
+        self.put(out, "DTP", "472", *_period(dates, created))
         return out
 
     def line(self, claim: Claim, line: ServiceLine, findings: list[Finding]) -> list[str]:
@@ -480,7 +545,9 @@ def _name(nm1: Segment | None, fallback: str) -> str:
     return nm1.get(3) if nm1 is not None and nm1.get(3) else fallback
 
 
-def _claim_dates(claim: Claim) -> DateRange | None:
+def claim_dates(claim: Claim) -> DateRange | None:
+    """The claim's dates of service as its 2000D DTP*472 gives them: the 837I
+    statement period, else the span of its lines' dates (``None``: no date)."""
     if claim.statement_period is not None:
         return claim.statement_period
     dates = [line.dos for line in claim.lines if line.dos is not None]

@@ -30,6 +30,7 @@ from scrubber.model import (
     Group,
     HierarchyLevel,
     Interchange,
+    PlainTransaction,
     Segment,
     Transaction,
 )
@@ -89,6 +90,18 @@ class Clean837Writer:
         self._put(self._hierarchy.enter(outcome.claim, delimiters))
         self._emit(list(_claim(outcome, delimiters)))
 
+    def add_plain(self, plain: PlainTransaction) -> None:
+        """Keep every claim of ``plain``: its text, as it came, is what
+        :meth:`add` writes of the transaction with each claim accepted
+        unchanged (the recognizer that made it guarantees the HL ids, parents,
+        child codes and SE01 are the ones written here)."""
+        if not plain.claims:
+            return
+        self.kept += len(plain.claims)
+        self._enter(plain.transaction.group)
+        self._write(plain.text)
+        self._transactions += 1
+
     def close(self, trailer: str = "") -> bool:
         """Finish the output; False (and nothing written) when no claim was kept."""
         self._end_interchange()
@@ -98,7 +111,15 @@ class Clean837Writer:
         return True
 
     def _open(self, transaction: Transaction) -> None:
-        group = transaction.group
+        self._enter(transaction.group)
+        self._transaction = transaction
+        self._hierarchy = _Hierarchy()
+        self._segments = 0
+        self._put([segment.raw for segment in transaction.header])
+
+    def _enter(self, group: Group) -> None:
+        """End the open transaction; open ``group`` (and its interchange)
+        unless it is the open one, ending those first."""
         interchange = group.interchange
         self._end_transaction()
         if group is not self._group:
@@ -110,10 +131,6 @@ class Clean837Writer:
                 self._write(interchange.isa.raw)
             self._group = group
             self._write(group.gs.raw)
-        self._transaction = transaction
-        self._hierarchy = _Hierarchy()
-        self._segments = 0
-        self._put([segment.raw for segment in transaction.header])
 
     def _emit(self, segments: list[str]) -> None:
         """A claim's text: held with its subscriber loop while that is held."""
@@ -300,6 +317,9 @@ class Clean837Sink:
 
     def add(self, outcome: Outcome) -> None:
         self._writer.add(outcome)
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        self._writer.add_plain(plain)
 
     def close(self, end: RunEnd) -> int:
         kept = self._writer.close("" if self._part else end.trailer)

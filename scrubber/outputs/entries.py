@@ -8,7 +8,8 @@ import shutil
 from dataclasses import dataclass
 from typing import IO, Any
 
-from scrubber.outputs.report_json import render_entry
+from scrubber.model import PlainTransaction
+from scrubber.outputs.report_json import plain_entry_texts, render_entry
 
 FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
 CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
@@ -41,6 +42,20 @@ class EntryRenderer:
         self._out.write(render_entry(entry))
         if self._compact is not None:
             self._compact.write(json.dumps(entry, ensure_ascii=False))
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        """The entries of every claim of ``plain``: what :meth:`add` writes of
+        each one's entry (accepted, no finding: none is kept for the summary)."""
+        if not plain.claims:
+            return
+        entries, one_line = plain_entry_texts(
+            plain.transaction, plain.claims, compact=self._compact is not None
+        )
+        first = ",\n" if self.count else ""
+        self._out.write(first + ",\n".join(entries))
+        if self._compact is not None:
+            self._compact.write((", " if self.count else "") + ", ".join(one_line))
+        self.count += len(entries)
 
     def append(
         self,

@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scrubber.errors import InputWarning
+from scrubber.model import PlainTransaction
 from scrubber.outputs.ack277 import AckSettings
 from scrubber.outputs.registry import OutputKind
 from scrubber.outputs.report import ReportBuilder
-from scrubber.outputs.sink import Part, RunEnd, RunInfo, Sink, Target
+from scrubber.outputs.sink import Part, RunEnd, RunInfo, Sink, Target, takes_plain
 from scrubber.rules.outcome import Outcome
 
 
@@ -46,6 +47,10 @@ class Fanout:
         self.sinks = dict(sinks)
         self.tally = ReportBuilder()
         self._adds = [sink.add for sink in self.sinks.values()]
+        self._plain_adds = [sink.add_plain for sink in self.sinks.values() if takes_plain(sink)]
+        self.takes_plain = len(self._plain_adds) == len(self.sinks)
+        """Whether every sink takes plain transactions (:meth:`add_plain`);
+        when not, the caller hands each plain claim's outcome to :meth:`add`."""
 
     @classmethod
     def of(cls, kinds: Sequence[OutputKind], run: RunInfo, targets: Mapping[str, Target]) -> Fanout:
@@ -55,6 +60,16 @@ class Fanout:
         self.tally.count(outcome)
         for add in self._adds:
             add(outcome)
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        """Hand a whole transaction of plain claims to every sink and tally
+        its claims: the same outputs and tally as :meth:`add` of each claim
+        accepted with no finding. Only when :attr:`takes_plain`."""
+        if not self.takes_plain:
+            raise TypeError("a sink of this run takes no plain transactions (see takes_plain)")
+        self.tally.count_plain(plain)
+        for add_plain in self._plain_adds:
+            add_plain(plain)
 
     def close(self, trailer: str, warnings: Sequence[InputWarning]) -> dict[str, object]:
         """Close every sink (in registration order); what each returned, by name."""

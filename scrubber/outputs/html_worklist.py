@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from scrubber.model import PlainTransaction
 from scrubber.outputs.report import claim_entry
 from scrubber.rules.findings import Action, ClaimStatus
 from scrubber.rules.outcome import Outcome
@@ -68,6 +69,12 @@ class Worklist:
         if warned:
             row = {**entry, "findings": warned}
             self.add_row("warnings", row, linked=_linked("warnings", row))
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        """Take every claim of ``plain``: accepted with no finding, each is
+        only noted (its interchange), as :meth:`add` notes it."""
+        if plain.claims:
+            self._note_interchange(plain.transaction.group.interchange.control_number)
 
     def add_row(self, section: str, entry: dict[str, Any], linked: bool = True) -> None:
         """List ``entry`` (a :func:`claim_row`) in ``section``; ``linked``:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from scrubber.errors import InputWarning
+from scrubber.model import PlainClaim, PlainTransaction, Transaction
 from scrubber.rules.findings import Action, ClaimStatus, Finding
 from scrubber.rules.outcome import ZERO, Outcome
 from scrubber.x12.segment_text import format_amount
@@ -102,6 +103,19 @@ class ReportBuilder:
         if warning is not None:
             self._charge_warnings.append(warning)
 
+    def count_plain(self, plain: PlainTransaction) -> None:
+        """Tally every claim of ``plain`` as :meth:`count` tallies it when
+        given as an accepted outcome with no finding (no line removed, and no
+        charge warning: a plain claim's CLM02 is the sum of its lines)."""
+        claims = plain.claims
+        if not claims:
+            return
+        self.claims += len(claims)
+        self._statuses[ClaimStatus.ACCEPTED] += len(claims)
+        charges = _sum(claim.charge for claim in claims)
+        self._charge_in += charges
+        self._clean += charges
+
     def merge(self, later: ReportBuilder) -> None:
         """Take in ``later``, the builder of the claims that follow this one's
         in the input (a shard of the same file): as if its outcomes had been
@@ -173,15 +187,35 @@ def claim_entry(outcome: Outcome) -> dict[str, Any]:
     return {
         "claim_id": claim.patient_control_number,
         "ordinal": claim.ordinal,
-        "transaction": {
-            "isa13": transaction.group.interchange.control_number,
-            "gs06": transaction.group.control_number,
-            "st02": transaction.control_number,
-        },
+        "transaction": transaction_entry(transaction),
         "status": str(outcome.status),
         "charge_in": format_amount(outcome.charge_in),
         "charge_out": format_amount(outcome.charge_out),
         "findings": [finding_entry(f) for f in outcome.decision.findings],
+    }
+
+
+def plain_entry(transaction: Transaction, claim: PlainClaim) -> dict[str, Any]:
+    """The entry :func:`claim_entry` gives for ``claim`` of a plain transaction
+    (accepted, no finding, charged out as submitted)."""
+    charge = format_amount(claim.charge)
+    return {
+        "claim_id": claim.claim_id,
+        "ordinal": claim.ordinal,
+        "transaction": transaction_entry(transaction),
+        "status": str(ClaimStatus.ACCEPTED),
+        "charge_in": charge,
+        "charge_out": charge,
+        "findings": [],
+    }
+
+
+def transaction_entry(transaction: Transaction) -> dict[str, str]:
+    """The ``"transaction"`` of a claim entry: its envelopes' control numbers."""
+    return {
+        "isa13": transaction.group.interchange.control_number,
+        "gs06": transaction.group.control_number,
+        "st02": transaction.control_number,
     }
 
 

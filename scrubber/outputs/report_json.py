@@ -12,8 +12,11 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any
+
+from scrubber.model import PlainClaim, Transaction
+from scrubber.x12.segment_text import format_amount
 
 _CLAIMS_MARK = "\x00claims\x00"
 _COPY_CHUNK = 1 << 20
@@ -55,6 +58,51 @@ def _indented(value: object, newline: str) -> str:
 
 
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def plain_entry_texts(
+    transaction: Transaction, claims: Sequence[PlainClaim], *, compact: bool
+) -> tuple[list[str], list[str]]:
+    """The entries of the accepted plain ``claims`` of ``transaction``, as
+    :func:`render_entry` renders each and (when ``compact``, else ``[]``) as
+    ``json.dumps(entry, ensure_ascii=False)`` does, where ``entry`` is
+    :func:`~scrubber.outputs.report.plain_entry`. An accepted claim's entry
+    has one shape, so its text is filled into a template rather than walked
+    (the same text: tests hold them equal)."""
+    isa13 = _encode_string(transaction.group.interchange.control_number)
+    gs06 = _encode_string(transaction.group.control_number)
+    st02 = _encode_string(transaction.control_number)
+    # The text between the fields that vary per claim (claim id, ordinal, charge).
+    after_ordinal = (
+        f',\n      "transaction": {{\n        "isa13": {isa13},\n        "gs06": {gs06},'
+        f'\n        "st02": {st02}\n      }},\n      "status": "accepted",\n'
+        '      "charge_in": "'
+    )
+    after_charge = '",\n      "charge_out": "'
+    end = '",\n      "findings": []\n    }'
+    long_form = []
+    for claim in claims:
+        charge = format_amount(claim.charge)
+        long_form.append(
+            '    {\n      "claim_id": ' + _encode_string(claim.claim_id)
+            + ',\n      "ordinal": ' + int.__repr__(claim.ordinal)
+            + after_ordinal + charge + after_charge + charge + end
+        )  # fmt: skip
+    if not compact:
+        return long_form, []
+    line_after_ordinal = (
+        f', "transaction": {{"isa13": {isa13}, "gs06": {gs06}, "st02": {st02}}}, '
+        '"status": "accepted", "charge_in": "'
+    )
+    one_line = []
+    for claim in claims:
+        charge = format_amount(claim.charge)
+        one_line.append(
+            '{"claim_id": ' + _encode_string(claim.claim_id)
+            + ', "ordinal": ' + int.__repr__(claim.ordinal)
+            + line_after_ordinal + charge + '", "charge_out": "' + charge + '", "findings": []}'
+        )  # fmt: skip
+    return long_form, one_line
 
 
 def write_report_json(

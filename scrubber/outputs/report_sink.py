@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from scrubber.model import PlainTransaction
 from scrubber.outputs.entries import EntryRenderer, PointedFinding
 from scrubber.outputs.report import claim_entry
 from scrubber.outputs.report_json import write_compact_report, write_report_json
@@ -65,6 +66,9 @@ class ReportSink:
 
     def add(self, outcome: Outcome) -> None:
         self._renderer.add(claim_entry(outcome))
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        self._renderer.add_plain(plain)
 
     def close(self, end: RunEnd) -> ReportPart | None:
         if self._run.part:

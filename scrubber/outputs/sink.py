@@ -13,6 +13,16 @@ its target, then used in one of two ways:
 * ``join`` once, in the parent of a sharded run, instead of ``add``/``close``:
   the whole output from the shards' parts, in input order (:class:`Part`).
 
+A sink may also take a whole transaction of plain claims at once (issue 15):
+the optional method ``add_plain`` (:class:`PlainSink`), in input order
+between the outcomes, instead of ``add`` for each of its claims; it must
+write exactly what ``add`` writes for each claim as an accepted outcome with
+no finding. A sink without it (a plugin's output kind written before it
+existed) only ever gets outcomes: the pipeline asks
+:attr:`Fanout.takes_plain <scrubber.outputs.fanout.Fanout.takes_plain>`
+and builds the claims when any sink of the run does not take plain
+transactions (:func:`takes_plain`).
+
 The target decides where the text goes (a staged file, memory, a part file);
 the sink decides what the text is. A sink opens its target at most once and
 never closes it: whoever made the target closes it after ``close``/``join``.
@@ -24,9 +34,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol, TypeGuard
 
 from scrubber.errors import InputWarning
+from scrubber.model import PlainTransaction
 from scrubber.outputs.report import ReportBuilder
 from scrubber.rules.outcome import Outcome
 from scrubber.x12.source import Encoding
@@ -106,6 +117,21 @@ class Sink(Protocol):
     def join(self, parts: Sequence[Part], end: RunEnd) -> None:
         """Write the whole output from the shards' ``parts``, in order."""
         ...
+
+
+class PlainSink(Sink, Protocol):
+    """A sink that also takes plain transactions (see the module docstring)."""
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        """Take the next claims, a whole transaction of accepted plain claims
+        (input order): write what ``add`` writes for each of them given as
+        ``Outcome(claim, ClaimDecision(ClaimStatus.ACCEPTED, ()))``."""
+        ...
+
+
+def takes_plain(sink: Sink) -> TypeGuard[PlainSink]:
+    """Whether ``sink`` takes plain transactions (has ``add_plain``)."""
+    return callable(getattr(sink, "add_plain", None))
 
 
 #: Makes a kind's sink for one scrub (a class whose ``__init__`` takes these).

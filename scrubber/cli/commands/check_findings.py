@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from scrubber.model import PlainTransaction
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.outputs.entries import CHANGING_ACTIONS
 from scrubber.outputs.fanout import Outputs
 from scrubber.outputs.registry import OutputKind
-from scrubber.outputs.report import claim_entry
+from scrubber.outputs.report import claim_entry, plain_entry
 from scrubber.outputs.sink import Part, RunEnd
 from scrubber.outputs.targets import MemoryTarget
 from scrubber.pipeline.passes import run_pipeline
@@ -139,6 +140,10 @@ class _EntrySink:
 
     def add(self, outcome: Outcome) -> None:
         self._on_entry(claim_entry(outcome))
+
+    def add_plain(self, plain: PlainTransaction) -> None:
+        for claim in plain.claims:
+            self._on_entry(plain_entry(plain.transaction, claim))
 
     def close(self, end: RunEnd) -> None:
         return None
