@@ -72,6 +72,8 @@ from scrubber.x12.fields import (
     person,
     x12_decimal,
 )
+from scrubber.x12.plain_text import TextScan
+from scrubber.x12.reader import MAX_CLAIMS_PER_TRANSACTION, MAX_LINES
 
 #: Set to ``0`` to turn the fast path off (to compare, or to rule it out).
 SWITCH = "SCRUBBER_FAST_PATH"
@@ -85,6 +87,9 @@ class Passthrough:
 
     def __init__(self, codes: Collection[str]) -> None:
         self._codes = codes
+        #: Whole transactions of plain claims, taken from their text
+        #: (:mod:`scrubber.x12.plain_text`; the same conditions, on the text).
+        self.text_scan = TextScan(codes, CLOSING_FREQUENCIES, MAX_LINES, MAX_CLAIMS_PER_TRANSACTION)
 
     def plain(
         self,

@@ -56,10 +56,14 @@ from scrubber.model import (
     Group,
     HierarchyLevel,
     Interchange,
+    PlainTransaction,
     Segment,
     Transaction,
 )
 from scrubber.x12 import fields
+from scrubber.x12.plain_claims import plain_claims
+from scrubber.x12.plain_text import Scanned, TextScan
+from scrubber.x12.segment_text import prefix_of
 from scrubber.x12.source import Encoding, Source, TextSource
 from scrubber.x12.tokenizer import Tokenizer
 
@@ -102,6 +106,16 @@ class PlainTest(Protocol):
     ) -> bool:
         """Whether the claim of these grouped segments is plain."""
         ...
+
+
+class _Taken(NamedTuple):
+    """A transaction the text scan took: the text holding it, where its body
+    starts, what the scan found, and the newline before its segments."""
+
+    text: str
+    start: int
+    scanned: Scanned
+    newline: str
 
 
 class Passed(NamedTuple):
@@ -159,6 +173,7 @@ class X12Reader:
         offsets: ReadOffsets = ReadOffsets(),
         plain: PlainTest | None = None,
         build_plain: bool = True,
+        scan: TextScan | None = None,
     ) -> None:
         self._text = TextSource(source, name)
         self.name = self._text.name
@@ -171,9 +186,12 @@ class X12Reader:
         self.claim_count = offsets.claims
         self._tokenizer = Tokenizer(self._text.chunks(), self.warnings, offsets.segments)
         self._last: Segment | None = None
-        # Plain claims (see read()): told apart by ``plain``, built or not.
+        # Plain claims (see read()): told apart by ``plain``, built or not;
+        # with ``scan``, whole transactions of them are taken from the text.
         self._plain = plain
         self._build_plain = build_plain
+        self._scan = scan
+        self._newlines: dict[int, str] = {}  # the GS's newline prefix (one group at a time)
 
     @property
     def encoding(self) -> Encoding:
@@ -193,12 +211,16 @@ class X12Reader:
             raise ValueError("a reader that tells plain claims apart is read with read()")
         return cast(Iterator[Claim], self.read())
 
-    def read(self) -> Iterator[Claim | Passed]:
+    def read(self) -> Iterator[Claim | Passed | PlainTransaction]:
         """Every claim, in input order; with ``plain``, the claims it finds
         plain come as :class:`Passed` (holding the claim only with
-        ``build_plain``). Reading is otherwise the same: the same checks,
-        errors and warnings, in the same order (``plain`` must only pass
-        claims whose model builds without an error or a warning)."""
+        ``build_plain``). With ``scan`` too, a transaction the scan takes
+        whole (:mod:`scrubber.x12.plain_text`) comes as one
+        :class:`~scrubber.model.PlainTransaction` with ``build_plain``, else
+        as a :class:`Passed` with no claim for each of its claims. Reading is
+        otherwise the same: the same checks, errors and warnings, in the same
+        order (``plain`` and ``scan`` must only pass claims whose model
+        builds without an error or a warning)."""
         segments = self._tokenizer.segments()
         first = next(segments, None)
         if first is None:
@@ -209,7 +231,7 @@ class X12Reader:
 
     def _interchanges(
         self, first: Segment, segments: Iterator[Segment]
-    ) -> Iterator[Claim | Passed]:
+    ) -> Iterator[Claim | Passed | PlainTransaction]:
         segment: Segment | None = first
         while segment is not None:
             _expect(segment, "ISA", "an ISA interchange header")
@@ -243,7 +265,7 @@ class X12Reader:
 
     def _group(
         self, gs: Segment, interchange: Interchange, segments: Iterator[Segment]
-    ) -> Iterator[Claim | Passed]:
+    ) -> Iterator[Claim | Passed | PlainTransaction]:
         _expect(gs, "GS", "a GS functional group header")
         group = Group(gs, interchange, gs.get(6), gs.get(8), _group_kind(gs))
         transactions = 0
@@ -256,7 +278,7 @@ class X12Reader:
 
     def _transaction(
         self, st: Segment, group: Group, segments: Iterator[Segment]
-    ) -> Iterator[Claim | Passed]:
+    ) -> Iterator[Claim | Passed | PlainTransaction]:
         _expect(st, "ST", "an ST transaction set header")
         if st.get(1) != "837":
             raise X12InputError(
@@ -272,6 +294,9 @@ class X12Reader:
                 )
             )
         state = _TransactionState(header=[st], st=st)
+        taken = self._take(st, group)
+        if taken is not None:
+            yield from self._taken(taken, state, group)
         # The reader's hot path: the body is read here, not through _until's
         # generator, and each segment is filed by a plain call (at most one
         # claim completes per segment).
@@ -304,6 +329,62 @@ class X12Reader:
                     "ST",
                 )
             )
+
+    # Transactions taken whole (issue 15's text path) --------------------------
+
+    def _take(self, st: Segment, group: Group) -> _Taken | None:
+        """The transaction of ``st`` when the text scan takes it whole."""
+        scan = self._scan
+        if scan is None:
+            return None
+        delimiters = self._tokenizer.delimiters
+        newline = self._newlines.get(id(group.gs))
+        if newline is None:
+            newline = prefix_of(group.gs, delimiters)
+            self._newlines = {id(group.gs): newline}
+        control = st.get(2)
+        kind = group.kind
+
+        def scanned(text: str, start: int) -> Scanned | None:
+            return scan.scan(text, start, kind, delimiters, newline, control)
+
+        taken = self._tokenizer.take(scanned)
+        if taken is None:
+            return None
+        text, start, found = taken
+        return _Taken(text, start, cast(Scanned, found), newline)
+
+    def _taken(
+        self, taken: _Taken, state: _TransactionState, group: Group
+    ) -> Iterator[Passed | PlainTransaction]:
+        """Read a transaction the scan took: its header as segments; its
+        claims as one :class:`PlainTransaction` (``build_plain``), else each
+        as a :class:`Passed` with no claim. Its SE is read next, as usual."""
+        text, start, scanned = taken.text, taken.start, taken.scanned
+        delimiters = self._tokenizer.delimiters
+        position = state.st.position
+        for piece in text[start : scanned.header_end].split(delimiters.segment)[:-1]:
+            position += 1
+            elements = tuple(piece.lstrip(_WHITESPACE).split(delimiters.element))
+            state.header.append(Segment(elements, piece + delimiters.segment, position))
+        state.segment_count += scanned.segments
+        transaction = self._open_transaction(state, group)
+        state.transaction = transaction
+        state.claims = scanned.claims
+        first = self.claim_count + 1
+        self.claim_count += scanned.claims
+        if not self._build_plain:
+            passed = Passed(transaction, None)
+            for _ in range(scanned.claims):
+                yield passed
+            return
+        kind, newline = group.kind, taken.newline
+        claims = plain_claims(
+            text, start, scanned.end, state.st.position, kind, delimiters, newline, first
+        )
+        se_end = text.index(delimiters.segment, scanned.end) + 1
+        whole = state.st.raw + text[start:se_end]
+        yield PlainTransaction(transaction, whole, scanned.segments + 2, claims)
 
     # Transaction body --------------------------------------------------------
 
@@ -497,6 +578,7 @@ class X12Reader:
         )
 
 
+_WHITESPACE = " \t\r\n"
 _ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
 _CHILD_OF = {"IEA": "GS", "GE": "ST"}
 _ENVELOPE_NAMES = {"IEA": "interchange", "GE": "functional group", "SE": "transaction set"}

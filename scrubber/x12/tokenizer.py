@@ -13,8 +13,10 @@ ISA, an ISA that is not 106 characters, a bad segment identifier) raises
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from typing import Protocol
 
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.model import Delimiters, Segment
@@ -29,6 +31,9 @@ _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
 # has 264), so this bound only stops input that is not an 837 (a missing
 # terminator, a file of binary data) before it is held in memory.
 MAX_SEGMENT_CHARS = 65_536
+#: The most text :meth:`Tokenizer.take` reads ahead to find a transaction's
+#: SE (a 5,000-claim ST-SE, the guide's limit, has about 4 M characters).
+MAX_TAKEN_CHARS = 8 << 20
 _FIRST_WINDOW = 1_024  # characters split at a time at the start of an interchange
 _LAST_WINDOW = 1 << 20  # ... doubling up to this
 
@@ -60,6 +65,9 @@ class Tokenizer:
         self._empty_warning: InputWarning | None = None
         self._empty_count = 0
         self.scanned = 0  # characters split so far (each at most a few times: linear)
+        # take(): the text and where the last ST's body starts; where to go on.
+        self._at: tuple[str, int, bool] = ("", 0, False)
+        self._jump = -1
 
     def segments(self) -> Iterator[Segment]:
         buffer, pos, eof = "", 0, False
@@ -72,6 +80,38 @@ class Tokenizer:
                 return
             self.delimiters = self._read_isa_delimiters(buffer[start : start + ISA_LENGTH])
             buffer, pos, eof = yield from self._split_interchange(buffer, pos, eof)
+
+    def take(self, scan: Callable[[str, int], Taken | None]) -> tuple[str, int, Taken] | None:
+        """Offer the transaction whose ST was just yielded to ``scan`` (its
+        text, and where the ST's body starts in it: just after the ST's
+        terminator); when ``scan`` takes it, the segments it counts are
+        skipped and the next segment yielded is the one at ``taken.end``.
+
+        The text holds at least up to the next SE (more chunks are read for
+        it, up to :data:`MAX_TAKEN_CHARS`); the text, the start and what
+        ``scan`` returned when it took the transaction."""
+        text, start, eof = self._at
+        trailer = _trailer_pattern(self.delimiters)
+        at = start - 1
+        while not eof:
+            found = trailer.search(text, at)
+            if found is not None and text.find(self.delimiters.segment, found.end()) >= 0:
+                break
+            if len(text) - start > MAX_TAKEN_CHARS:
+                break  # (scan sees no SE: the text read so far is kept)
+            at = found.start() if found is not None else max(at, len(text) - _TRAILER_OVERLAP)
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                eof = True
+            else:
+                text += chunk
+        self._at = (text, start, eof)
+        taken = scan(text, start)
+        if taken is None:
+            return None
+        self.count += taken.segments
+        self._jump = taken.end
+        return text, start, taken
 
     def _fill_to_isa(self, buffer: str, pos: int, eof: bool) -> tuple[str, int, bool]:
         """Read until ``buffer[pos:]`` holds a whole ISA after leading whitespace (or EOF)."""
@@ -147,6 +187,8 @@ class Tokenizer:
             self.scanned += end - pos
             pieces = buffer[pos:end].split(terminator)
             rest = pieces.pop()
+            marked = marked_at = 0  # a piece's index and where it starts (for take())
+            jump = -1
             for index, piece in enumerate(pieces):
                 if len(piece) > MAX_SEGMENT_CHARS:
                     raise _too_long(piece, self.count + 1, terminator)
@@ -164,6 +206,17 @@ class Tokenizer:
                     if not _SEGMENT_ID.match(segment_id):
                         raise _bad_identifier(content, self.count)
                     known_ids.add(segment_id)
+                if segment_id == "ST":
+                    marked_at += sum(map(len, pieces[marked:index])) + index - marked
+                    marked = index
+                    self._at = (buffer, pos + marked_at + len(piece) + 1, eof)
+                    yield Segment(elements, pending + piece + terminator, self.count)
+                    pending = ""
+                    buffer, _, eof = self._at
+                    if self._jump >= 0:
+                        jump, self._jump = self._jump, -1
+                        break
+                    continue
                 yield Segment(elements, pending + piece + terminator, self.count)
                 pending = ""
                 if segment_id == "IEA":
@@ -172,6 +225,9 @@ class Tokenizer:
                         continue  # no re-split of the window per interchange
                     after = pos + sum(len(p) for p in pieces[: index + 1]) + index + 1
                     return buffer, after, eof
+            if jump >= 0:  # take() took a transaction whole: go on from its SE
+                pos = jump
+                continue
             pos = end - len(rest)
             if len(rest) > MAX_SEGMENT_CHARS:
                 raise _too_long(rest, self.count + 1, terminator)
@@ -246,6 +302,31 @@ class Tokenizer:
             )
         self._empty_warning = None
         self._empty_count = 0
+
+
+class Taken(Protocol):
+    """What a scan given to :meth:`Tokenizer.take` returns when it takes a
+    transaction."""
+
+    @property
+    def end(self) -> int:
+        """Where the SE segment (its leading whitespace) starts in the text."""
+        ...
+
+    @property
+    def segments(self) -> int:
+        """The segments between the ST and the SE."""
+        ...
+
+
+_TRAILER_OVERLAP = 64  # characters searched again after more text is read
+
+
+@functools.lru_cache(maxsize=16)
+def _trailer_pattern(delimiters: Delimiters) -> re.Pattern[str]:
+    """A segment terminator, whitespace, and the start of an SE segment."""
+    terminator, element = re.escape(delimiters.segment), re.escape(delimiters.element)
+    return re.compile(f"{terminator}[{re.escape(_WHITESPACE)}]*SE{element}")
 
 
 _EMPTY_SEGMENT = "empty segment (two segment terminators in a row) skipped"
