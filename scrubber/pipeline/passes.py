@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.given import HistoryInput, HistorySource
 from scrubber.logs import debug_enabled, get_logger
-from scrubber.model import Claim, Transaction
+from scrubber.model import Claim, PlainTransaction, Transaction
 from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import RunInfo, Sink
@@ -46,6 +46,7 @@ from scrubber.rules.outcome import Outcome, checked_outcome
 from scrubber.rules.passthrough import Passthrough, passthrough_of
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.status import ExitStatus
+from scrubber.x12.plain_text import TextScan
 from scrubber.x12.reader import Passed, X12Reader
 from scrubber.x12.source import Encoding
 
@@ -166,8 +167,9 @@ def _first_pass(
     state = CourseState()
     batch: list[BatchKey] = []
     reader = X12Reader(
-        source.open(), source.name, keep_transactions=False, plain=plain, build_plain=False
-    )
+        source.open(), source.name, keep_transactions=False, plain=plain, build_plain=False,
+        scan=plain.text_scan if plain is not None else None,
+    )  # fmt: skip
     on_claim = None
     if keep_batch:
         from scrubber.history.records import BatchClaim, BatchKey
@@ -295,9 +297,14 @@ def _second_pass(
     total = state.batch_count - state.passed_count  # plain claims are not decided
     on_decided = (lambda done: progress("decide", done, total)) if progress else None
     decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
-    reader = X12Reader(source.open(), source.name, keep_transactions=False, plain=plain)
+    reader = X12Reader(
+        source.open(), source.name, keep_transactions=False, plain=plain,
+        scan=text_scan_for(plain, fanout),
+    )  # fmt: skip
     on_decision = None if record is None else recording(record)
-    write_claims(reader, state, decisions, fanout.add, progress, on_decision)
+    write_claims(
+        reader, state, decisions, fanout.add, progress, on_decision, write_plain=fanout.add_plain
+    )
     fanout.close(reader.trailer, reader.warnings)
     return PipelineResult(
         name=source.name,
@@ -341,19 +348,27 @@ def write_claims(
     progress: ProgressFn | None = None,
     on_decision: Callable[[Claim, int, ClaimDecision], object] | None = None,
     claims: range | None = None,
+    write_plain: Callable[[PlainTransaction], None] | None = None,
 ) -> None:
     """Pass 2: ``write`` the outcome of each claim ``reader`` reads, which
     must be the batch claims ``claims`` of ``state`` (by ``seq``; default:
     all of them) or :class:`X12InputError`; tell ``on_decision`` each claim,
     its ``seq`` and its decision. A plain claim (the fast path: the reader
     passes it, as pass 1's did) is accepted with no finding, the decision
-    deciding it would give (:mod:`scrubber.rules.passthrough`)."""
+    deciding it would give (:mod:`scrubber.rules.passthrough`); a transaction
+    of them the reader takes whole (a reader with a text scan) goes to
+    ``write_plain``."""
     log = get_logger("scrubber.pipeline.passes")
     debug = debug_enabled()
     expected = claims if claims is not None else range(state.batch_count)
     total = state.batch_count
-    done = expected.start
-    for seq, item in enumerate(reader.read(), expected.start):
+    seq = expected.start
+    for item in reader.read():
+        if type(item) is PlainTransaction:
+            seq = _write_plain(item, seq, expected, state, write_plain)
+            if progress:
+                progress("write", seq, total)
+            continue
         if type(item) is Passed:
             claim = item.claim
             if seq >= expected.stop or claim is None or not state.passed(seq):
@@ -371,11 +386,34 @@ def write_claims(
         write(outcome)
         if debug:
             _log_decided(log, claim, outcome)
-        done = seq + 1
-        if progress and done % 200 == 0:
-            progress("write", done, total)
-    if done != expected.stop:
+        seq += 1
+        if progress and seq % 200 == 0:
+            progress("write", seq, total)
+    if seq != expected.stop:
         raise _changed(total)
+
+
+def _write_plain(
+    plain: PlainTransaction,
+    seq: int,
+    expected: range,
+    state: ClaimIndex,
+    write_plain: Callable[[PlainTransaction], None] | None,
+) -> int:
+    """Write a transaction taken whole, whose claims pass 1 must have passed
+    too; the ``seq`` after its claims."""
+    after = seq + len(plain.claims)
+    if after > expected.stop or not all(state.passed(n) for n in range(seq, after)):
+        raise _changed(state.batch_count)
+    assert write_plain is not None, "a reader with a text scan needs write_plain"
+    write_plain(plain)
+    return after
+
+
+def text_scan_for(plain: Passthrough | None, fanout: Fanout) -> TextScan | None:
+    """Pass 2's text scan: the fast path's, when every output takes whole
+    transactions of plain claims (:attr:`Fanout.takes_plain`)."""
+    return plain.text_scan if plain is not None and fanout.takes_plain else None
 
 
 def recording(record: Recorder) -> Callable[[Claim, int, ClaimDecision], None]:

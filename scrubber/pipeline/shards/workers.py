@@ -30,6 +30,7 @@ from scrubber.pipeline.passes import (
     read_facts,
     recording,
     run_info,
+    text_scan_for,
     write_claims,
 )
 from scrubber.pipeline.shards.plan import ByteRange
@@ -128,7 +129,10 @@ def read_shard(index: int) -> ShardRead:
     job = _current_job()
     plain = passthrough_for(job.engine, job.keep_batch)
     span = _open_range(job.path, job.ranges[index])
-    reader = X12Reader(span, job.name, keep_transactions=False, plain=plain, build_plain=False)
+    reader = X12Reader(
+        span, job.name, keep_transactions=False, plain=plain, build_plain=False,
+        scan=plain.text_scan if plain is not None else None,
+    )  # fmt: skip
     state = CourseState(part=index)
     envelopes = _EnvelopeCounter(job.keep_batch)
     try:
@@ -207,21 +211,26 @@ def write_shard(index: int) -> ShardWritten:
         continued=offsets.claims > 0,
     )
     span = job.ranges[index]
+    targets = {
+        kind.name: PartTarget(part_path(job.workdir, index, kind.name)) for kind in outputs.kinds
+    }
+    fanout = Fanout.of(outputs.kinds, run, targets)
+    plain = passthrough_for(job.engine, job.keep_batch)
     reader = X12Reader(
         _open_range(job.path, span),
         job.name,
         keep_transactions=False,
         offsets=offsets,
-        plain=passthrough_for(job.engine, job.keep_batch),
+        plain=plain,
+        scan=text_scan_for(plain, fanout),
     )
-    targets = {
-        kind.name: PartTarget(part_path(job.workdir, index, kind.name)) for kind in outputs.kinds
-    }
-    fanout = Fanout.of(outputs.kinds, run, targets)
     claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
     with DecidedFile(decided_path(job.workdir, index), job.keep_batch) as decided:
         on_decision = recording(decided.record) if decided.stream is not None else None
-        write_claims(reader, job.state, job.decisions, fanout.add, None, on_decision, claims)
+        write_claims(
+            reader, job.state, job.decisions, fanout.add, None, on_decision, claims,
+            write_plain=fanout.add_plain,
+        )  # fmt: skip
     done = fanout.close(reader.trailer, reader.warnings)
     for target in targets.values():
         target.close()
