@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from scrubber.errors import InputWarning
@@ -25,24 +24,7 @@ from scrubber.model import ClaimKind, DateRange, Delimiters, HierarchyLevel, Pla
 from scrubber.x12.fields import entity_id, period, person
 
 _NESTED = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})  # as fields.own_segments
-
-
-@dataclass
-class _Open:
-    """What is open while walking one transaction's segments."""
-
-    billing: HierarchyLevel | None = None
-    billing_at: tuple[int, int] = (0, 0)  # where the open billing HL starts, its position
-    level: str = ""  # the open HL's level code
-    subscriber: list[Segment] = field(default_factory=list)  # its NM1 and DMG segments
-    patient: list[Segment] | None = None  # the same of the open patient loop
-    claim: list[str] | None = None  # "", CLM01, CLM02, ...
-    own: bool = False  # the segments are still the claim's (or line's) own
-    statement: DateRange | None = None  # the claim's first own DTP*434
-    statement_seen: bool = False
-    lines: int = 0
-    dos: list[DateRange | None] = field(default_factory=list)  # the lines' dates
-    line_dos_seen: bool = True
+_WHITESPACE = " \t\r\n"
 
 
 def plain_claims(
@@ -56,12 +38,70 @@ def plain_claims(
     first_ordinal: int,
 ) -> tuple[PlainClaim, ...]:
     """The claims of the taken transaction whose body is ``text[start:end]``
-    (``position``: the ST's segment number), numbered from ``first_ordinal``."""
-    walk = _Walk(text, start, position, kind, delimiters, first_ordinal)
-    for match in _pattern(delimiters, newline).finditer(text, start - 1, end):
-        walk.segment(match.start() + 1, match[1], match[2])
-    walk.end_claim()
-    return tuple(walk.claims)
+    (``position``: the ST's segment number), numbered from ``first_ordinal``.
+
+    One pass over the segments that matter, in order (one loop with its
+    state in local names: this runs for every claim of a clearinghouse
+    batch)."""
+    element = delimiters.element
+    billings = iter(_billing_levels(text, start, end, position, delimiters, newline))
+    made = _Maker(kind, delimiters, first_ordinal)
+    billing: tuple[HierarchyLevel, str] | None = None  # the open billing loop and its NPI
+    subscriber: list[Segment] = []  # NM1 and DMG of the open subscriber loop
+    patient: list[Segment] | None = None  # ... and of the open patient loop
+    level = ""  # the open HL loop's level code, "" once its first claim opens
+    clm: list[str] | None = None  # "", CLM01, CLM02, ... of the open claim
+    own = False  # the segments are still the open claim's (or line's) own
+    statement: DateRange | None = None  # the claim's first own DTP*434
+    statement_seen = False
+    dos: list[DateRange | None] = []  # the lines' dates (DTP*472, else the statement)
+    line_dated = True  # the open line has its first own DTP*472
+    for segment_id, rest in _pattern(delimiters, newline).findall(text, start - 1, end):
+        if segment_id == "DTP":
+            if clm is None or not own:
+                continue
+            qualifier, dates = _dtp(rest, element)
+            if not dos and not statement_seen and qualifier == "434" and line_dated:
+                statement, statement_seen = dates, True
+            elif not line_dated and qualifier == "472":
+                dos[-1], line_dated = dates, True
+        elif segment_id == "LX":
+            dos.append(statement)
+            own, line_dated = True, False
+        elif clm is not None and segment_id in _NESTED:
+            own = False
+        elif segment_id in ("NM1", "DMG"):
+            if level == "22" or level == "23":
+                people = subscriber if patient is None else patient
+                people.append(Segment((segment_id, *rest.split(element)[1:]), "", 0))
+        elif segment_id == "CLM" or segment_id == "HL":
+            if clm is not None:
+                assert billing is not None
+                made.claim(clm, billing, subscriber, patient, statement, dos)
+                clm = None
+            if segment_id == "CLM":
+                clm, own, statement, statement_seen = rest.split(element), True, None, False
+                dos, line_dated, level = [], True, ""
+                continue
+            level = rest.split(element)[3]
+            if level == "20":
+                billing = next(billings)
+            elif level == "22":
+                subscriber, patient = [], None
+            else:
+                patient = []
+    if clm is not None:
+        assert billing is not None
+        made.claim(clm, billing, subscriber, patient, statement, dos)
+    return tuple(made.claims)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dtp(rest: str, element: str) -> tuple[str, DateRange | None]:
+    """A DTP's qualifier and dates, from its elements after the id (cached:
+    a batch repeats a few hundred)."""
+    values = rest.split(element)  # "", DTP01, DTP02, DTP03
+    return values[1], period(values[2], values[3]) if len(values) > 3 else None
 
 
 @functools.lru_cache(maxsize=16)
@@ -72,131 +112,77 @@ def _pattern(delimiters: Delimiters, newline: str) -> re.Pattern[str]:
     return re.compile(f"{t}{re.escape(newline)}({ids})((?:{e}[^{t}]*)?)(?={t})")
 
 
-class _Walk:
-    """The claims of one transaction, from the segments that matter, in order."""
+@functools.lru_cache(maxsize=16)
+def _billing_pattern(delimiters: Delimiters, newline: str) -> re.Pattern[str]:
+    """A billing provider HL (``HL*n**20*1``, the scan's shape) and the next HL."""
+    t, e, w = (re.escape(x) for x in (delimiters.segment, delimiters.element, newline))
+    return re.compile(f"{t}{w}HL{e}[0-9]+{e}{e}20{e}")
 
-    def __init__(
-        self,
-        text: str,
-        start: int,
-        position: int,
-        kind: ClaimKind,
-        delimiters: Delimiters,
-        first_ordinal: int,
-    ) -> None:
-        self.text = text
-        self.start = start
-        self.position = position  # the ST's
+
+def _billing_levels(
+    text: str, start: int, end: int, position: int, delimiters: Delimiters, newline: str
+) -> list[tuple[HierarchyLevel, str]]:
+    """The billing provider loops, whole, in order, each with its NPI (NM1*85
+    NM109): each loop up to the next HL (its first subscriber loop, in the
+    scan's shape)."""
+    levels = []
+    terminator, element = delimiters.segment, delimiters.element
+    next_hl = terminator + newline + "HL" + element
+    for match in _billing_pattern(delimiters, newline).finditer(text, start - 1, end):
+        at = match.start() + 1
+        stop = text.index(next_hl, at + 1) + 1
+        first = position + 1 + text.count(terminator, start, at)
+        segments = []
+        for index, piece in enumerate(text[at:stop].split(terminator)[:-1]):
+            elements = tuple(piece.lstrip(_WHITESPACE).split(element))
+            segments.append(Segment(elements, piece + terminator, first + index))
+        hl = segments[0]
+        level = HierarchyLevel(tuple(segments), hl.get(1), hl.get(2), hl.get(3))
+        levels.append((level, entity_id(segments, "85")))
+    return levels
+
+
+class _Maker:
+    """Makes the :class:`PlainClaim` of each claim, numbered in order."""
+
+    def __init__(self, kind: ClaimKind, delimiters: Delimiters, first_ordinal: int) -> None:
         self.institutional = kind is ClaimKind.INSTITUTIONAL
-        self.delimiters = delimiters
+        self.component = delimiters.component
         self.ordinal = first_ordinal
         self.claims: list[PlainClaim] = []
-        self.open = _Open()
 
-    def segment(self, at: int, segment_id: str, rest: str) -> None:
-        """One segment that matters, starting at ``text[at]`` (its whitespace);
-        ``rest``: its elements after the id, each after its separator."""
-        open_ = self.open
-        if segment_id == "HL":
-            self.end_claim()
-            self._level(at, rest.split(self.delimiters.element)[3])
-        elif segment_id == "CLM":
-            self.end_claim()
-            open_.claim = rest.split(self.delimiters.element)
-            open_.own, open_.statement, open_.statement_seen = True, None, False
-            open_.lines, open_.dos = 0, []
-        elif segment_id == "LX":
-            self._end_line()
-            open_.lines += 1
-            open_.own, open_.line_dos_seen = True, False
-        elif segment_id == "DTP":
-            if open_.claim is not None and open_.own:
-                self._date(rest.split(self.delimiters.element))
-        elif open_.claim is not None:
-            if segment_id in _NESTED:
-                open_.own = False
-        elif segment_id in ("NM1", "DMG") and open_.level != "20":
-            people = open_.patient if open_.patient is not None else open_.subscriber
-            people.append(Segment((segment_id, *rest.split(self.delimiters.element)[1:]), "", 0))
-
-    def _level(self, at: int, level: str) -> None:
-        open_ = self.open
-        if open_.level == "20":  # its first subscriber loop closes a billing loop
-            open_.billing = self._billing(at)
-        open_.level = level
-        if level == "20":
-            open_.billing_at = (at, self._position(at))
-        elif level == "22":
-            open_.subscriber, open_.patient = [], None
-        else:
-            open_.patient = []
-
-    def _position(self, at: int) -> int:
-        """The segment number of the segment starting at ``text[at]``."""
-        return self.position + 1 + self.text.count(self.delimiters.segment, self.start, at)
-
-    def _billing(self, end: int) -> HierarchyLevel:
-        """The open billing provider loop, whole: its segments up to ``end``."""
-        at, position = self.open.billing_at
-        terminator, element = self.delimiters.segment, self.delimiters.element
-        segments = []
-        for index, piece in enumerate(self.text[at:end].split(terminator)[:-1]):
-            elements = tuple(piece.lstrip(_WHITESPACE).split(element))
-            segments.append(Segment(elements, piece + terminator, position + index))
-        hl = segments[0]
-        return HierarchyLevel(tuple(segments), hl.get(1), hl.get(2), hl.get(3))
-
-    def _date(self, values: list[str]) -> None:
-        """A DTP of the open claim or line (its own): "", DTP01, DTP02, DTP03."""
-        open_ = self.open
-        qualifier = values[1]
-        if not open_.lines and qualifier == "434" and not open_.statement_seen:
-            open_.statement = period(values[2], values[3])
-            open_.statement_seen = True
-        elif open_.lines and qualifier == "472" and not open_.line_dos_seen:
-            open_.dos.append(period(values[2], values[3]))
-            open_.line_dos_seen = True
-
-    def _end_line(self) -> None:
-        """A line with no DTP*472 of its own has the statement dates."""
-        open_ = self.open
-        if not open_.line_dos_seen:
-            open_.dos.append(open_.statement)
-            open_.line_dos_seen = True
-
-    def end_claim(self) -> None:
-        open_ = self.open
-        if open_.claim is None:
-            return
-        self._end_line()
-        self.claims.append(self._plain_claim(open_.claim))
-        open_.claim = None
-        self.ordinal += 1
-
-    def _plain_claim(self, values: list[str]) -> PlainClaim:
-        open_ = self.open
-        assert open_.billing is not None
+    def claim(
+        self,
+        clm: list[str],
+        billing: tuple[HierarchyLevel, str],
+        subscriber_segments: list[Segment],
+        patient_segments: list[Segment] | None,
+        statement: DateRange | None,
+        dos: list[DateRange | None],
+    ) -> None:
+        """The claim of these values: CLM's elements ("", CLM01, ...), its
+        loops' NM1 and DMG segments, its statement dates and its lines' dates."""
         warnings: list[InputWarning] = []  # none: the scan took no text the reader warns of
-        subscriber = person(open_.subscriber, "IL", warnings)
-        patient = person(open_.patient, "QC", warnings) if open_.patient is not None else None
-        facility = values[5].split(self.delimiters.component)
+        subscriber = person(subscriber_segments, "IL", warnings)
+        patient = person(patient_segments, "QC", warnings) if patient_segments is not None else None
+        facility = clm[5].split(self.component)
         frequency = facility[2] if len(facility) > 2 else ""
-        return PlainClaim(
-            ordinal=self.ordinal,
-            claim_id=values[1],
-            charge=Decimal(values[2]),
-            lines=open_.lines,
-            billing=open_.billing,
-            billing_npi=entity_id(open_.billing.segments, "85"),
-            payer_id=entity_id(open_.subscriber, "PR"),
-            person=patient or subscriber,
-            member_id=subscriber.member_id,
-            bill_type=facility[0] + frequency if self.institutional else "",
-            dates=_claim_dates(open_.statement, open_.dos),
+        self.claims.append(
+            PlainClaim(
+                ordinal=self.ordinal,
+                claim_id=clm[1],
+                charge=Decimal(clm[2]),
+                lines=len(dos),
+                billing=billing[0],
+                billing_npi=billing[1],
+                payer_id=entity_id(subscriber_segments, "PR"),
+                person=patient or subscriber,
+                member_id=subscriber.member_id,
+                bill_type=facility[0] + frequency if self.institutional else "",
+                dates=_claim_dates(statement, dos),
+            )
         )
-
-
-_WHITESPACE = " \t\r\n"
+        self.ordinal += 1
 
 
 def _claim_dates(statement: DateRange | None, dos: list[DateRange | None]) -> DateRange | None:

@@ -45,6 +45,7 @@ transactions.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ from scrubber.x12.fields import parse_date, period
 #: Longest segment the scan takes (5010 837 segments are under 1,000
 #: characters; the tokenizer refuses 65,536).
 SEGMENT_LIMIT = 4096
+#: Transactions a scan remembers (pass 2 takes them again without the checks).
+REMEMBERED = 100_000
 _SV = {ClaimKind.PROFESSIONAL: "SV1", ClaimKind.INSTITUTIONAL: "SV2"}
 _STRUCTURE = "HL|CLM|LX|SV1|SV2|SE|ST|GS|GE|ISA|IEA"
 _KNOWN_DATES = 4096  # valid date values remembered (bounded)
@@ -70,6 +73,25 @@ class Scanned:
     end: int  # where the SE segment (its leading whitespace) starts
     segments: int  # segments after ST and before SE
     claims: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """A transaction the scan took, remembered: what it was scanned with, the
+    digest of its text and its offsets from the body's start."""
+
+    context: tuple[ClaimKind, Delimiters, str, str]  # kind, delimiters, newline, ST02
+    digest: bytes  # of the body and the SE segment
+    header: int
+    body: int
+    trailer: int  # the SE's terminator's end
+    segments: int
+    claims: int
+
+
+def _digest(text: str, start: int, end: int) -> bytes:
+    data = text[start:end].encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +123,7 @@ class TextScan:
         self._max_claims = max_claims
         self._patterns: dict[tuple[Delimiters, str, ClaimKind], _Patterns] = {}
         self._good_dates: set[str] = set()  # DTP/DMG values (after the id) known valid
+        self._taken: dict[int, _Taken] = {}  # by transaction ordinal
 
     def scan(
         self,
@@ -110,9 +133,54 @@ class TextScan:
         delimiters: Delimiters,
         newline: str,
         control_number: str,
+        ordinal: int = 0,
     ) -> Scanned | None:
         """The transaction whose body starts at ``text[start]`` (just after its
-        ST's terminator), when it is canonical and all plain; else ``None``."""
+        ST's terminator), when it is canonical and all plain; else ``None``.
+
+        ``ordinal`` (the transaction's, from 1): a transaction this scan took
+        before under the same ordinal (pass 1's) whose text is the same (to
+        its SE's terminator; a BLAKE2b digest) is taken again without the
+        checks. At most :data:`REMEMBERED` transactions are remembered."""
+        context = (kind, delimiters, newline, control_number)
+        known = self._taken.get(ordinal) if ordinal else None
+        if known is not None and known.context == context:
+            trailer = start + known.trailer
+            if trailer <= len(text) and _digest(text, start, trailer) == known.digest:
+                return Scanned(
+                    start + known.header, start + known.body, known.segments, known.claims
+                )
+        found = self._scan(text, start, kind, delimiters, newline, control_number)
+        if found is not None and ordinal and len(self._taken) < REMEMBERED:
+            trailer = text.index(delimiters.segment, found.end) + 1
+            self._taken[ordinal] = _Taken(
+                context, _digest(text, start, trailer), found.header_end - start,
+                found.end - start, trailer - start, found.segments, found.claims,
+            )  # fmt: skip
+        return found
+
+    def remembered(self) -> dict[int, object]:
+        """What this scan remembers (picklable), for :meth:`remember`."""
+        return dict(self._taken)
+
+    def remember(self, taken: dict[int, object], offset: int = 0) -> None:
+        """Remember what another scan (a shard's pass 1) :meth:`remembered`,
+        its ordinals shifted by ``offset`` (the transactions before its shard)."""
+        for ordinal, found in taken.items():
+            if len(self._taken) >= REMEMBERED:
+                return
+            assert isinstance(found, _Taken)
+            self._taken[ordinal + offset] = found
+
+    def _scan(
+        self,
+        text: str,
+        start: int,
+        kind: ClaimKind,
+        delimiters: Delimiters,
+        newline: str,
+        control_number: str,
+    ) -> Scanned | None:
         if delimiters.segment in " \t\r\n" or newline.strip(" \t\r\n"):
             return None
         patterns = self._patterns_for(delimiters, newline, kind)

@@ -342,11 +342,14 @@ class X12Reader:
         if newline is None:
             newline = prefix_of(group.gs, delimiters)
             self._newlines = {id(group.gs): newline}
-        control = st.get(2)
-        kind = group.kind
+        if not st.raw.startswith(newline + "ST"):  # empty segments or other whitespace before it
+            return None
+        if st.get(3) not in ("", group.version):  # (the reader warns of it)
+            return None
+        control, kind, ordinal = st.get(2), group.kind, self.transaction_count + 1
 
         def scanned(text: str, start: int) -> Scanned | None:
-            return scan.scan(text, start, kind, delimiters, newline, control)
+            return scan.scan(text, start, kind, delimiters, newline, control, ordinal)
 
         taken = self._tokenizer.take(scanned)
         if taken is None:

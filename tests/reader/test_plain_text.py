@@ -48,17 +48,22 @@ OFFICE = [("99213", "95.00"), ("80053", "38.50"), ("36415", "12.00"), ("71046", 
 
 
 class CountingScan(TextScan):
-    """The pipeline's scan, counting the transactions it takes."""
+    """The pipeline's scan, counting the transactions it takes and those it
+    checks (not taken again from what it remembers)."""
 
     def __init__(self) -> None:
         scan = PLAIN.text_scan
         super().__init__(scan._codes, scan._closing, scan._max_lines, scan._max_claims)
-        self.taken = 0
+        self.taken = self.checked = 0
 
     def scan(self, *args: object, **kwargs: object) -> Scanned | None:
         found = super().scan(*args, **kwargs)  # type: ignore[arg-type]
         self.taken += found is not None
         return found
+
+    def _scan(self, *args: object, **kwargs: object) -> Scanned | None:
+        self.checked += 1
+        return super()._scan(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Trickle(io.RawIOBase):
@@ -279,3 +284,18 @@ def test_values_that_look_like_segments_are_not_read_as_segments() -> None:
     fake = fake.replace("~LX*1~", "~NTE*ADD*SV1*HC:99213*40.00~LX*1~", 1)
     assert assert_same_reading(text) == 1
     assert assert_same_reading(fake) == 0
+
+
+def test_pass_two_takes_what_pass_one_took_without_checking_it_again() -> None:
+    """The same scan reading the same text twice (pass 1, then pass 2) checks
+    each transaction once; a transaction whose text changed in between is
+    checked again, and the change is seen."""
+    text = out_of_scope(30, 10)
+    scan = CountingScan()
+    first = read(text.encode(), scan)
+    assert (scan.taken, scan.checked) == (3, 3)
+    assert read(text.encode(), scan) == first
+    assert (scan.taken, scan.checked) == (6, 3)
+    changed = text.replace("HC:80053*38.50", "HC:77417*38.50", 1)  # a code of the table now
+    assert read(changed.encode(), scan) == read(changed.encode(), None)
+    assert (scan.taken, scan.checked) == (8, 4)

@@ -26,6 +26,7 @@ from scrubber.pipeline.passes import (
     ProgressFn,
     Recorder,
     keeps_batch_of,
+    passthrough_for,
     run_info,
     with_history,
 )
@@ -69,6 +70,7 @@ def run_sharded(
     keep_batch = keeps_batch_of(history)
     with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
         job = Job(path, name, ranges, engine, Path(workdir), outputs, keep_batch=keep_batch)
+        job.plain = passthrough_for(engine, keep_batch)
         with installed(job):
             return _run(job, history, progress)
 
@@ -78,6 +80,7 @@ def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineRes
     count = len(job.ranges)
     reads = list(_in_workers(count, read_shard))
     _report_progress(progress, "read", reads, count)
+    _remember_takes(job, reads)
     state = _merge(reads)
     if state is None:
         return None
@@ -113,6 +116,18 @@ def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
         except BaseException:  # an interrupt, or a worker's failure: stop the others now
             stop_workers(pool)
             raise
+
+
+def _remember_takes(job: Job, reads: list[ShardRead]) -> None:
+    """The transactions pass 1's workers took whole, for pass 2's workers
+    (forked after this) to take again without checking them."""
+    if job.plain is None:
+        return
+    before = 0
+    for read in reads:
+        job.plain.text_scan.remember(read.taken, before)
+        read.taken = {}
+        before += read.transactions
 
 
 def _report_progress(

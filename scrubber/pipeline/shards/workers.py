@@ -26,7 +26,6 @@ from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decided import DecidedFile
 from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.passes import (
-    passthrough_for,
     read_facts,
     recording,
     run_info,
@@ -36,6 +35,7 @@ from scrubber.pipeline.passes import (
 from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey
+from scrubber.rules.passthrough import Passthrough
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
@@ -56,6 +56,7 @@ class ShardRead:
     envelopes: int  # 277CA interchanges + groups its claims open (control numbers used)
     keys: list[BatchKey] = field(default_factory=list)  # what a history store locks
     failed: bool = False
+    taken: dict[int, object] = field(default_factory=dict)  # what its text scan remembers
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Job:
     reads: list[ShardRead] = field(default_factory=list)
     registry: CourseRegistry | None = None
     decisions: Decisions | None = None
+    plain: Passthrough | None = None  # the fast path (its text scan remembers pass 1's takes)
 
 
 _job: Job | None = None
@@ -127,7 +129,7 @@ class _RangeReader:
 
 def read_shard(index: int) -> ShardRead:
     job = _current_job()
-    plain = passthrough_for(job.engine, job.keep_batch)
+    plain = job.plain
     span = _open_range(job.path, job.ranges[index])
     reader = X12Reader(
         span, job.name, keep_transactions=False, plain=plain, build_plain=False,
@@ -142,6 +144,7 @@ def read_shard(index: int) -> ShardRead:
     return ShardRead(
         state, state.batch_count, reader.encoding, reader.segment_count,
         reader.transaction_count, envelopes.count, envelopes.keys,
+        taken=plain.text_scan.remembered() if plain is not None else {},
     )  # fmt: skip
 
 
@@ -215,7 +218,7 @@ def write_shard(index: int) -> ShardWritten:
         kind.name: PartTarget(part_path(job.workdir, index, kind.name)) for kind in outputs.kinds
     }
     fanout = Fanout.of(outputs.kinds, run, targets)
-    plain = passthrough_for(job.engine, job.keep_batch)
+    plain = job.plain
     reader = X12Reader(
         _open_range(job.path, span),
         job.name,
