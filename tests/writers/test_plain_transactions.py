@@ -374,3 +374,23 @@ def test_an_empty_plain_transaction_writes_nothing(engine: Engine) -> None:
     empty = PlainTransaction(transaction, "", 0, ())
     with_empty: list[Item] = [empty, *got.outcomes, empty]
     assert serial(got, with_empty) == serial(got, got.outcomes)
+
+
+def test_the_check_commands_entries_are_the_same(engine: Engine) -> None:
+    """``scrubber check``'s sink (each claim's report entry to a callback)."""
+    from scrubber.cli.commands.check_findings import _EntrySink
+
+    got = read(_two_interchanges().encode(), engine)
+    assert got is not None
+    by_claim: list[dict[str, object]] = []
+    by_transaction: list[dict[str, object]] = []
+    for outcome in got.outcomes:
+        _EntrySink(by_claim.append).add(outcome)
+    sink = _EntrySink(by_transaction.append)
+    for item in with_plain_transactions(got.data, got.outcomes):
+        if isinstance(item, PlainTransaction):
+            sink.add_plain(item)
+        else:
+            sink.add(item)
+    assert len(by_claim) == 36
+    assert by_transaction == by_claim
