@@ -468,9 +468,18 @@ class _Writer:
     def accepted_status(self, charge: Decimal, note: str) -> str:
         """The 2200D STC (text) of an accepted claim of CLM02 ``charge``
         (``note``: what a correction changed, "" when none)."""
+        if not note:  # STC05 is the last element written (the amount is never empty)
+            e = self.delimiters.element
+            first = self.newline if self.started else ""
+            self.started = True
+            code = CLAIM_ACCEPTED.replace(":", self.delimiters.component)
+            return (
+                f"{first}STC{e}{code}{e}{self.date}{e}WQ{e}{format_amount(charge)}"
+                f"{self.delimiters.segment}"
+            )
         return self.segment((
             "STC", CLAIM_ACCEPTED.replace(":", self.delimiters.component), self.date, "WQ",
-            format_amount(charge), "", "", "", "", "", "", "", self._text(note) if note else "",
+            format_amount(charge), "", "", "", "", "", "", "", self._text(note),
         ))  # fmt: skip
 
     def claim_loop(
