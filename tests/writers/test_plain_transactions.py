@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -224,12 +225,13 @@ def test_corpus_writes_the_same_through_plain_transactions(
 # Random mixes ---------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mixes())
 def test_mixes_write_the_same_through_plain_transactions(text: str) -> None:
     got = read(text.encode(), ENGINE)
     if got is not None:
-        check_same_outputs(got)
+        with tempfile.TemporaryDirectory() as workdir:
+            check_same_outputs(got, Path(workdir))
 
 
 def _office(number: int, kind: ClaimKind, code: str = "99213") -> ClaimSpec:
