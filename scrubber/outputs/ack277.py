@@ -27,6 +27,7 @@ Contract (:func:`write_277ca`):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -320,22 +321,23 @@ class _Writer:
         amount, rejected = outcome.charge_in, outcome.rejected
         ack.tally.count(amount, rejected)
         provider.tally.count(amount, rejected)
-        for segment in self.claim(outcome, str(ack.next_id), provider.hl_id):
-            provider.claims.add(segment)
+        provider.claims.add_all(self.claim(outcome, str(ack.next_id), provider.hl_id))
         ack.next_id += 1
 
     def plain_claim(self, ack: _Ack, claim: PlainClaim) -> None:
         """What :meth:`claim_of` does for ``claim`` as an accepted outcome
         with no finding."""
         provider = self._counted(ack, claim.billing, claim.billing_npi)
-        ack.tally.count(claim.charge, False)
-        provider.tally.count(claim.charge, False)
-        for segment in self.claim_loop(
-            str(ack.next_id), provider.hl_id, claim.person, claim.member_id, claim.claim_id,
-            self.accepted_status(claim.charge, ""), claim.bill_type, claim.dates,
-            ack.source.created,
-        ):  # fmt: skip
-            provider.claims.add(segment)
+        charge = claim.charge
+        ack.tally.count(charge, False)
+        provider.tally.count(charge, False)
+        provider.claims.add_all(
+            self.claim_loop(
+                str(ack.next_id), provider.hl_id, claim.person, claim.member_id, claim.claim_id,
+                self.accepted_status(charge, ""), claim.bill_type, claim.dates,
+                ack.source.created,
+            )
+        )  # fmt: skip
         ack.next_id += 1
 
     def _counted(self, ack: _Ack, billing: HierarchyLevel, npi: str) -> _Provider:
@@ -443,13 +445,13 @@ class _Writer:
         if outcome.rejected:
             comp = self.delimiters.component
             extra = _claim_level_codes(outcome.decision.findings)
-            status: tuple[str, ...] = (
+            status = self.segment((
                 "STC", CLAIM_REJECTED.replace(":", comp), self.date, "U",
                 format_amount(outcome.charge_in), "", "", "", "", "",
                 *(code.replace(":", comp) for code in extra),
                 *([""] * (2 - len(extra))),
                 self._text(_rejection_text(outcome)),
-            )  # fmt: skip
+            ))  # fmt: skip
         else:
             status = self.accepted_status(outcome.charge_in, _correction_text(outcome))
         out = self.claim_loop(
@@ -463,13 +465,22 @@ class _Writer:
                 out.extend(self.line(claim, line, findings))
         return out
 
-    def accepted_status(self, charge: Decimal, note: str) -> tuple[str, ...]:
-        """The 2200D STC of an accepted claim of CLM02 ``charge`` (``note``:
-        what a correction changed, "" when none)."""
-        return (
+    def accepted_status(self, charge: Decimal, note: str) -> str:
+        """The 2200D STC (text) of an accepted claim of CLM02 ``charge``
+        (``note``: what a correction changed, "" when none)."""
+        if not note:  # STC05 is the last element written (the amount is never empty)
+            e = self.delimiters.element
+            first = self.newline if self.started else ""
+            self.started = True
+            code = CLAIM_ACCEPTED.replace(":", self.delimiters.component)
+            return (
+                f"{first}STC{e}{code}{e}{self.date}{e}WQ{e}{format_amount(charge)}"
+                f"{self.delimiters.segment}"
+            )
+        return self.segment((
             "STC", CLAIM_ACCEPTED.replace(":", self.delimiters.component), self.date, "WQ",
-            format_amount(charge), "", "", "", "", "", "", "", self._text(note) if note else "",
-        )  # fmt: skip
+            format_amount(charge), "", "", "", "", "", "", "", self._text(note),
+        ))  # fmt: skip
 
     def claim_loop(
         self,
@@ -478,25 +489,37 @@ class _Writer:
         person: Person,
         member_id: str,
         claim_id: str,
-        status: Sequence[str],
+        status: str,
         bill_type: str,
         dates: DateRange | None,
         created: str,
     ) -> list[str]:
         """A 2000D loop without its 2220D loops: HL, NM1*QC (``person``, the
-        subscriber's ``member_id``), TRN (CLM01), the STC ``status``, REF*BLT
-        (837I ``bill_type``), DTP*472 (``dates``, else the 837's BHT04 ``created``)."""
-        out: list[str] = []
-        self.put(out, "HL", hl_id, parent, "PT")
-        self.put(
-            out, "NM1", "QC", "1", person.last_name or "UNKNOWN", person.first_name, "", "", "",
-            "MI", member_id or "UNKNOWN",
-        )  # fmt: skip
-        self.put(out, "TRN", "2", claim_id or "0")
-        out.append(self.segment(status))
+        subscriber's ``member_id``), TRN (CLM01), the STC segment ``status``
+        (text), REF*BLT (837I ``bill_type``), DTP*472 (``dates``, else the
+        837's BHT04 ``created``).
+
+        Every claim takes this loop, so its segments are joined here rather
+        than through :meth:`segment`: only DTP's last element can be empty
+        (no date and no BHT04), and it is dropped as :meth:`segment` drops it."""
+        e, t, start = self.delimiters.element, self.delimiters.segment, self.newline
+        first = start if self.started else ""
+        self.started = True
+        name = person.last_name or "UNKNOWN"
+        out = [
+            f"{first}HL{e}{hl_id}{e}{parent}{e}PT{t}",
+            f"{start}NM1{e}QC{e}1{e}{name}{e}{person.first_name}{e}{e}{e}{e}"
+            f"MI{e}{member_id or 'UNKNOWN'}{t}",
+            f"{start}TRN{e}2{e}{claim_id or '0'}{t}",
+            status,
+        ]
         if bill_type:
-            self.put(out, "REF", "BLT", bill_type)
-        self.put(out, "DTP", "472", *_period(dates, created))
+            out.append(f"{start}REF{e}BLT{e}{bill_type}{t}")
+        qualifier, period = _period(dates, created)
+        if period:
+            out.append(f"{start}DTP{e}472{e}{qualifier}{e}{period}{t}")
+        else:
+            out.append(f"{start}DTP{e}472{e}{qualifier}{t}")
         return out
 
     def line(self, claim: Claim, line: ServiceLine, findings: list[Finding]) -> list[str]:
@@ -559,9 +582,16 @@ def claim_dates(claim: Claim) -> DateRange | None:
 def _period(dates: DateRange | None, fallback: str) -> tuple[str, str]:
     if dates is None:
         return ("D8", fallback)
-    if dates.is_single_day:
-        return ("D8", f"{dates.start:%Y%m%d}")
-    return ("RD8", f"{dates.start:%Y%m%d}-{dates.end:%Y%m%d}")
+    start, end = dates.start, dates.end
+    if start == end:
+        return ("D8", _ccyymmdd(start))
+    return ("RD8", f"{_ccyymmdd(start)}-{_ccyymmdd(end)}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ccyymmdd(day: dt.date) -> str:
+    """``day`` as D8 text (cached: a batch's claims share few days)."""
+    return f"{day:%Y%m%d}"
 
 
 def _claim_level_codes(findings: Iterable[Finding]) -> list[str]:

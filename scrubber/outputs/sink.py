@@ -103,7 +103,9 @@ class Part:
 
 
 class Sink(Protocol):
-    """One output of a scrub (see the module docstring)."""
+    """One output of a scrub (see the module docstring). Optional, not part
+    of this protocol: ``add_plain`` (:class:`PlainSink`), for whole
+    transactions of plain claims."""
 
     def add(self, outcome: Outcome) -> None:
         """Take the next claim's outcome (input order)."""

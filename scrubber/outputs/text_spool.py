@@ -34,6 +34,15 @@ class TextSpool:
         if self._size > self._limit:
             self._spill()
 
+    def add_all(self, segments: list[str]) -> None:
+        """Several segments' text, in order."""
+        self.segments += len(segments)
+        text = "".join(segments)
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size > self._limit:
+            self._spill()
+
     def extend(self, other: TextSpool) -> None:
         """Take ``other``'s text and segments (``other`` is drained)."""
         self.segments += other.segments

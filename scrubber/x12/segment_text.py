@@ -85,6 +85,9 @@ def format_amount(value: Decimal) -> str:
     (trailing zeros dropped), so that every total in every output adds up exactly
     to the amounts it sums. Raises ``ValueError`` on NaN or Infinity (the reader
     refuses them)."""
+    text = str(value)
+    if text[-3:-2] == ".":  # two decimal places already (the usual amount): as it is
+        return text
     if not value.is_finite():
         raise ValueError(f"not an amount: {value}")
     _, digits, exponent = value.as_tuple()

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -224,12 +225,13 @@ def test_corpus_writes_the_same_through_plain_transactions(
 # Random mixes ---------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mixes())
 def test_mixes_write_the_same_through_plain_transactions(text: str) -> None:
     got = read(text.encode(), ENGINE)
     if got is not None:
-        check_same_outputs(got)
+        with tempfile.TemporaryDirectory() as workdir:
+            check_same_outputs(got, Path(workdir))
 
 
 def _office(number: int, kind: ClaimKind, code: str = "99213") -> ClaimSpec:
@@ -374,3 +376,23 @@ def test_an_empty_plain_transaction_writes_nothing(engine: Engine) -> None:
     empty = PlainTransaction(transaction, "", 0, ())
     with_empty: list[Item] = [empty, *got.outcomes, empty]
     assert serial(got, with_empty) == serial(got, got.outcomes)
+
+
+def test_the_check_commands_entries_are_the_same(engine: Engine) -> None:
+    """``scrubber check``'s sink (each claim's report entry to a callback)."""
+    from scrubber.cli.commands.check_findings import _EntrySink
+
+    got = read(_two_interchanges().encode(), engine)
+    assert got is not None
+    by_claim: list[dict[str, object]] = []
+    by_transaction: list[dict[str, object]] = []
+    for outcome in got.outcomes:
+        _EntrySink(by_claim.append).add(outcome)
+    sink = _EntrySink(by_transaction.append)
+    for item in with_plain_transactions(got.data, got.outcomes):
+        if isinstance(item, PlainTransaction):
+            sink.add_plain(item)
+        else:
+            sink.add(item)
+    assert len(by_claim) == 36
+    assert by_transaction == by_claim
