@@ -165,8 +165,10 @@ class _Maker:
         warnings: list[InputWarning] = []  # none: the scan took no text the reader warns of
         subscriber = person(subscriber_segments, "IL", warnings)
         patient = person(patient_segments, "QC", warnings) if patient_segments is not None else None
-        facility = clm[5].split(self.component)
-        frequency = facility[2] if len(facility) > 2 else ""
+        bill_type = ""
+        if self.institutional:  # Claim.bill_type: CLM05-1 + CLM05-3
+            facility = clm[5].split(self.component)
+            bill_type = facility[0] + (facility[2] if len(facility) > 2 else "")
         self.claims.append(
             PlainClaim(
                 ordinal=self.ordinal,
@@ -178,7 +180,7 @@ class _Maker:
                 payer_id=entity_id(subscriber_segments, "PR"),
                 person=patient or subscriber,
                 member_id=subscriber.member_id,
-                bill_type=facility[0] + frequency if self.institutional else "",
+                bill_type=bill_type,
                 dates=_claim_dates(statement, dos),
             )
         )
@@ -189,6 +191,9 @@ def _claim_dates(statement: DateRange | None, dos: list[DateRange | None]) -> Da
     """The 277CA's claim dates: the statement period, else the lines' span."""
     if statement is not None:
         return statement
+    first = dos[0] if dos else None
+    if all(d is first for d in dos):  # (most claims: one date, one cached DateRange)
+        return first
     dates = [d for d in dos if d is not None]
     if not dates:
         return None
