@@ -45,6 +45,17 @@ rules that :func:`passthrough_of` requires):
    statement dates and dates of birth): the reader's errors and warnings do
    not depend on the fast path.
 
+**Whole transactions from the text.** Most plain claims come in ST-SE
+transactions of nothing but plain claims. :attr:`Passthrough.text_scan`
+(:mod:`scrubber.x12.plain_text`) recognises such a transaction in the raw
+text when it is canonical (a strict subset of what the reader reads
+without a warning) and checks the conditions above on the text; the reader
+then takes it whole: pass 1 only counts its claims, pass 2 hands it to the
+outputs as one :class:`~scrubber.model.PlainTransaction` (no segment, no
+claim model) when every output takes one
+(:func:`scrubber.pipeline.passes.text_scan_for`). Anything else is read
+segment by segment and told apart claim by claim as above.
+
 Void claims (frequency 8) with lines are accepted as they are; they may be
 plain. A history store records every claim of a batch (its facts and
 decision), so the pipeline uses no fast path when it records

@@ -56,8 +56,11 @@ def plain_claims(
     statement_seen = False
     dos: list[DateRange | None] = []  # the lines' dates (DTP*472, else the statement)
     line_dated = True  # the open line has its first own DTP*472
-    for segment_id, rest in _pattern(delimiters, newline).findall(text, start - 1, end):
-        if segment_id == "DTP":
+    for dated_line, segment_id, rest in _pattern(delimiters, newline).findall(text, start - 1, end):
+        if dated_line:  # LX, SV1/SV2, DTP*472: a line and its first own DTP*472, at once
+            dos.append(_dtp(dated_line, element)[1])
+            own = line_dated = True
+        elif segment_id == "DTP":
             if clm is None or not own:
                 continue
             qualifier, dates = _dtp(rest, element)
@@ -106,10 +109,13 @@ def _dtp(rest: str, element: str) -> tuple[str, DateRange | None]:
 
 @functools.lru_cache(maxsize=16)
 def _pattern(delimiters: Delimiters, newline: str) -> re.Pattern[str]:
-    """The segments that matter, each with the terminator before it."""
-    t, e = re.escape(delimiters.segment), re.escape(delimiters.element)
+    """The segments that matter, each with the terminator before it: a line
+    whose DTP*472 follows its SV1/SV2 as one match (the DTP's elements after
+    its id), else one segment (its id and its elements after the id)."""
+    t, e, w = (re.escape(x) for x in (delimiters.segment, delimiters.element, newline))
     ids = "HL|NM1|DMG|CLM|DTP|LX|SBR|LIN|SVD|LQ"
-    return re.compile(f"{t}{re.escape(newline)}({ids})((?:{e}[^{t}]*)?)(?={t})")
+    dated_line = f"LX{e}[0-9]+{t}{w}SV[12]{e}[^{t}]*{t}{w}DTP(?={e}472(?:{e}|{t}))({e}[^{t}]*)"
+    return re.compile(f"{t}{w}(?:{dated_line}|({ids})((?:{e}[^{t}]*)?))(?={t})")
 
 
 @functools.lru_cache(maxsize=16)
