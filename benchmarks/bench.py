@@ -1,7 +1,7 @@
 """End-to-end benchmark: ``scrubber scrub`` vs pyx12 reading vs a plain split.
 
     python benchmarks/bench.py [--claims N] [--pyx12-segments S] [--no-jobs]
-        [--batch realistic|out_of_scope|mixed]
+        [--batch realistic|out_of_scope|mixed|mixed_st]
 
 1. Generates (or reuses, cached in ``benchmarks/data/``, git-ignored) a
    realistic batch: N radiation-oncology claims, half 837P then half 837I
@@ -25,7 +25,9 @@
 other traffic instead: N office-visit/lab 837P claims of three lines, 1,000
 claims an interchange, no code any loaded pack looks at (the fast path);
 ``--batch mixed``: 95% of those and 5% radiation-oncology claims of realistic
-courses (every 20th claim). Neither has the two-input ``-j`` scaling run.
+courses (every 20th claim); ``--batch mixed_st``: the same 5% as every 20th
+transaction (a radiation-oncology practice's transactions among the
+others'). None has the two-input ``-j`` scaling run.
 """
 
 from __future__ import annotations
@@ -123,13 +125,16 @@ def batch_files(claims: int) -> tuple[Path, Path, Path]:
 
 
 def shaped_file(shape: str, claims: int) -> Path:
-    """The ``out_of_scope`` or ``mixed`` batch of ``claims`` claims, cached."""
+    """The ``out_of_scope``, ``mixed`` or ``mixed_st`` batch of ``claims`` claims, cached."""
     DATA.mkdir(exist_ok=True)
     path = DATA / f"{shape}-{claims}.x12"
     if not path.exists():
         print(f"generating {path} ...", flush=True)
         tmp = path.with_suffix(".tmp")
-        write_out_of_scope(tmp, claims, radonc_every=20 if shape == "mixed" else 0)
+        mixed = shape.startswith("mixed")
+        write_out_of_scope(
+            tmp, claims, radonc_every=20 if mixed else 0, by_transaction=shape == "mixed_st"
+        )
         tmp.replace(path)
     return path
 
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyx12-segments", type=int, default=30_000)
     parser.add_argument("--no-jobs", action="store_true", help="skip the -j scaling run")
     parser.add_argument(
-        "--batch", choices=("realistic", "out_of_scope", "mixed"), default="realistic"
+        "--batch", choices=("realistic", "out_of_scope", "mixed", "mixed_st"), default="realistic"
     )
     args = parser.parse_args(argv)
 
@@ -174,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         args.no_jobs = True
         what = (
             "837P, "
-            + {"out_of_scope": "all out of scope", "mixed": "5% radiation oncology"}[args.batch]
+            + {
+                "out_of_scope": "all out of scope",
+                "mixed": "5% radiation oncology",
+                "mixed_st": "5% radiation oncology, by transaction",
+            }[args.batch]
         )
     size = both.stat().st_size
     mb = size / 1e6

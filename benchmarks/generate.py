@@ -308,11 +308,15 @@ def office_claim(number: int, lines: int = 3) -> ClaimSpec:
     )
 
 
-def write_out_of_scope(path: Path, count: int, lines: int = 3, radonc_every: int = 0) -> int:
+def write_out_of_scope(
+    path: Path, count: int, lines: int = 3, radonc_every: int = 0, by_transaction: bool = False
+) -> int:
     """Write ``count`` 837P claims, 1,000 an interchange (ST-SE of 100): office
     visits and labs (:func:`office_claim`); with ``radonc_every`` = N, every
     N-th claim is a radiation-oncology claim of a realistic course instead
-    (the mixed batch: N = 20 is 95% out of scope, 5% radiation oncology).
+    (the mixed batch: N = 20 is 95% out of scope, 5% radiation oncology), or
+    with ``by_transaction`` every claim of every N-th transaction (a
+    radiation-oncology practice's transactions among the others').
     Returns the bytes written."""
     radonc = (
         spec
@@ -324,7 +328,7 @@ def write_out_of_scope(path: Path, count: int, lines: int = 3, radonc_every: int
         for control, start in enumerate(range(0, count, CLAIMS_PER_INTERCHANGE), start=1):
             batch = [
                 next(radonc)
-                if radonc_every and number % radonc_every == 0
+                if radonc_every and _of_radonc(number, radonc_every, by_transaction)
                 else office_claim(number, lines)
                 for number in range(start, min(start + CLAIMS_PER_INTERCHANGE, count))
             ]
@@ -332,6 +336,13 @@ def write_out_of_scope(path: Path, count: int, lines: int = 3, radonc_every: int
             envelope = EnvelopeSpec(interchange_control=control, group_control=control)
             written += out.write(build_interchange([group], envelope))
     return written
+
+
+def _of_radonc(number: int, every: int, by_transaction: bool) -> bool:
+    """Whether claim ``number`` of an out-of-scope batch is a radiation-oncology one."""
+    if by_transaction:
+        return number // CLAIMS_PER_TRANSACTION % every == 0
+    return number % every == 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,6 +148,19 @@ def claims_many_st_seven(n: int) -> Iterator[str]:
     yield build_837(claims, envelope=EnvelopeSpec(claims_per_transaction=1_000))
 
 
+_OFFICE = ("99213", "80053", "36415")
+
+
+def plain_one_st(n: int) -> Iterator[str]:
+    """``n`` office-visit/lab claims (three lines, no code the rules look at) of
+    distinct patients in one ST-SE: a transaction the text path takes whole
+    (N and 2N: up to the guide's 5,000 claims an ST-SE). Past 5,000 the reader
+    warns, so the transaction is read claim by claim (each still plain): a
+    dearer path, linear too."""
+    claims = [_claim(f"O{i}", [LineSpec(code) for code in _OFFICE], f"M{i:08d}") for i in range(n)]
+    yield build_837(claims)
+
+
 def elements_one_segment(n: int) -> Iterator[str]:
     """One claim holding a NTE segment of ``n`` elements."""
     text = _one_claim_text([LineSpec("77385")])
@@ -175,6 +188,7 @@ SHAPES = (
     Shape("claims_one_st", claims_one_st, 10_000, "claims"),
     Shape("claims_one_st_seven", claims_one_st_seven, 5_000, "claims"),
     Shape("claims_many_st_seven", claims_many_st_seven, 5_000, "claims"),
+    Shape("plain_one_st", plain_one_st, 2_500, "claims"),
     Shape("elements_one_segment", elements_one_segment, 1_000_000, "elements"),
 )
 

@@ -186,30 +186,53 @@ def diagnoses(segments: Sequence[Segment], component: str) -> tuple[Diagnosis, .
 
 def person(segments: Sequence[Segment], entity: str, warnings: list[InputWarning]) -> Person:
     """The NM1 with entity code ``entity`` and the DMG that follows it."""
-    name: Segment | None = None
+    found, bad = person_of([segment.elements for segment in segments], entity)
+    for index in bad:
+        warnings.append(
+            InputWarning("DMG date of birth is not a valid date", segments[index].position, "DMG")
+        )
+    return found
+
+
+def person_of(loop: Sequence[tuple[str, ...]], entity: str) -> tuple[Person, list[int]]:
+    """:func:`person` of a loop's segments given as their elements: the
+    person, and where (indexes into ``loop``) a DMG's date of birth is not a
+    valid date."""
+    name: tuple[str, ...] | None = None
     birth: dt.date | None = None
-    for segment in segments:
-        if segment.id == "NM1":
+    bad: list[int] = []
+    for index, elements in enumerate(loop):
+        segment_id = elements[0]
+        if segment_id == "NM1":
             if name is not None:
                 break
-            if segment.get(1) == entity:
-                name = segment
-        elif segment.id == "DMG" and name is not None:
-            birth = parse_date(segment.get(2)) if segment.get(1) == "D8" else None
-            if birth is None and segment.get(2):
-                warnings.append(
-                    InputWarning("DMG date of birth is not a valid date", segment.position, "DMG")
-                )
+            if _at(elements, 1) == entity:
+                name = elements
+        elif segment_id == "DMG" and name is not None:
+            birth = parse_date(_at(elements, 2)) if _at(elements, 1) == "D8" else None
+            if birth is None and _at(elements, 2):
+                bad.append(index)
     if name is None:
-        return Person("", "", None, "")
-    return Person(name.get(3), name.get(4), birth, name.get(9))
+        return Person("", "", None, ""), bad
+    return Person(_at(name, 3), _at(name, 4), birth, _at(name, 9)), bad
 
 
 def entity_id(segments: Sequence[Segment], entity: str) -> str:
-    for segment in segments:
-        if segment.id == "NM1" and segment.get(1) == entity:
-            return segment.get(9)
+    return entity_id_of([segment.elements for segment in segments], entity)
+
+
+def entity_id_of(loop: Sequence[tuple[str, ...]], entity: str) -> str:
+    """NM109 of the first NM1 with entity code ``entity`` among a loop's
+    segments given as their elements (``""``: none)."""
+    for elements in loop:
+        if elements[0] == "NM1" and _at(elements, 1) == entity:
+            return _at(elements, 9)
     return ""
+
+
+def _at(elements: tuple[str, ...], index: int) -> str:
+    """Element ``index`` (``""`` past the last), as :meth:`Segment.get`."""
+    return elements[index] if index < len(elements) else ""
 
 
 def service_line(

@@ -19,9 +19,8 @@ import functools
 import re
 from decimal import Decimal
 
-from scrubber.errors import InputWarning
 from scrubber.model import ClaimKind, DateRange, Delimiters, HierarchyLevel, PlainClaim, Segment
-from scrubber.x12.fields import entity_id, period, person
+from scrubber.x12.fields import entity_id, entity_id_of, period, person_of
 
 _NESTED = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})  # as fields.own_segments
 _WHITESPACE = " \t\r\n"
@@ -47,8 +46,8 @@ def plain_claims(
     billings = iter(_billing_levels(text, start, end, position, delimiters, newline))
     made = _Maker(kind, delimiters, first_ordinal)
     billing: tuple[HierarchyLevel, str] | None = None  # the open billing loop and its NPI
-    subscriber: list[Segment] = []  # NM1 and DMG of the open subscriber loop
-    patient: list[Segment] | None = None  # ... and of the open patient loop
+    subscriber: list[tuple[str, ...]] = []  # NM1 and DMG (elements) of the open subscriber loop
+    patient: list[tuple[str, ...]] | None = None  # ... and of the open patient loop
     level = ""  # the open HL loop's level code, "" once its first claim opens
     clm: list[str] | None = None  # "", CLM01, CLM02, ... of the open claim
     own = False  # the segments are still the open claim's (or line's) own
@@ -76,7 +75,7 @@ def plain_claims(
         elif segment_id in ("NM1", "DMG"):
             if level == "22" or level == "23":
                 people = subscriber if patient is None else patient
-                people.append(Segment((segment_id, *rest.split(element)[1:]), "", 0))
+                people.append((segment_id, *rest.split(element)[1:]))
         elif segment_id == "CLM" or segment_id == "HL":
             if clm is not None:
                 assert billing is not None
@@ -161,16 +160,16 @@ class _Maker:
         self,
         clm: list[str],
         billing: tuple[HierarchyLevel, str],
-        subscriber_segments: list[Segment],
-        patient_segments: list[Segment] | None,
+        subscriber_loop: list[tuple[str, ...]],
+        patient_loop: list[tuple[str, ...]] | None,
         statement: DateRange | None,
         dos: list[DateRange | None],
     ) -> None:
         """The claim of these values: CLM's elements ("", CLM01, ...), its
         loops' NM1 and DMG segments, its statement dates and its lines' dates."""
-        warnings: list[InputWarning] = []  # none: the scan took no text the reader warns of
-        subscriber = person(subscriber_segments, "IL", warnings)
-        patient = person(patient_segments, "QC", warnings) if patient_segments is not None else None
+        # (no DMG the reader warns of: the scan took none)
+        subscriber = person_of(subscriber_loop, "IL")[0]
+        patient = person_of(patient_loop, "QC")[0] if patient_loop is not None else None
         bill_type = ""
         if self.institutional:  # Claim.bill_type: CLM05-1 + CLM05-3
             facility = clm[5].split(self.component)
@@ -183,7 +182,7 @@ class _Maker:
                 lines=len(dos),
                 billing=billing[0],
                 billing_npi=billing[1],
-                payer_id=entity_id(subscriber_segments, "PR"),
+                payer_id=entity_id_of(subscriber_loop, "PR"),
                 person=patient or subscriber,
                 member_id=subscriber.member_id,
                 bill_type=bill_type,
