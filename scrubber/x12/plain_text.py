@@ -122,7 +122,9 @@ class TextScan:
         self._max_lines = max_lines
         self._max_claims = max_claims
         self._patterns: dict[tuple[Delimiters, str, ClaimKind], _Patterns] = {}
-        self._good_dates: set[str] = set()  # DTP/DMG values (after the id) known valid
+        # DTP*434/472 values (after the qualifier) and DMG values known valid
+        self._good_periods: set[str] = set()
+        self._good_births: set[str] = set()
         self._taken: dict[int, _Taken] = {}  # by transaction ordinal
 
     def scan(
@@ -256,23 +258,25 @@ class TextScan:
     def _dates(self, patterns: _Patterns, text: str, start: int, end: int, element: str) -> bool:
         """Every DTP*434/472 a valid period, every DMG a valid D8 birth date
         (each value checked once: a batch repeats a few hundred)."""
-        known = self._good_dates
-        for rest in set(patterns.dates.findall(text, start, end)).difference(known):
+        periods, births = self._good_periods, self._good_births
+        for rest in set(patterns.dates.findall(text, start, end)).difference(periods):
             values = rest.split(element)  # "", DTP02, DTP03, ...
             if len(values) < 3 or period(values[1], values[2]) is None:
                 return False
-            self._remember(rest)
-        for rest in set(patterns.births.findall(text, start, end)).difference(known):
+            _remember(periods, rest)
+        for rest in set(patterns.births.findall(text, start, end)).difference(births):
             values = rest.split(element)  # "", DMG01, DMG02, ...
             if len(values) < 3 or values[1] != "D8" or parse_date(values[2]) is None:
                 return False
-            self._remember(rest)
+            _remember(births, rest)
         return True
 
-    def _remember(self, value: str) -> None:
-        if len(self._good_dates) >= _KNOWN_DATES:
-            self._good_dates.clear()
-        self._good_dates.add(value)
+
+def _remember(known: set[str], value: str) -> None:
+    """``value`` is valid (at most :data:`_KNOWN_DATES` remembered)."""
+    if len(known) >= _KNOWN_DATES:
+        known.clear()
+    known.add(value)
 
 
 def _compile(delimiters: Delimiters, newline: str, kind: ClaimKind) -> _Patterns:

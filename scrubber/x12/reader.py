@@ -191,7 +191,7 @@ class X12Reader:
         self._plain = plain
         self._build_plain = build_plain
         self._scan = scan
-        self._newlines: dict[int, str] = {}  # the GS's newline prefix (one group at a time)
+        self._newline: tuple[Group | None, str] = (None, "")  # the open group's GS prefix
 
     @property
     def encoding(self) -> Encoding:
@@ -338,10 +338,10 @@ class X12Reader:
         if scan is None:
             return None
         delimiters = self._tokenizer.delimiters
-        newline = self._newlines.get(id(group.gs))
-        if newline is None:
+        known, newline = self._newline
+        if known is not group:
             newline = prefix_of(group.gs, delimiters)
-            self._newlines = {id(group.gs): newline}
+            self._newline = (group, newline)
         if not st.raw.startswith(newline + "ST"):  # empty segments or other whitespace before it
             return None
         if st.get(3) not in ("", group.version):  # (the reader warns of it)

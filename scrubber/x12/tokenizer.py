@@ -50,7 +50,9 @@ class Tokenizer:
     (so a file of many small interchanges with changing delimiters does not
     re-split the rest of a chunk at every ISA) and double up to a chunk; a
     segment, a run of empty segments or whitespace longer than
-    :data:`MAX_SEGMENT_CHARS` is refused rather than held.
+    :data:`MAX_SEGMENT_CHARS` is refused rather than held. A reader that
+    takes whole transactions from their text (:meth:`take`) also holds the
+    transaction it offers, up to :data:`MAX_TAKEN_CHARS` read ahead.
     """
 
     def __init__(

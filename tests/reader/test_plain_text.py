@@ -299,3 +299,15 @@ def test_pass_two_takes_what_pass_one_took_without_checking_it_again() -> None:
     changed = text.replace("HC:80053*38.50", "HC:77417*38.50", 1)  # a code of the table now
     assert read(changed.encode(), scan) == read(changed.encode(), None)
     assert (scan.taken, scan.checked) == (8, 4)
+
+
+def test_a_date_of_service_checked_before_does_not_pass_for_a_date_of_birth() -> None:
+    """A DTP's RD8 value, checked once and remembered, is no valid DMG value."""
+    text = out_of_scope(6, 3)
+    second = text.index("ST*837*0002")
+    first_half, second_half = text[:second], text[second:]
+    line_dates = first_half[first_half.index("DTP*472*D8*") :].split("~", 1)[0]
+    first_half = first_half.replace(line_dates, "DTP*472*RD8*20260105-20260106", 1)
+    birth = second_half[second_half.index("DMG*D8*") :].split("~", 1)[0]
+    second_half = second_half.replace(birth, "DMG*RD8*20260105-20260106", 1)
+    assert assert_same_reading(first_half + second_half) == 1
