@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from scrubber.testing.mutations import Mutant, mutants, seeds_from_texts
 from scrubber.testing.plain import eligible, plain_transaction_of, transaction_texts
 from scrubber.x12.plain_text import Scanned, TextScan
 from scrubber.x12.reader import Passed, X12Reader
-from tests.corpus import corpus_files, sample_files
+from tests.corpus import corpus_params, require_corpus, sample_files
 from tests.pipeline.test_fast_path import mixes
 
 AS_OF = dt.date(2026, 3, 31)
@@ -259,18 +258,24 @@ def test_mutants_of_plain_files_read_the_same(mutant: Mutant) -> None:
     assert_same_plain(mutant.text)
 
 
-def _files() -> Iterator[Path]:
-    yield from sample_files()
-    yield from corpus_files()
-
-
-@pytest.mark.corpus
-@pytest.mark.parametrize("path", list(_files()), ids=lambda p: p.name)
-def test_samples_and_corpus_read_the_same(path: Path) -> None:
+def _read_the_same(path: Path) -> None:
     text = path.read_bytes().decode("utf-8", errors="replace")
     assert_same_reading(text)
     assert_same_reading(text, chunk=251)
     assert_same_plain(text)
+
+
+@pytest.mark.parametrize("path", sample_files(), ids=lambda p: p.name)
+def test_samples_read_the_same(path: Path) -> None:
+    _read_the_same(path)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", corpus_params())
+def test_corpus_reads_the_same(path: Path | None) -> None:
+    require_corpus()
+    assert path is not None
+    _read_the_same(path)
 
 
 def test_values_that_look_like_segments_are_not_read_as_segments() -> None:
