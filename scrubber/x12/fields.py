@@ -32,7 +32,7 @@ DIAGNOSIS_QUALIFIERS = frozenset(
 )
 # Segments that open a nested loop inside 2300 (2310x, 2320, 2330x) or 2400
 # (2410, 2420x, 2430, 2440): REF/PWK/DTP after them belong to that loop.
-_NESTED_LOOP_STARTS = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})
+NESTED_LOOP_STARTS = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})
 
 
 # An X12 ``R`` (decimal) value as the 5010 guides allow it: an optional minus sign,
@@ -158,7 +158,7 @@ def date_range(dtp: Segment, warnings: list[InputWarning]) -> DateRange | None:
 def own_segments(segments: Sequence[Segment]) -> Sequence[Segment]:
     """The leading segments of a loop, before its first nested loop."""
     for index, segment in enumerate(segments):
-        if index and segment.elements[0] in _NESTED_LOOP_STARTS:
+        if index and segment.elements[0] in NESTED_LOOP_STARTS:
             return segments[:index]
     return segments
 

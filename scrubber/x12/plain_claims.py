@@ -19,11 +19,9 @@ import functools
 import re
 from decimal import Decimal
 
-from scrubber.model import ClaimKind, DateRange, Delimiters, HierarchyLevel, PlainClaim, Segment
-from scrubber.x12.fields import entity_id, entity_id_of, period, person_of
-
-_NESTED = frozenset({"NM1", "SBR", "LIN", "SVD", "LQ"})  # as fields.own_segments
-_WHITESPACE = " \t\r\n"
+from scrubber.model import ClaimKind, DateRange, Delimiters, HierarchyLevel, PlainClaim
+from scrubber.x12.fields import NESTED_LOOP_STARTS, entity_id, entity_id_of, period, person_of
+from scrubber.x12.tokenizer import segments_of
 
 
 def plain_claims(
@@ -70,7 +68,7 @@ def plain_claims(
         elif segment_id == "LX":
             dos.append(statement)
             own, line_dated = True, False
-        elif clm is not None and segment_id in _NESTED:
+        elif clm is not None and segment_id in NESTED_LOOP_STARTS:
             own = False
         elif segment_id in ("NM1", "DMG"):
             if level == "22" or level == "23":
@@ -131,16 +129,13 @@ def _billing_levels(
     NM109): each loop up to the next HL (its first subscriber loop, in the
     scan's shape)."""
     levels = []
-    terminator, element = delimiters.segment, delimiters.element
-    next_hl = terminator + newline + "HL" + element
+    terminator = delimiters.segment
+    next_hl = terminator + newline + "HL" + delimiters.element
     for match in _billing_pattern(delimiters, newline).finditer(text, start - 1, end):
         at = match.start() + 1
         stop = text.index(next_hl, at + 1) + 1
         first = position + 1 + text.count(terminator, start, at)
-        segments = []
-        for index, piece in enumerate(text[at:stop].split(terminator)[:-1]):
-            elements = tuple(piece.lstrip(_WHITESPACE).split(element))
-            segments.append(Segment(elements, piece + terminator, first + index))
+        segments = segments_of(text[at:stop], delimiters, first)
         hl = segments[0]
         level = HierarchyLevel(tuple(segments), hl.get(1), hl.get(2), hl.get(3))
         levels.append((level, entity_id(segments, "85")))

@@ -50,6 +50,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from scrubber.model import ClaimKind, Delimiters
 from scrubber.x12.fields import parse_date, period
@@ -75,12 +76,21 @@ class Scanned:
     claims: int
 
 
+class _Context(NamedTuple):
+    """What a transaction is scanned with, besides its text."""
+
+    kind: ClaimKind
+    delimiters: Delimiters
+    newline: str  # the whitespace before each segment
+    control_number: str  # ST02, which SE02 must repeat
+
+
 @dataclass(frozen=True, slots=True)
 class _Taken:
     """A transaction the scan took, remembered: what it was scanned with, the
     digest of its text and its offsets from the body's start."""
 
-    context: tuple[ClaimKind, Delimiters, str, str]  # kind, delimiters, newline, ST02
+    context: _Context
     digest: bytes  # of the body and the SE segment
     header: int
     body: int
@@ -144,7 +154,7 @@ class TextScan:
         before under the same ordinal (pass 1's) whose text is the same (to
         its SE's terminator; a BLAKE2b digest) is taken again without the
         checks. At most :data:`REMEMBERED` transactions are remembered."""
-        context = (kind, delimiters, newline, control_number)
+        context = _Context(kind, delimiters, newline, control_number)
         known = self._taken.get(ordinal) if ordinal else None
         if known is not None and known.context == context:
             trailer = start + known.trailer
@@ -152,7 +162,7 @@ class TextScan:
                 return Scanned(
                     start + known.header, start + known.body, known.segments, known.claims
                 )
-        found = self._scan(text, start, kind, delimiters, newline, control_number)
+        found = self._scan(text, start, context)
         if found is not None and ordinal and len(self._taken) < REMEMBERED:
             trailer = text.index(delimiters.segment, found.end) + 1
             self._taken[ordinal] = _Taken(
@@ -174,15 +184,9 @@ class TextScan:
             assert isinstance(found, _Taken)
             self._taken[ordinal + offset] = found
 
-    def _scan(
-        self,
-        text: str,
-        start: int,
-        kind: ClaimKind,
-        delimiters: Delimiters,
-        newline: str,
-        control_number: str,
-    ) -> Scanned | None:
+    def _scan(self, text: str, start: int, context: _Context) -> Scanned | None:
+        """:meth:`scan`'s checks (nothing remembered)."""
+        kind, delimiters, newline, control_number = context
         if delimiters.segment in " \t\r\n" or newline.strip(" \t\r\n"):
             return None
         patterns = self._patterns_for(delimiters, newline, kind)

@@ -65,7 +65,7 @@ from scrubber.x12.plain_claims import plain_claims
 from scrubber.x12.plain_text import Scanned, TextScan
 from scrubber.x12.segment_text import prefix_of
 from scrubber.x12.source import Encoding, Source, TextSource
-from scrubber.x12.tokenizer import Tokenizer
+from scrubber.x12.tokenizer import Tokenizer, segments_of
 
 SUPPORTED_VERSIONS = {
     "005010X222A1": ClaimKind.PROFESSIONAL,
@@ -355,7 +355,7 @@ class X12Reader:
         if taken is None:
             return None
         text, start, found = taken
-        return _Taken(text, start, cast(Scanned, found), newline)
+        return _Taken(text, start, found, newline)
 
     def _taken(
         self, taken: _Taken, state: _TransactionState, group: Group
@@ -365,11 +365,9 @@ class X12Reader:
         as a :class:`Passed` with no claim. Its SE is read next, as usual."""
         text, start, scanned = taken.text, taken.start, taken.scanned
         delimiters = self._tokenizer.delimiters
-        position = state.st.position
-        for piece in text[start : scanned.header_end].split(delimiters.segment)[:-1]:
-            position += 1
-            elements = tuple(piece.lstrip(_WHITESPACE).split(delimiters.element))
-            state.header.append(Segment(elements, piece + delimiters.segment, position))
+        state.header.extend(
+            segments_of(text[start : scanned.header_end], delimiters, state.st.position + 1)
+        )
         state.segment_count += scanned.segments
         transaction = self._open_transaction(state, group)
         state.transaction = transaction
@@ -581,7 +579,6 @@ class X12Reader:
         )
 
 
-_WHITESPACE = " \t\r\n"
 _ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
 _CHILD_OF = {"IEA": "GS", "GE": "ST"}
 _ENVELOPE_NAMES = {"IEA": "interchange", "GE": "functional group", "SE": "transaction set"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Generator, Iterator
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.model import Delimiters, Segment
@@ -83,7 +83,7 @@ class Tokenizer:
             self.delimiters = self._read_isa_delimiters(buffer[start : start + ISA_LENGTH])
             buffer, pos, eof = yield from self._split_interchange(buffer, pos, eof)
 
-    def take(self, scan: Callable[[str, int], Taken | None]) -> tuple[str, int, Taken] | None:
+    def take(self, scan: Callable[[str, int], T | None]) -> tuple[str, int, T] | None:
         """Offer the transaction whose ST was just yielded to ``scan`` (its
         text, and where the ST's body starts in it: just after the ST's
         terminator); when ``scan`` takes it, the segments it counts are
@@ -319,6 +319,20 @@ class Taken(Protocol):
     def segments(self) -> int:
         """The segments between the ST and the SE."""
         ...
+
+
+T = TypeVar("T", bound=Taken)
+
+
+def segments_of(text: str, delimiters: Delimiters, first: int) -> list[Segment]:
+    """The segments of ``text``, whole segments each ending with its
+    terminator (no empty segment, none too long: text the tokenizer would
+    split the same way), numbered from ``first``."""
+    terminator, element = delimiters.segment, delimiters.element
+    return [
+        Segment(tuple(piece.lstrip(_WHITESPACE).split(element)), piece + terminator, first + index)
+        for index, piece in enumerate(text.split(terminator)[:-1])
+    ]
 
 
 _TRAILER_OVERLAP = 64  # characters searched again after more text is read
