@@ -204,19 +204,25 @@ def _files(path: Path, out: Path, jobs: int) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in result.written}
 
 
-def _several_interchanges(seed: int) -> str:
-    """Four interchanges: plain claims and courses of the same patients."""
+def _several_interchanges(seed: int, radonc: bool = True) -> str:
+    """Four interchanges: plain claims and courses of the same patients (no
+    course at all unless ``radonc``)."""
     parts = []
+    revenue = "0333" if radonc else "0300"  # (0333: radiation therapy, a code the packs know)
     for control in range(1, 5):
         specs = []
         for n in range(6):
-            code = RADONC[(seed + n + control) % len(RADONC)] if n % 3 == 0 else OTHER[n % 4]
+            in_scope = radonc and n % 3 == 0
+            code = RADONC[(seed + n + control) % len(RADONC)] if in_scope else OTHER[n % 4]
             specs.append(
                 ClaimSpec(
                     f"S{control}N{n}",
-                    [LineSpec(code, dos=DAYS[(control + n) % len(DAYS)]), LineSpec("99213")],
+                    [
+                        LineSpec(code, dos=DAYS[(control + n) % len(DAYS)], revenue_code=revenue),
+                        LineSpec("99213", revenue_code=revenue),
+                    ],
                     member_id=f"M{n % 2}",
-                    frequency_code="1" if n % 4 else "4",
+                    frequency_code=_frequency(n, radonc, control),
                     facility_code="13" if control % 2 else "11",
                 )
             )
@@ -234,6 +240,33 @@ def test_fast_path_serial_and_sharded_outputs_identical(tmp_path: Path, seed: in
     assert PLAIN is not None
     passed = [type(item) is Passed for item in X12Reader(text.encode(), "m", plain=PLAIN).read()]
     assert 0 < sum(passed) < len(passed)
+    runs = {}
+    for on in (True, False):
+        for jobs in (1, 2):
+            with fast_path(on):
+                runs[(on, jobs)] = _files(path, tmp_path / f"{on}-{jobs}", jobs)
+    first = runs[(True, 1)]
+    assert len(first) == 3
+    assert all(run == first for run in runs.values())
+
+
+def _frequency(n: int, radonc: bool, control: int) -> str:
+    """CLM05-3: some 837I claims closing (1 or 4: they end courses) unless no
+    course is wanted (then 2, interim, on the 837I: never plain otherwise)."""
+    if radonc:
+        return "1" if n % 4 else "4"
+    return "2" if control % 2 else "1"
+
+
+@pytest.mark.usefixtures("small_shards")
+def test_all_plain_file_sharded_outputs_identical(tmp_path: Path) -> None:
+    """No subject to decide (the shards skip the deciding pool): the same
+    outputs serially, in shards, with the fast path on and off."""
+    path = tmp_path / "plain.x12"
+    text = _several_interchanges(0, radonc=False)
+    path.write_text(text)
+    assert PLAIN is not None
+    assert all(type(item) is Passed for item in X12Reader(text.encode(), "p", plain=PLAIN).read())
     runs = {}
     for on in (True, False):
         for jobs in (1, 2):

@@ -4,10 +4,9 @@ shards' states, and the join of their part files (see :mod:`scrubber.pipeline.sh
 from __future__ import annotations
 
 import functools
-import multiprocessing
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +64,7 @@ def run_sharded(
     ``history`` as :func:`scrubber.pipeline.passes.run_pipeline` takes it (a store
     locks, loads and records the whole file as one batch). ``None`` (and
     nothing written) when the serial pipeline must run instead."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if sys.platform == "win32":  # (no fork)
         return None
     keep_batch = keeps_batch_of(history)
     with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
@@ -90,7 +89,8 @@ def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineRes
     def second_pass(registry: CourseRegistry, record: Recorder | None) -> PipelineResult:
         job.registry = registry
         job.decisions = Decisions(state.batch_count)
-        for path in list(_in_workers(count, decide_share)):  # (the workers are gone then)
+        deciding = count if state.subject_count else 0  # (all plain: no pool to fork)
+        for path in list(_in_workers(deciding, decide_share)):  # (the workers are gone then)
             job.decisions.update(Decisions.load(path, state.batch_count))
         _report_progress(progress, "decide", reads, count)
         written = []
@@ -107,7 +107,13 @@ def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineRes
 
 
 def _in_workers(count: int, work: Callable[[int], Any]) -> Iterator[Any]:
-    """``work(0) ... work(count - 1)`` in ``count`` forked processes, in order."""
+    """``work(0) ... work(count - 1)`` in ``count`` forked processes, in order
+    (none for a ``count`` of 0)."""
+    if not count:
+        return
+    import multiprocessing  # (here: a serial run never starts a pool)
+    from concurrent.futures import ProcessPoolExecutor
+
     before_fork()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(count, mp_context=context, initializer=init_worker) as pool:
