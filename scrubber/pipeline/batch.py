@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -583,9 +583,10 @@ def _write_unit(number: int) -> UnitWritten:
 def _map(count: int, work: Callable[[int], Any], jobs: int) -> Iterator[Any]:
     """``work(0) ... work(count - 1)``, in order: in this process when
     ``jobs`` is 1 (or there is one piece of work), else in forked processes."""
-    if jobs <= 1 or count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or count <= 1 or sys.platform == "win32":  # (no fork)
         yield from map(work, range(count))
         return
+    import multiprocessing  # (here: a serial run never starts a pool)
     from concurrent.futures import ProcessPoolExecutor
 
     before_fork()

@@ -17,9 +17,11 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from types import FrameType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # (imported where a pool starts: a serial run never needs it)
+    from concurrent.futures import ProcessPoolExecutor
 
 _T = TypeVar("_T")
 _busy = False  # in a pool worker: a task is running

@@ -45,14 +45,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
@@ -250,6 +248,9 @@ def _results(
             progress.start_input(task.name)
             yield _scrub_one(task, options, store, progress.update)
         return
+    import multiprocessing  # (here: one input or -j 1 never starts a pool)
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=init_worker) as pool:
         # Submitted in order, consumed in order: a slow early input holds back
