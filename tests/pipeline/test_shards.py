@@ -354,6 +354,20 @@ def test_plan_cuts_only_between_interchanges(tmp_path: Path, layout: str) -> Non
         _assert_cuts_at_interchanges(data, ranges, b"~")
 
 
+@pytest.mark.parametrize("count", [2, 4, 5])
+def test_plan_cuts_equal_interchanges_into_equal_shards(tmp_path: Path, count: int) -> None:
+    """Twenty interchanges of the same size: each cut is the boundary
+    nearest the ideal point, before or after it, so every shard holds the
+    same number (a search forward only gave 11 and 9 for two shards)."""
+    interchanges = [_small_interchange(n, [f"E{n:02d}"]) for n in range(1, 21)]
+    assert len({len(text) for text in interchanges}) == 1
+    data = "".join(interchanges).encode()
+    path = _write(tmp_path / "in.x12", data)
+    ranges = plan_shards(str(path), count, min_bytes=1)
+    _assert_cuts_at_interchanges(data, ranges, b"~")
+    assert [data[r.start : r.end].count(b"\nCLM*") for r in ranges] == [20 // count] * count
+
+
 def test_interchange_separator_stands_between_interchanges() -> None:
     """What Spark's reader cuts a file at (:mod:`scrubber.spark.units`): the
     terminator, the whitespace after the first ISA segment, ``ISA`` and the
@@ -707,11 +721,14 @@ def _errors(path: Path, tmp_path: Path, engine: Engine) -> tuple[X12InputError, 
 def test_a_value_that_mimics_an_interchange_end_falls_back(
     tmp_path: Path, engine: Engine, small_shards: None
 ) -> None:
-    """A value ``~IEA*1*000000001~ISA*`` in an interchange whose terminator
-    is ``'`` looks like an interchange boundary to the byte scan (which does
-    not tokenize), and a shard is cut there; that shard cannot be read to
-    its end, so the serial pipeline runs and writes its bytes."""
-    decoy = "DOE~IEA*1*000000001~ISA*00*X"
+    """A value ``~IEA*1*000000001~`` and a whole ISA declaring ``~`` in an
+    interchange whose terminator is ``'`` looks like an interchange boundary
+    to the byte scan (which does not tokenize), and a shard is cut there;
+    that shard cannot be read to its end, so the serial pipeline runs and
+    writes its bytes."""
+    isa = _small_interchange(9, ["Z1"])[:106]  # (an ISA of the first one's delimiters)
+    assert isa.startswith("ISA*") and isa.endswith("~")
+    decoy = f"DOE~IEA*1*000000001~{isa}X"
     inner = _small_interchange(2, [f"Q{n}" for n in range(12)], PIPES_QUOTES)
     text = (
         _small_interchange(1, ["A1", "A2", "A3"])

@@ -84,20 +84,63 @@ def _first_isa_delimiters(data: mmap.mmap | bytes) -> tuple[bytes, bytes] | None
 
 def _cuts(data: mmap.mmap, size: int, count: int, element: bytes, terminator: bytes) -> list[int]:
     """Offsets just after an IEA's terminator where the next interchange
-    starts, near ``size * i / count``."""
+    starts, each the nearest such offset to ``size * i / count`` (before or
+    after it: a file of equal interchanges is cut into equal shards)."""
     next_isa = re.compile(re.escape(terminator) + rb"[ \t\r\n]*ISA" + re.escape(element))
     iea = b"IEA" + element
     cuts: list[int] = []
     for index in range(1, count):
-        match = next_isa.search(data, max(size * index // count, cuts[-1] if cuts else 0))
-        while match is not None:
-            previous = data.rfind(terminator, 0, match.start())
-            if data[previous + 1 : match.start()].lstrip(_WHITESPACE).startswith(iea):
-                break
-            match = next_isa.search(data, match.end())
-        if match is None:
-            break
-        cut = match.start() + 1
-        if not cuts or cut > cuts[-1]:
-            cuts.append(cut)
+        low = cuts[-1] if cuts else 0
+        ideal = max(size * index // count, low)
+        found = [
+            cut
+            for cut in (
+                _cut_after(data, ideal, iea, terminator, next_isa),
+                _cut_before(data, low, ideal, iea, terminator, next_isa),
+            )
+            if cut is not None and cut > low
+        ]
+        if found:
+            cuts.append(min(found, key=lambda cut: abs(cut - ideal)))
     return cuts
+
+
+def _cut_after(
+    data: mmap.mmap, at: int, iea: bytes, terminator: bytes, next_isa: re.Pattern[bytes]
+) -> int | None:
+    """The first interchange start (just after an IEA's terminator) after ``at``."""
+    match = next_isa.search(data, at)
+    while match is not None:
+        if _between_interchanges(data, match, iea, terminator):
+            return match.start() + 1
+        match = next_isa.search(data, match.end())
+    return None
+
+
+def _cut_before(
+    data: mmap.mmap, low: int, at: int, iea: bytes, terminator: bytes, next_isa: re.Pattern[bytes]
+) -> int | None:
+    """The last interchange start after ``low`` whose IEA begins before ``at``."""
+    while True:
+        start = data.rfind(iea, low, at)
+        if start < 0:
+            return None
+        end = data.find(terminator, start)
+        match = next_isa.match(data, end) if end >= 0 else None
+        if match is not None and _between_interchanges(data, match, iea, terminator):
+            return end + 1
+        at = start
+
+
+def _between_interchanges(
+    data: mmap.mmap, match: re.Match[bytes], iea: bytes, terminator: bytes
+) -> bool:
+    """Whether ``match`` (a terminator, whitespace, ``ISA`` and the element
+    separator) ends an IEA and starts an ISA that declares the same segment
+    terminator: a cut between two interchanges of the first one's delimiters."""
+    end = match.start()
+    previous = data.rfind(terminator, 0, end)
+    if not data[previous + 1 : end].lstrip(_WHITESPACE).startswith(iea):
+        return False
+    isa = match.end() - 4
+    return data[isa + _ISA_LENGTH - 1 : isa + _ISA_LENGTH] == terminator
