@@ -53,8 +53,9 @@ class Worklist:
         self.rule_claims: dict[str, list[tuple[str, str]]] = {}  # rule -> (anchor, claim id)
         self.rules: dict[str, RuleNote] = {}
         self.jumps: dict[str, list[tuple[str, str]]] = {}  # section -> every JUMP_STEPth claim
-        self.interchanges: list[str] = []
+        self.interchanges: list[str] = []  # the first HEADER_INTERCHANGES control numbers
         self.interchange_count = 0
+        self._last_interchange: str | None = None  # the control number of the last claim
 
     def add(self, outcome: Outcome) -> None:
         """Take one claim's outcome (claims arrive in input order)."""
@@ -129,8 +130,10 @@ class Worklist:
             links.append(target)
 
     def _note_interchange(self, control: str, counted: bool = True) -> None:
-        if self.interchanges and self.interchanges[-1] == control:
+        """One claim's interchange: counted when it is not the last claim's."""
+        if self._last_interchange == control:
             return
+        self._last_interchange = control
         if counted:
             self.interchange_count += 1
         if len(self.interchanges) < HEADER_INTERCHANGES and control not in self.interchanges:

@@ -11,6 +11,7 @@ import pytest
 import scrubber.pipeline.shards.plan
 from scrubber import scrub
 from scrubber.cli import main
+from scrubber.testing.samples import ClaimSpec, EnvelopeSpec, LineSpec, build_837
 from tests.corpus import SAMPLES_DIR
 
 AS_OF = ["--as-of", "2026-11-26"]
@@ -34,6 +35,29 @@ def test_sharded_page_equals_serial_page(tmp_path: Path, small_shards: None) -> 
     sharded = _page(tmp_path / "sharded", "2")
     assert b"000000101, 000000102" in serial  # both interchanges, so both shards
     assert sharded == serial
+
+
+def test_header_counts_interchanges_not_claims(tmp_path: Path, small_shards: None) -> None:
+    """25 interchanges of three claims: the header lists the first 20 control
+    numbers "and 5 more", serially and in shards (it once counted every claim
+    after the 20th interchange)."""
+    path = tmp_path / "many.x12"
+    path.write_text(
+        "".join(
+            build_837(
+                [ClaimSpec(f"I{n}C{c}", [LineSpec("77014")], member_id=f"M{n}") for c in range(3)],
+                envelope=EnvelopeSpec(interchange_control=n),
+            )
+            for n in range(1, 26)
+        )
+    )
+    pages = []
+    for jobs in ("1", "2", "3"):
+        out = tmp_path / f"j{jobs}"
+        main(["scrub", str(path), "-o", str(out), "--html", "--quiet", "-j", jobs, *AS_OF])
+        pages.append((out / "many.report.html").read_bytes())
+    assert b"000000019, 000000020 and 5 more</dd>" in pages[0]
+    assert pages[1] == pages[0] and pages[2] == pages[0]
 
 
 def test_api_renders_the_page_on_request(tmp_path: Path, small_shards: None) -> None:
