@@ -20,6 +20,11 @@ batch is one sequence of claims:
    its outputs (:func:`join_input`) and commits them atomically
    (:class:`~scrubber.outputs.atomic.OutputSet`), input by input.
 
+Plain claims (:mod:`scrubber.rules.passthrough`) take the fast path, as in
+``scrubber scrub``: pass 1 only counts them (and whole transactions of
+them are taken from their text), pass 2 writes them accepted; not with a
+history store, which records every claim's facts.
+
 The outputs are the same with any ``jobs`` (``jobs`` = 1 runs every step
 in this process). For one input they are those of ``scrubber scrub``.
 An unusable input refuses the whole batch (:func:`refused`, before
@@ -41,7 +46,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.records import BatchClaim, BatchKey
 from scrubber.logs import get_logger
-from scrubber.model import Claim
+from scrubber.model import Claim, Transaction
 from scrubber.outputs.ack277 import AckSettings, control_after
 from scrubber.outputs.atomic import OutputSet
 from scrubber.outputs.fanout import Fanout, Outputs, join
@@ -61,14 +66,17 @@ from scrubber.pipeline.passes import (
     PipelineResult,
     Recorder,
     keeps_batch_of,
+    passthrough_for,
     read_facts,
     recording,
     run_info,
+    text_scan_for,
     with_history,
 )
 from scrubber.pipeline.shards.plan import ByteRange, plan_shards
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey
+from scrubber.rules.passthrough import Passthrough
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
@@ -209,15 +217,22 @@ def read_unit(
     keep_batch: bool,
     on_facts: Callable[[Claim, ClaimFacts], object] | None = None,
     opened: BinaryIO | None = None,
+    plain: Passthrough | None = None,
+    on_passed: Callable[[], object] | None = None,
 ) -> UnitRead:
     """Pass 1 of one unit: its claims' facts into ``state`` (numbered from 0)
     and to ``on_facts``; an input error is returned, not raised. ``opened``:
-    the unit's bytes, already opened (else ``source.path`` and ``span`` are)."""
-    counter = _EnvelopeCounter(keep_batch, on_facts)
+    the unit's bytes, already opened (else ``source.path`` and ``span`` are).
+    ``plain``: the fast path (a plain claim has no facts: it is counted in
+    ``state`` and ``on_passed`` is told of it)."""
+    counter = _EnvelopeCounter(keep_batch, on_facts, on_passed)
     with contextlib.closing(opened or open_unit(source.path, span)) as stream:
-        reader = X12Reader(stream, source.name, keep_transactions=False)
+        reader = X12Reader(
+            stream, source.name, keep_transactions=False, plain=plain, build_plain=False,
+            scan=plain.text_scan if plain is not None else None,
+        )  # fmt: skip
         try:
-            claims = read_facts(reader, state, counter.claim)
+            claims = read_facts(reader, state, counter.claim, on_passed=counter.passed)
         except X12InputError as error:
             return UnitRead(error=error)
     return UnitRead(
@@ -232,13 +247,17 @@ class _EnvelopeCounter:
     each claim's :class:`BatchKey`; hands each claim on to ``on_facts``."""
 
     def __init__(
-        self, keep_batch: bool, on_facts: Callable[[Claim, ClaimFacts], object] | None
+        self,
+        keep_batch: bool,
+        on_facts: Callable[[Claim, ClaimFacts], object] | None,
+        on_passed: Callable[[], object] | None = None,
     ) -> None:
         self.count = 0
         self.keys: list[BatchKey] = []
         self._patients: dict[PatientKey, PatientKey] = {}
         self._keep_batch = keep_batch
         self._on_facts = on_facts
+        self._on_passed = on_passed
         self._group: object = None
         self._interchange: object = None
 
@@ -247,7 +266,16 @@ class _EnvelopeCounter:
             self.keys.append(BatchKey.of(BatchClaim.of(claim, facts), self._patients))
         if self._on_facts is not None:
             self._on_facts(claim, facts)
-        group = claim.transaction.group
+        self._envelopes(claim.transaction)
+
+    def passed(self, transaction: Transaction) -> None:
+        """A plain claim of ``transaction`` (no facts, never kept for a store)."""
+        if self._on_passed is not None:
+            self._on_passed()
+        self._envelopes(transaction)
+
+    def _envelopes(self, transaction: Transaction) -> None:
+        group = transaction.group
         if group is self._group:
             return
         if self._group is None or group.interchange is not self._interchange:
@@ -333,11 +361,12 @@ def write_unit(
     index: ClaimIndex,
     decisions: DecisionLookup,
     opened: BinaryIO | None = None,
+    plain: Passthrough | None = None,
 ) -> UnitWritten:
     """Pass 2 of one unit: its part of every output (part files in the
     workdir) and, with ``keep_decided``, each claim and its decision.
     ``opened``: the unit's bytes, already opened (else ``work.path`` and
-    ``work.span`` are)."""
+    ``work.span`` are). ``plain``: the fast path pass 1 took."""
     from scrubber.pipeline.passes import write_claims
 
     run = dataclasses.replace(
@@ -356,9 +385,15 @@ def write_unit(
         contextlib.closing(opened or open_unit(work.path, work.span)) as stream,
         DecidedFile(decided, work.keep_decided) as record,
     ):
-        reader = X12Reader(stream, work.name, keep_transactions=False, offsets=work.offsets)
+        reader = X12Reader(
+            stream, work.name, keep_transactions=False, offsets=work.offsets, plain=plain,
+            scan=text_scan_for(plain, fanout),
+        )  # fmt: skip
         on_decision = recording(record.record) if record.stream is not None else None
-        write_claims(reader, index, decisions, fanout.add, None, on_decision, work.seqs)
+        write_claims(
+            reader, index, decisions, fanout.add, None, on_decision, work.seqs,
+            write_plain=fanout.add_plain,
+        )  # fmt: skip
     done = fanout.close("", reader.warnings)
     for target in targets.values():
         target.close()
@@ -481,6 +516,7 @@ class _Job:
     decisions: Decisions | None = None
     writes: list[UnitWrite] = field(default_factory=list)
     shares: int = 1
+    plain: Passthrough | None = None  # the fast path (none with a history store)
 
 
 _job: _Job | None = None
@@ -504,6 +540,7 @@ def scrub_batch(
     with tempfile.TemporaryDirectory(prefix="scrubber-batch-") as workdir, long_lived_gc():
         units = plan_units(inputs, jobs, min_shard_bytes)
         job = _Job(inputs, units, engine, keep_batch, Path(workdir))
+        job.plain = passthrough_for(engine, keep_batch)
         _job = job
         try:
             return _run(job, outputs, history, jobs)
@@ -563,7 +600,7 @@ def _read_unit(number: int) -> _Read:
     job = _current()
     unit = job.units[number]
     state = CourseState(part=number)
-    info = read_unit(job.inputs[unit.input], unit.span, state, job.keep_batch)
+    info = read_unit(job.inputs[unit.input], unit.span, state, job.keep_batch, plain=job.plain)
     return _Read(state if info.error is None else None, info)
 
 
@@ -577,7 +614,7 @@ def _decide_share(share: int) -> Decisions:
 def _write_unit(number: int) -> UnitWritten:
     job = _current()
     assert job.state is not None and job.decisions is not None
-    return write_unit(job.writes[number], job.state, job.decisions)
+    return write_unit(job.writes[number], job.state, job.decisions, plain=job.plain)
 
 
 def _map(count: int, work: Callable[[int], Any], jobs: int) -> Iterator[Any]:

@@ -13,7 +13,9 @@ its steps as Spark stages. The outputs are byte for byte those of
    (patient + billing NPI), and tells the driver each unit's counts
    (claims, segments, envelopes, bytes, the keys a history store locks) and
    a digest of its subjects in order; the units are numbered in input order,
-   then split order;
+   then split order. Plain claims take the fast path, as in ``scrub``
+   (:mod:`scrubber.rules.passthrough`; not with a history store): no
+   facts, nothing shuffled, a mark in the digest;
 2. with a history store, the driver opens ONE store batch for the batch's
    subjects (locked, their stored facts loaded) and adds those facts to
    the shuffle, keyed the same way;
@@ -47,7 +49,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from scrubber.errors import X12InputError
 from scrubber.history.keys import HistoryKey
@@ -72,10 +74,12 @@ from scrubber.pipeline.batch import (
 )
 from scrubber.pipeline.decisions import decide_subject, is_plain_accept
 from scrubber.pipeline.files import FilesResult
+from scrubber.pipeline.passes import passthrough_for
 from scrubber.pipeline.shards.plan import interchange_separator
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, patient_key
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
+from scrubber.rules.passthrough import Passthrough
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.spark.codec import decode_facts, encode_facts, picklable_engines
 from scrubber.spark.files import probe
@@ -96,6 +100,7 @@ if TYPE_CHECKING:
 
 _CHANGED = "the input changed while it was scrubbed"
 _BATCH, _HISTORY = 0, 1  # the first item of a shuffled value: which facts
+_PASSED = b"\0passed\0"  # a plain claim's mark in a unit's digest (never in a subject)
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,8 @@ def _read(spark: SparkSession, batch: SparkBatch, key: HistoryKey, keep: bool) -
     for attempt in range(2):
         rows = unit_rows(spark, uris, separators, batch.split_bytes)
         layout = layouts(uris, separators)
-        read = rows.mapPartitions(_reader(layout, inputs, key, keep))
+        plain = passthrough_for(batch.engine, keep)
+        read = rows.mapPartitions(_reader(layout, inputs, key, keep, plain))
         read.persist(StorageLevel.MEMORY_AND_DISK)
         told = read.filter(lambda item: item[0] is None).map(lambda item: item[1]).collect()
         told.extend(_empty_inputs(inputs, [found.size for found in probes], told, keep))
@@ -233,7 +239,11 @@ def _sizes_add_up(keys: Sequence[UnitKey], reads: Sequence[UnitRead], sizes: lis
 
 
 def _reader(
-    layout: dict[str, Layout], inputs: Sequence[BatchInput], key: HistoryKey, keep: bool
+    layout: dict[str, Layout],
+    inputs: Sequence[BatchInput],
+    key: HistoryKey,
+    keep: bool,
+    plain: Passthrough | None,
 ) -> Callable[[Iterable[Any]], Iterator[tuple[Any, Any]]]:
     """The map task over one partition's rows: for each unit in it,
     ``(subject hash, (_BATCH, unit key, seq in unit, facts))`` for every
@@ -241,13 +251,18 @@ def _reader(
 
     def read(rows: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         for unit, stream in unit_streams(rows, layout):
-            yield from _read_one(unit, stream, inputs[unit[0]], key, keep)
+            yield from _read_one(unit, stream, inputs[unit[0]], key, keep, plain)
 
     return read
 
 
 def _read_one(
-    unit: UnitKey, stream: UnitStream, source: BatchInput, key: HistoryKey, keep: bool
+    unit: UnitKey,
+    stream: UnitStream,
+    source: BatchInput,
+    key: HistoryKey,
+    keep: bool,
+    plain: Passthrough | None,
 ) -> Iterator[tuple[Any, Any]]:
     records: list[tuple[Any, Any]] = []
     digest = hashlib.sha256()
@@ -257,7 +272,11 @@ def _read_one(
         digest.update(subject.encode())
         records.append((subject, (_BATCH, unit, facts.ref.seq, encode_facts(facts))))
 
-    info = read_unit(source, None, None, keep, on_facts, stream)  # type: ignore[arg-type]
+    def on_passed() -> None:
+        digest.update(_PASSED)
+
+    opened = cast(BinaryIO, stream)  # (a UnitStream reads as a binary stream)
+    info = read_unit(source, None, None, keep, on_facts, opened, plain, on_passed)
     if info.error is not None:
         records = []
     info.digest = digest.hexdigest()
@@ -297,7 +316,8 @@ def _decide_and_write(
     workdir = writes[0].workdir
     decided.groupByKey(len(writes)).foreach(lambda item: _save_decisions(item, workdir))
     digests = [info.digest for info in first.reads]
-    work = sc.broadcast((writes, digests, key, numbers, first.layout))
+    plain = passthrough_for(batch.engine, history is not None)
+    work = sc.broadcast((writes, digests, key, numbers, first.layout, plain))
     written = dict(first.rows.mapPartitions(lambda part: _write_task(part, work)).collect())
     if sorted(written) != list(range(len(writes))):
         raise X12InputError(_CHANGED + " (read again, other units)")
@@ -347,14 +367,15 @@ def _load_decisions(work: UnitWrite) -> dict[int, ClaimDecision]:
 def _write_task(rows: Iterable[Any], work: Any) -> Iterator[tuple[int, UnitWritten]]:
     """Pass 2 of the units in one partition's rows, each with its decisions
     that are not a plain accept."""
-    writes, digests, key, numbers, layout = work.value
+    writes, digests, key, numbers, layout, plain = work.value
     for unit, stream in unit_streams(rows, layout):
         number = numbers.get(unit)
         if number is None:
             raise X12InputError(_CHANGED + " (read again, other units)")
         mine = writes[number]
         index = _DigestIndex(mine.seqs, key)
-        written = write_unit(mine, index, _Decisions(_load_decisions(mine)), stream)  # type: ignore[arg-type]
+        decisions = _Decisions(_load_decisions(mine))
+        written = write_unit(mine, index, decisions, cast(BinaryIO, stream), plain)
         if index.hexdigest() != digests[number]:
             raise X12InputError(_CHANGED + " (read again, other claims)")
         yield number, written
@@ -389,7 +410,8 @@ class _DigestIndex:
         return seq in self._seqs
 
     def passed(self, seq: int) -> bool:
-        return False  # Spark's readers use no fast path: no claim is passed
+        self._digest.update(_PASSED)  # (pass 1 marked its plain claims so)
+        return seq in self._seqs
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()

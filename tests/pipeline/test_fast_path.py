@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 import scrubber.pipeline.shards.plan
 from scrubber import scrub
 from scrubber.api import make_engine
+from scrubber.cli.main import main
 from scrubber.errors import X12InputError
 from scrubber.model import Claim, ClaimKind
 from scrubber.outputs.ack277 import AckSettings
@@ -49,6 +50,7 @@ from scrubber.testing import (
     build_837,
     build_interchange,
 )
+from scrubber.x12.plain_text import TextScan
 from scrubber.x12.reader import Passed, X12Reader
 from tests.corpus import corpus_files, sample_files
 
@@ -204,7 +206,7 @@ def _files(path: Path, out: Path, jobs: int) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in result.written}
 
 
-def _several_interchanges(seed: int, radonc: bool = True) -> str:
+def several_interchanges(seed: int, radonc: bool = True) -> str:
     """Four interchanges: plain claims and courses of the same patients (no
     course at all unless ``radonc``)."""
     parts = []
@@ -235,7 +237,7 @@ def _several_interchanges(seed: int, radonc: bool = True) -> str:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_fast_path_serial_and_sharded_outputs_identical(tmp_path: Path, seed: int) -> None:
     path = tmp_path / "mix.x12"
-    text = _several_interchanges(seed)
+    text = several_interchanges(seed)
     path.write_text(text)
     assert PLAIN is not None
     passed = [type(item) is Passed for item in X12Reader(text.encode(), "m", plain=PLAIN).read()]
@@ -263,7 +265,7 @@ def test_all_plain_file_sharded_outputs_identical(tmp_path: Path) -> None:
     """No subject to decide (the shards skip the deciding pool): the same
     outputs serially, in shards, with the fast path on and off."""
     path = tmp_path / "plain.x12"
-    text = _several_interchanges(0, radonc=False)
+    text = several_interchanges(0, radonc=False)
     path.write_text(text)
     assert PLAIN is not None
     assert all(type(item) is Passed for item in X12Reader(text.encode(), "p", plain=PLAIN).read())
@@ -275,6 +277,46 @@ def test_all_plain_file_sharded_outputs_identical(tmp_path: Path) -> None:
     first = runs[(True, 1)]
     assert len(first) == 3
     assert all(run == first for run in runs.values())
+
+
+def _batch_outputs(paths: list[Path], out: Path, jobs: int) -> dict[str, bytes]:
+    argv = ["scrub", "--batch", *map(str, paths), "-o", str(out), "--quiet", "-j", str(jobs)]
+    main([*argv, "--as-of", AS_OF.isoformat()])
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+@pytest.mark.usefixtures("small_shards")
+def test_batch_takes_the_fast_path_and_writes_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scrub --batch`` (what Spark runs too) over a mixed file, an
+    all-plain file and a sample: the same outputs with the fast path on and
+    off, in one process and in two (units of both files' interchanges); with
+    it on, transactions are taken whole and claims passed."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    paths = [tmp_path / "mixed.x12", tmp_path / "plain.x12", *sample_files()[:1]]
+    paths[0].write_text(several_interchanges(1))
+    paths[1].write_text(several_interchanges(2, radonc=False))
+    taken: list[int] = []
+    passed: list[int] = []
+    scan, plain = TextScan.scan, Passthrough.plain
+    monkeypatch.setattr(TextScan, "scan", lambda self, *a, **k: _noted(taken, scan(self, *a, **k)))
+    monkeypatch.setattr(Passthrough, "plain", lambda self, *a: _noted(passed, plain(self, *a)))
+    runs = {}
+    for on in (True, False):
+        for jobs in (1, 2):
+            with fast_path(on):
+                runs[(on, jobs)] = _batch_outputs(paths, tmp_path / f"{on}-{jobs}", jobs)
+            if on and jobs == 1:
+                assert sum(taken) >= 4 and sum(passed) > 0  # (counted in this process)
+    first = runs[(True, 1)]
+    assert len(first) == 9
+    assert all(run == first for run in runs.values())
+
+
+def _noted(hits: list[int], result: object) -> object:
+    hits.append(1 if result else 0)
+    return result
 
 
 # Which claims pass -------------------------------------------------------------------

@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import scrubber.spark.job
 from scrubber.api import make_engine
 from scrubber.cli.main import main
 from scrubber.history import open_store
 from scrubber.outputs.registry import kinds
 from scrubber.pipeline.batch import BatchOutputs, plan_units
 from scrubber.pipeline.files import FilesResult
+from scrubber.pipeline.passes import passthrough_for
+from scrubber.rules.engine import Engine
+from scrubber.rules.passthrough import Passthrough
 from scrubber.spark.job import SparkBatch, run_job
 from scrubber.spark.runner import SECURE_CONF
 from tests.corpus import sample_files
@@ -28,6 +32,7 @@ from tests.pipeline.batch_files import (
     split_course,
     weekly_batch,
 )
+from tests.pipeline.test_fast_path import fast_path, several_interchanges
 
 if TYPE_CHECKING:
     from pyspark import SparkContext
@@ -84,6 +89,32 @@ def test_spark_writes_what_scrub_batch_writes_on_the_samples(
         main(["scrub", *one, "--as-of", "2026-01-01", "--quiet", "-o", str(tmp_path / "c1")]) == 1
     )
     assert outputs_of(tmp_path / "s1") == outputs_of(tmp_path / "c1")
+
+
+def test_spark_takes_the_fast_path_and_writes_what_scrub_batch_writes(
+    spark_context: SparkContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain claims take the fast path on the executors too (no facts
+    shuffled; whole transactions taken from their text; a mark in each
+    unit's digest): a mixed file and an all-plain file, cut into several
+    units, give the outputs of ``scrub --batch`` with the fast path off."""
+    paths = [tmp_path / "mixed.x12", tmp_path / "plain.x12"]
+    paths[0].write_text(several_interchanges(3))
+    paths[1].write_text(several_interchanges(4, radonc=False))
+    with fast_path(False):
+        run_batch(paths, tmp_path / "batch", BATCH_AS_OF)
+    shipped: list[Passthrough | None] = []  # what the driver hands the tasks of each pass
+
+    def shipping(engine: Engine, keep_batch: bool) -> Passthrough | None:
+        shipped.append(passthrough_for(engine, keep_batch))
+        return shipped[-1]
+
+    monkeypatch.setattr(scrubber.spark.job, "passthrough_for", shipping)
+    results = _spark(spark_context, paths, tmp_path / "spark", BATCH_AS_OF, min_bytes=SPLIT)
+    assert len(shipped) == 2 and all(isinstance(plain, Passthrough) for plain in shipped)
+    assert outputs_of(tmp_path / "spark") == outputs_of(tmp_path / "batch")
+    assert len(outputs_of(tmp_path / "batch")) == 6
+    assert [result.report_head["summary"]["claims"] for result in results] == [24, 24]
 
 
 def test_spark_decides_a_split_course_as_one_batch(
