@@ -1,10 +1,12 @@
 """``scrub --batch`` vs ``scrubber spark`` on the same multi-file batch, in one run.
 
-    python benchmarks/spark_bench.py [--claims N] [--files K]
+    python benchmarks/spark_bench.py [--claims N] [--files K] [--batch B]
 
-Generates (once, benchmarks/data/) a realistic 837P batch of N claims
-(benchmarks/generate.py) cut into K files at interchange boundaries (so
-patients' courses cross files), then measures, on the same inputs:
+Generates (once, benchmarks/data/) an 837P batch of N claims
+(benchmarks/generate.py; ``--batch``: ``realistic``, the default, a
+radiation-oncology batch; ``out_of_scope``, office visits and labs only;
+``mixed_st``, every 20th transaction radiation oncology) cut into K files
+at interchange boundaries (so patients' courses cross files), then measures, on the same inputs:
 
 1. ``scrub --batch`` (scrubber.pipeline.batch) with 1 and 2 processes: claims/s;
 2. Spark's fixed start-up cost: a local session started and one trivial job run;
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import write_realistic  # noqa: E402
+from generate import write_out_of_scope, write_realistic  # noqa: E402
 
 from scrubber.api import make_engine  # noqa: E402
 from scrubber.model import ClaimKind  # noqa: E402
@@ -54,15 +56,20 @@ AS_OF = dt.date(2025, 9, 1)
 NOW = dt.datetime(2026, 1, 5, 9, 30)
 
 
-def make_inputs(claims: int, files: int) -> list[Path]:
+def make_inputs(claims: int, files: int, batch: str = "realistic") -> list[Path]:
     """The batch: one generated file cut into ``files`` files of whole interchanges."""
-    folder = DATA / f"spark-{claims}-{files}"
+    name = "" if batch == "realistic" else f"{batch}-"
+    folder = DATA / f"spark-{name}{claims}-{files}"
     paths = [folder / f"part{index:02d}.x12" for index in range(files)]
     if all(path.exists() for path in paths):
         return paths
     folder.mkdir(parents=True, exist_ok=True)
     whole = folder / "whole.x12"
-    write_realistic(whole, claims, ClaimKind.PROFESSIONAL)
+    if batch == "realistic":
+        write_realistic(whole, claims, ClaimKind.PROFESSIONAL)
+    else:
+        write_out_of_scope(whole, claims, radonc_every=20 if batch == "mixed_st" else 0,
+                           by_transaction=batch == "mixed_st")  # fmt: skip
     data = whole.read_bytes()
     ranges = plan_shards(str(whole), files, min_bytes=1)
     for path, span in zip(paths, ranges, strict=False):
@@ -139,8 +146,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=8000)
     parser.add_argument("--files", type=int, default=4)
+    parser.add_argument("--batch", choices=["realistic", "out_of_scope", "mixed_st"],
+                        default="realistic")  # fmt: skip
     args = parser.parse_args()
-    paths = make_inputs(args.claims, args.files)
+    paths = make_inputs(args.claims, args.files, args.batch)
     count = args.claims
     size = sum(p.stat().st_size for p in paths)
     print(f"batch: {count} claims in {len(paths)} files, {size / 1e6:.1f} MB")
