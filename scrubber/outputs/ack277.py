@@ -47,6 +47,7 @@ from scrubber.model import (
     ServiceLine,
     Transaction,
 )
+from scrubber.outputs.sink import AckSettings as AckSettings
 from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
 from scrubber.outputs.targets import copy_part
 from scrubber.outputs.text_spool import TextSpool
@@ -61,18 +62,6 @@ RECEIVED = "A1:19"
 FREE_TEXT_LIMIT = 264
 _CONTROL_LIMIT = 999_999_999
 _LINE_ACTIONS = frozenset({Action.REJECT_CLAIM, Action.REMOVE_LINE, Action.REPAIR})
-
-
-@dataclass(frozen=True, slots=True)
-class AckSettings:
-    """Run-dependent values of the acknowledgment.
-
-    ``control_start`` is the first ISA13 (and GS06); each further interchange
-    or group takes the next number.
-    """
-
-    now: dt.datetime
-    control_start: int = 1
 
 
 def control_after(start: int, used: int) -> int:

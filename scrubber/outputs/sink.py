@@ -34,16 +34,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol, TypeGuard
+from typing import IO, Protocol, TypeAlias, TypeGuard
 
 from scrubber.errors import InputWarning
 from scrubber.model import PlainTransaction
 from scrubber.outputs.report import ReportBuilder
 from scrubber.rules.outcome import Outcome
 from scrubber.x12.source import Encoding
-
-if TYPE_CHECKING:
-    from scrubber.outputs.ack277 import AckSettings
 
 
 class Target(Protocol):
@@ -63,6 +60,24 @@ class Target(Protocol):
         """Another target next to this one (for a shard's part: the part file's
         name + ``suffix``, :meth:`Part.beside` in the join), closed with it."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AckSettings:
+    """Run-dependent values of the acknowledgment (the 277CA,
+    :mod:`scrubber.outputs.ack277`, which re-exports it).
+
+    ``control_start`` is the first ISA13 (and GS06); each further interchange
+    or group takes the next number.
+
+    It is defined here, beside :class:`RunInfo` that holds it, rather than in
+    ``ack277`` (which imports this module): a dataclass field typed with a
+    class imported only under ``TYPE_CHECKING`` crashes a mypyc-compiled
+    build at import (the compiled module puts the class, not yet created,
+    into the dataclass's ``__annotations__``)."""
+
+    now: dt.datetime
+    control_start: int = 1
 
 
 @dataclass(frozen=True)
@@ -90,12 +105,19 @@ class RunEnd:
     tally: ReportBuilder  # the summary of every claim (counts, charges, rules)
 
 
+#: What a worker's sink returned from ``close`` (any picklable value). A named
+#: alias of ``object`` because a mypyc-compiled build cannot annotate a
+#: dataclass field with ``object`` itself (it looks the name up among the
+#: module's globals at import and fails with ``KeyError: 'object'``).
+PartDone: TypeAlias = object
+
+
 @dataclass(frozen=True)
 class Part:
     """One shard's part of an output, as the parent joins it."""
 
     path: Path  # the part file the worker's sink wrote
-    done: object  # what the worker's sink returned from ``close``
+    done: PartDone  # what the worker's sink returned from ``close``
 
     def beside(self, suffix: str) -> Path:
         """The file the worker's sink wrote to its target's ``beside(suffix)``."""

@@ -371,7 +371,7 @@ def write_unit(
 
     run = dataclasses.replace(
         run_info(Outputs(work.kinds, {}, work.ack, work.compact_json), work.name,
-                 work.run_engine, work.encoding),  # type: ignore[arg-type]
+                 work.run_engine, work.encoding),
         part=True,
         continued=work.offsets.claims > 0,
     )  # fmt: skip

@@ -25,6 +25,7 @@ for small batches) and :func:`scrubber.pipeline.files.scrub_to_files` (the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
@@ -132,7 +133,22 @@ def run_pipeline(
     return result
 
 
-def run_info(outputs: Outputs, name: str, engine: Engine, encoding: Encoding) -> RunInfo:
+class EngineFacts(Protocol):
+    """What :func:`run_info` reads of an engine: an :class:`Engine`, or
+    :class:`scrubber.pipeline.batch.RunFacts` (what a batch unit carries to a
+    worker instead of the engine)."""
+
+    @property
+    def profile(self) -> object: ...
+
+    @property
+    def as_of(self) -> dt.date: ...
+
+    @property
+    def rule_set(self) -> str: ...
+
+
+def run_info(outputs: Outputs, name: str, engine: EngineFacts, encoding: Encoding) -> RunInfo:
     """What the sinks of a scrub of the input ``name`` by ``engine`` are told."""
     return RunInfo(
         name=report_name(name),

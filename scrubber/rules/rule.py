@@ -23,11 +23,11 @@ through adding a rule and a pack.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
 from scrubber.errors import RuleDefinitionError
 from scrubber.rules.facts import ClaimFacts, LineFact
@@ -35,6 +35,7 @@ from scrubber.rules.findings import Action
 from scrubber.rules.radonc.codeset import EMPTY_CODE_TABLE, CodeTable
 from scrubber.rules.radonc.courses import Course, CourseKey
 from scrubber.rules.radonc.eras import Era
+from scrubber.rules.rule_pack import RulePack as RulePack
 
 _T = TypeVar("_T")
 
@@ -199,26 +200,6 @@ class Rule:
     def era_label(self) -> str:
         labels = [era.value for era in (Era.A, Era.B) if era in self.eras]
         return ",".join(labels) or "-"
-
-
-@runtime_checkable
-class RulePack(Protocol):
-    """A versioned set of rules and the code sets they use, found through the
-    ``scrubber.rules`` entry points. ``codes`` may be empty (a pack whose
-    rules only use other packs' sets); the engine merges the packs' tables,
-    and two packs defining one code differently cannot be loaded together."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def rules(self) -> Sequence[Rule]: ...
-
-    @property
-    def codes(self) -> CodeTable: ...
 
 
 @dataclass(frozen=True, slots=True)
