@@ -59,7 +59,9 @@ segment by segment and told apart claim by claim as above.
 Void claims (frequency 8) with lines are accepted as they are; they may be
 plain. A history store records every claim of a batch (its facts and
 decision), so the pipeline uses no fast path when it records
-(:func:`scrubber.pipeline.passes.passthrough_for`).
+(:func:`scrubber.pipeline.passes.passthrough_for`). Otherwise it runs
+wherever the two passes run: ``scrub``, its shards, ``scrub --batch``
+(:mod:`scrubber.pipeline.batch`) and Spark's tasks (:mod:`scrubber.spark.job`).
 """
 
 from __future__ import annotations
