@@ -195,10 +195,10 @@ def _read(spark: SparkSession, batch: SparkBatch, key: HistoryKey, keep: bool) -
     probes = [probe(spark, source.path) for source in inputs]
     uris = [found.uri for found in probes]
     separators = [interchange_separator(found.head) for found in probes]
+    plain = passthrough_for(batch.engine, keep)
     for attempt in range(2):
         rows = unit_rows(spark, uris, separators, batch.split_bytes)
         layout = layouts(uris, separators)
-        plain = passthrough_for(batch.engine, keep)
         read = rows.mapPartitions(_reader(layout, inputs, key, keep, plain))
         read.persist(StorageLevel.MEMORY_AND_DISK)
         told = read.filter(lambda item: item[0] is None).map(lambda item: item[1]).collect()
