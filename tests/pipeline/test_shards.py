@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.pipeline.shards.plain_first
 import scrubber.pipeline.shards.plan
 from scrubber.api import make_engine
 from scrubber.errors import X12InputError
@@ -205,14 +204,12 @@ def _claim_ids(data: bytes, span: ByteRange) -> list[str]:
 
 @dataclass(frozen=True)
 class _Scrub:
-    """One ``scrub_to_files`` run: the files it wrote, what it returned, the
-    number of shards it used (0: the serial pipeline ran) and the passes
-    over them (1: a file of plain claims written in one pass)."""
+    """One ``scrub_to_files`` run: the files it wrote, what it returned, and
+    the number of shards it used (0: the serial pipeline ran)."""
 
     files: dict[str, bytes]
     result: FilesResult
     shards: int
-    passes: int = 0
 
 
 @contextmanager
@@ -226,13 +223,12 @@ def _info_log() -> Iterator[io.StringIO]:
         configure_logging()
 
 
-def _shards_logged(log: str, field: str = "shards") -> int:
-    """The shard count (or another ``field``) of the ``input.sharded`` event
-    in ``log`` (0: none)."""
+def _shards_logged(log: str) -> int:
+    """The shard count of the ``input.sharded`` event in ``log`` (0: none)."""
     events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     sharded = [event for event in events if event["event"] == "input.sharded"]
     assert len(sharded) <= 1
-    return int(sharded[0][field]) if sharded else 0
+    return int(sharded[0]["shards"]) if sharded else 0
 
 
 def _outputs(directory: Path, stem: str) -> dict[str, bytes]:
@@ -247,9 +243,7 @@ def _scrub(path: Path, out: Path, engine: Engine, jobs: int) -> _Scrub:
     out.mkdir(parents=True)
     with _info_log() as log, ReplayableSource(str(path), str(path)) as source:
         result = scrub_to_files(source, engine, out, "S", ack_settings=ACK, jobs=jobs)
-    logged = log.getvalue()
-    shards, passes = _shards_logged(logged), _shards_logged(logged, "passes")
-    return _Scrub(_outputs(out, "S"), result, shards, passes)
+    return _Scrub(_outputs(out, "S"), result, _shards_logged(log.getvalue()))
 
 
 def _first_difference(expected: bytes, got: bytes) -> int | None:
@@ -889,62 +883,3 @@ def test_merge_needs_fresh_parts_in_order() -> None:
     twice = CourseState.merged([CourseState(part=0), CourseState(part=1)])
     with pytest.raises(ValueError, match="part 0"):
         CourseState.merged([twice])
-
-
-# 5. A file of nothing but plain claims: one pass (shards/plain_first.py) -------------------
-
-
-def _plain_interchange(control: int, delimiters: Delimiters = STANDARD, name: str = "DOE") -> str:
-    """One interchange of two office-visit claims (no code the packs look at)."""
-    ids = [f"P{control}A", f"P{control}B"]
-    return _small_interchange(control, ids, delimiters, name, procedure="99213")
-
-
-def _plain_text(count: int = 8) -> str:
-    return "".join(_plain_interchange(n) for n in range(1, count + 1))
-
-
-#: name -> (the file, the passes over its shards: 1 when one pass writes it;
-#: 2 when its byte counts do not hold or a claim is not plain; 0 when the
-#: serial pipeline runs, as it would have before: shards decoded differently)
-PLAIN_FILES: dict[str, tuple[Callable[[], bytes], int]] = {
-    "lf": (lambda: _plain_text().encode(), 1),
-    "no-newlines": (lambda: _plain_text().replace("~\n", "~").encode(), 1),
-    "crlf-between": (lambda: _plain_text().replace("~\nISA", "~\r\n\r\nISA").encode(), 1),
-    "other-delimiters-later": (  # (counted with the first ISA's: they do not hold)
-        lambda: (_plain_text(4) + _plain_interchange(5, PIPES) + _plain_interchange(6)).encode(),
-        2,
-    ),
-    "bom": (lambda: codecs.BOM_UTF8 + _plain_text().encode(), 2),
-    "latin-1-name": (
-        lambda: (_plain_text(6) + _plain_interchange(7, name="JOS\xe9")).encode("latin-1"),
-        0,
-    ),
-    "claimless-group": (lambda: (_plain_text(6) + _claimless_interchange(7, True)).encode(), 2),
-    "empty-segment": (lambda: _plain_text().replace("~\nDTP", "~~\nDTP", 1).encode(), 2),
-    "radonc-claim-last": (
-        lambda: (_plain_text(7) + _small_interchange(8, ["R8"], procedure="77014")).encode(),
-        2,
-    ),
-}
-
-
-@pytest.mark.parametrize("layout", sorted(PLAIN_FILES))
-def test_a_plain_file_is_written_in_one_pass_or_two(
-    tmp_path: Path,
-    engine: Engine,
-    small_shards: None,
-    layout: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Nothing but plain claims, counted right from the bytes: one pass;
-    otherwise (a byte order mark, later delimiters, a group with no claim,
-    an empty segment, a claim to decide) the two passes, or the serial
-    pipeline where it ran before (shards in two encodings). The bytes are
-    counted in windows of 97 bytes, so that every count crosses windows. The serial bytes
-    either way, at 2 and 3 shards."""
-    monkeypatch.setattr(scrubber.pipeline.shards.plain_first, "WINDOW", 97)
-    build, passes = PLAIN_FILES[layout]
-    path = _write(tmp_path / "in.x12", build())
-    runs = _assert_jobs_agree(path, tmp_path, engine, jobs=(2, 3), sharded=passes > 0)
-    assert [run.passes for run in runs[1:]] == [passes] * 2

@@ -15,12 +15,6 @@ delimiters. :func:`run_sharded` then runs the two passes of
    the output to a part file; the parent makes the same sinks and joins the
    parts in input order (:func:`scrubber.outputs.fanout.join`).
 
-A file of nothing but plain claims (the clearinghouse case) is written in
-one pass instead: :mod:`scrubber.pipeline.shards.plain_first` takes each
-shard's offsets from a count of its bytes and keeps what the one pass wrote
-only when every claim was plain and every count held; otherwise the two
-passes run as above.
-
 Contract: the outputs are byte-for-byte those of the serial pipeline (the
 reader is told where a shard starts, so positions, ordinals and 277CA
 control numbers are the whole file's). Whenever that cannot be had cheaply

@@ -33,7 +33,7 @@ def plan_shards(path: str, count: int, min_bytes: int | None = None) -> list[Byt
     if count < 2:
         return []
     with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        delimiters = first_isa_delimiters(data)
+        delimiters = _first_isa_delimiters(data)
         if delimiters is None:
             return []
         cuts = _cuts(data, size, count, *delimiters)
@@ -52,7 +52,7 @@ def interchange_separator(head: bytes) -> bytes | None:
     concatenation of its pieces split at this separator, and each piece but
     the first starts an interchange: what Spark's record reader splits a
     file at (:mod:`scrubber.spark.units`)."""
-    delimiters = first_isa_delimiters(head)
+    delimiters = _first_isa_delimiters(head)
     if delimiters is None:
         return None
     element, terminator = delimiters
@@ -64,7 +64,7 @@ def interchange_separator(head: bytes) -> bytes | None:
     return separator if separator.isascii() and len(after) > len(spaces) else None
 
 
-def first_isa_delimiters(data: mmap.mmap | bytes) -> tuple[bytes, bytes] | None:
+def _first_isa_delimiters(data: mmap.mmap | bytes) -> tuple[bytes, bytes] | None:
     """The element separator and segment terminator of the file's first ISA,
     or ``None`` when the file is not one to split (UTF-16, no ISA at the
     start, a whitespace or alphanumeric terminator)."""

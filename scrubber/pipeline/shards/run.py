@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrubber.errors import InputWarning
-from scrubber.history.given import NO_HISTORY, HistorySource
 from scrubber.logs import get_logger
 from scrubber.outputs.fanout import Outputs, join
 from scrubber.outputs.report import ReportBuilder
@@ -30,7 +29,6 @@ from scrubber.pipeline.passes import (
     run_info,
     with_history,
 )
-from scrubber.pipeline.shards.plain_first import ASSUMED, byte_counts, write_plain_shard
 from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.pipeline.shards.workers import (
     Job,
@@ -45,7 +43,6 @@ from scrubber.pipeline.shards.workers import (
 )
 from scrubber.rules.engine import Engine
 from scrubber.rules.radonc.registry import CourseRegistry
-from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
     from scrubber.pipeline.passes import History
@@ -69,34 +66,12 @@ def run_sharded(
     nothing written) when the serial pipeline must run instead."""
     if sys.platform == "win32":  # (no fork)
         return None
-    given = history = HistorySource.of(history)  # (once: facts given as an iterator)
     keep_batch = keeps_batch_of(history)
     with tempfile.TemporaryDirectory(prefix="scrubber-shards-") as workdir:
         job = Job(path, name, ranges, engine, Path(workdir), outputs, keep_batch=keep_batch)
         job.plain = passthrough_for(engine, keep_batch)
         with installed(job):
-            if given == NO_HISTORY and job.plain is not None:  # (else facts may matter)
-                result = _plain_first(job, progress)
-                if result is not None:
-                    return result
             return _run(job, history, progress)
-
-
-def _plain_first(job: Job, progress: ProgressFn | None) -> PipelineResult | None:
-    """The file in one pass when it holds nothing but plain claims
-    (:mod:`scrubber.pipeline.shards.plain_first`), else ``None``."""
-    counts = byte_counts(job.path, job.ranges)
-    if counts is None:
-        return None
-    job.counts = counts
-    written = list(_in_workers(len(job.ranges), write_plain_shard))
-    claims = sum(count.claims for count in counts)
-    parts = [part for part in written if part is not None]
-    if len(parts) != len(written) or not claims:  # (no claim: the two passes say so)
-        return None
-    if progress:
-        progress("write", claims, claims)
-    return _join(job, ASSUMED, parts, claims)
 
 
 def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineResult | None:
@@ -126,7 +101,7 @@ def _run(job: Job, history: History, progress: ProgressFn | None) -> PipelineRes
             for index in range(count):
                 for claim, decision in recorded(decided_path(job.workdir, index)):
                     record(claim, decision)
-        return _join(job, reads[0].encoding, written, state.batch_count)
+        return _join(job, reads, written)
 
     return with_history(history, keys, job.name, job.engine, state, second_pass)
 
@@ -186,8 +161,9 @@ def _merge(reads: list[ShardRead]) -> CourseState | None:
 # Joining the parts (in the parent) ---------------------------------------------------
 
 
-def _join(job: Job, encoding: Encoding, written: list[ShardWritten], claims: int) -> PipelineResult:
+def _join(job: Job, reads: list[ShardRead], written: list[ShardWritten]) -> PipelineResult:
     """Every output from the shards' parts, in input order; the tallies merged."""
+    encoding = reads[0].encoding
     report = ReportBuilder()
     warnings: list[InputWarning] = []
     for part in written:
@@ -201,12 +177,12 @@ def _join(job: Job, encoding: Encoding, written: list[ShardWritten], claims: int
     run = run_info(outputs, job.name, job.engine, encoding)
     end = RunEnd(written[-1].trailer, warnings, report)
     sinks = join(outputs.kinds, run, outputs.targets, parts, end)
-    state = job.state  # (none when one pass wrote the file: nothing was decided)
-    subjects = state.subject_count if state is not None else 0
+    assert job.state is not None
+    state = job.state
     get_logger("scrubber.pipeline.shards").info(
-        "input.sharded", shards=len(written), claims=claims, segments=written[-1].segments,
-        subjects=subjects, state_bytes=state.stored_bytes if state is not None else 0,
-        passes=2 if state is not None else 1,
+        "input.sharded", shards=len(written), claims=state.batch_count,
+        segments=written[-1].segments, subjects=state.subject_count,
+        state_bytes=state.stored_bytes,
     )  # fmt: skip
     return PipelineResult(
         name=job.name,
@@ -215,6 +191,6 @@ def _join(job: Job, encoding: Encoding, written: list[ShardWritten], claims: int
         warnings=warnings,
         segments=written[-1].segments,
         sinks=sinks,
-        subjects=subjects,
+        subjects=state.subject_count,
         decisions_kept=job.decisions.kept if job.decisions else 0,
     )

@@ -41,7 +41,7 @@ from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
-    from scrubber.pipeline.shards.plain_first import ByteCounts
+    pass
 
 
 @dataclass
@@ -86,7 +86,6 @@ class Job:
     registry: CourseRegistry | None = None
     decisions: Decisions | None = None
     plain: Passthrough | None = None  # the fast path (its text scan remembers pass 1's takes)
-    counts: list[ByteCounts] = field(default_factory=list)  # each shard's, from its bytes
 
 
 _job: Job | None = None
@@ -103,7 +102,7 @@ def installed(job: Job) -> Iterator[Job]:
         _job = None
 
 
-def open_range(path: str, span: ByteRange) -> BinaryIO:
+def _open_range(path: str, span: ByteRange) -> BinaryIO:
     return cast(BinaryIO, _RangeReader(path, span))
 
 
@@ -129,15 +128,15 @@ class _RangeReader:
 
 
 def read_shard(index: int) -> ShardRead:
-    job = current_job()
+    job = _current_job()
     plain = job.plain
-    span = open_range(job.path, job.ranges[index])
+    span = _open_range(job.path, job.ranges[index])
     reader = X12Reader(
         span, job.name, keep_transactions=False, plain=plain, build_plain=False,
         scan=plain.text_scan if plain is not None else None,
     )  # fmt: skip
     state = CourseState(part=index)
-    envelopes = EnvelopeCounter(job.keep_batch)
+    envelopes = _EnvelopeCounter(job.keep_batch)
     try:
         read_facts(reader, state, envelopes.claim, on_passed=envelopes.passed)
     except X12InputError:
@@ -149,7 +148,7 @@ def read_shard(index: int) -> ShardRead:
     )  # fmt: skip
 
 
-class EnvelopeCounter:
+class _EnvelopeCounter:
     """Counts the interchanges and groups that hold claims (the 277CA opens
     one envelope, one control number, for each); with ``keep_batch`` keeps
     each claim's :class:`BatchKey` (what a history store locks and loads)."""
@@ -185,7 +184,7 @@ def decide_share(index: int) -> Path:
     """Decide the subjects ``index``, ``index + N``, ... (N: the shards)
     against the merged state; the decisions go to a file (returned), which
     the parent loads once the workers are gone (no second copy in flight)."""
-    job = current_job()
+    job = _current_job()
     assert job.state is not None
     registry = job.registry or job.engine.registry
     subjects = range(index, job.state.subject_count, len(job.ranges))
@@ -198,7 +197,7 @@ def decide_share(index: int) -> Path:
 
 
 def write_shard(index: int) -> ShardWritten:
-    job = current_job()
+    job = _current_job()
     assert job.state is not None and job.decisions is not None
     before = job.reads[:index]
     offsets = ReadOffsets(
@@ -221,7 +220,7 @@ def write_shard(index: int) -> ShardWritten:
     fanout = Fanout.of(outputs.kinds, run, targets)
     plain = job.plain
     reader = X12Reader(
-        open_range(job.path, span),
+        _open_range(job.path, span),
         job.name,
         keep_transactions=False,
         offsets=offsets,
@@ -251,6 +250,6 @@ def decided_path(workdir: Path, index: int) -> Path:
     return workdir / f"shard-{index:04d}.decided"
 
 
-def current_job() -> Job:
+def _current_job() -> Job:
     assert _job is not None, "a shard worker runs only inside run_sharded"
     return _job
