@@ -517,6 +517,7 @@ class _Job:
     writes: list[UnitWrite] = field(default_factory=list)
     shares: int = 1
     plain: Passthrough | None = None  # the fast path (none with a history store)
+    taken: list[dict[int, object]] = field(default_factory=list)  # pass 1's takes, by unit
 
 
 _job: _Job | None = None
@@ -552,6 +553,7 @@ def _run(job: _Job, outputs: BatchOutputs, history: History, jobs: int) -> list[
     reads = _read_all(job, jobs)
     state = CourseState.merged([read.state for read in reads])  # type: ignore[misc]
     infos = [read.info for read in reads]
+    job.taken = [read.taken for read in reads]
     job.state = state
     keys = [key for info in infos for key in info.keys]
     name = batch_source(job.inputs)
@@ -583,6 +585,7 @@ def _run(job: _Job, outputs: BatchOutputs, history: History, jobs: int) -> list[
 class _Read:
     state: CourseState | None
     info: UnitRead
+    taken: dict[int, object]  # what the unit's text scan took whole (ordinals from 1)
 
 
 def _read_all(job: _Job, jobs: int) -> list[_Read]:
@@ -600,8 +603,12 @@ def _read_unit(number: int) -> _Read:
     job = _current()
     unit = job.units[number]
     state = CourseState(part=number)
+    scan = job.plain.text_scan if job.plain is not None else None
+    if scan is not None:
+        scan.forget()  # (this process may have read another unit)
     info = read_unit(job.inputs[unit.input], unit.span, state, job.keep_batch, plain=job.plain)
-    return _Read(state if info.error is None else None, info)
+    taken = scan.remembered() if scan is not None and info.error is None else {}
+    return _Read(state if info.error is None else None, info, taken)
 
 
 def _decide_share(share: int) -> Decisions:
@@ -614,7 +621,11 @@ def _decide_share(share: int) -> Decisions:
 def _write_unit(number: int) -> UnitWritten:
     job = _current()
     assert job.state is not None and job.decisions is not None
-    return write_unit(job.writes[number], job.state, job.decisions, plain=job.plain)
+    work = job.writes[number]
+    if job.plain is not None:  # pass 1's takes of this unit, not checked again
+        job.plain.text_scan.forget()
+        job.plain.text_scan.remember(job.taken[number], work.offsets.transactions)
+    return write_unit(work, job.state, job.decisions, plain=job.plain)
 
 
 def _map(count: int, work: Callable[[int], Any], jobs: int) -> Iterator[Any]:

@@ -175,6 +175,11 @@ class TextScan:
         """What this scan remembers (picklable), for :meth:`remember`."""
         return dict(self._taken)
 
+    def forget(self) -> None:
+        """Remember nothing (before reading another piece of input, whose
+        ordinals start again)."""
+        self._taken.clear()
+
     def remember(self, taken: dict[int, object], offset: int = 0) -> None:
         """Remember what another scan (a shard's pass 1) :meth:`remembered`,
         its ordinals shifted by ``offset`` (the transactions before its shard)."""

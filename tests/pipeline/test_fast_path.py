@@ -300,6 +300,29 @@ def test_batch_takes_the_fast_path_and_writes_the_same(
     assert all(run == first for run in runs.values())
 
 
+def test_batch_checks_a_plain_transaction_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scrub --batch`` in one process over two all-plain inputs: pass 2
+    takes again, unchecked, what pass 1's text scan took, unit by unit (the
+    units' transaction ordinals both start at 1): each transaction is
+    checked once, not twice; and the outputs are those of ``scrub``."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    paths = [tmp_path / "plain1.x12", tmp_path / "plain2.x12"]
+    text = several_interchanges(2, radonc=False)
+    texts = [text, text.replace("CLM*S", "CLM*T")]  # (other claim ids: other digests)
+    for path, text in zip(paths, texts, strict=True):
+        path.write_text(text)
+    checks: list[int] = []
+    check = TextScan._scan
+    monkeypatch.setattr(TextScan, "_scan", lambda self, *a: _noted(checks, check(self, *a)))
+    batch = _batch_outputs(paths, tmp_path / "batch", 1)
+    assert len(checks) == "".join(texts).count("ST*837*") > 2 and all(checks)
+    argv = ["scrub", *map(str, paths), "-o", str(tmp_path / "one"), "--quiet", "-j", "1"]
+    main([*argv, "--as-of", AS_OF.isoformat()])
+    assert {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()} == batch
+
+
 def _noted(hits: list[int], result: object) -> object:
     hits.append(1 if result else 0)
     return result
