@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from scrubber.model import PlainClaim, Transaction
 from scrubber.x12.segment_text import format_amount
@@ -72,37 +72,47 @@ def plain_entry_texts(
     isa13 = _encode_string(transaction.group.interchange.control_number)
     gs06 = _encode_string(transaction.group.control_number)
     st02 = _encode_string(transaction.control_number)
-    # The text between the fields that vary per claim (claim id, ordinal, charge).
-    after_ordinal = (
+    long_form = _filled(claims, _Template(
+        '    {\n      "claim_id": ', ',\n      "ordinal": ',
         f',\n      "transaction": {{\n        "isa13": {isa13},\n        "gs06": {gs06},'
         f'\n        "st02": {st02}\n      }},\n      "status": "accepted",\n'
-        '      "charge_in": "'
-    )
-    after_charge = '",\n      "charge_out": "'
-    end = '",\n      "findings": []\n    }'
-    long_form = []
-    for claim in claims:
-        charge = format_amount(claim.charge)
-        long_form.append(
-            '    {\n      "claim_id": ' + _encode_string(claim.claim_id)
-            + ',\n      "ordinal": ' + int.__repr__(claim.ordinal)
-            + after_ordinal + charge + after_charge + charge + end
-        )  # fmt: skip
+        '      "charge_in": "',
+        '",\n      "charge_out": "', '",\n      "findings": []\n    }',
+    ))  # fmt: skip
     if not compact:
         return long_form, []
-    line_after_ordinal = (
+    one_line = _filled(claims, _Template(
+        '{"claim_id": ', ', "ordinal": ',
         f', "transaction": {{"isa13": {isa13}, "gs06": {gs06}, "st02": {st02}}}, '
-        '"status": "accepted", "charge_in": "'
-    )
-    one_line = []
+        '"status": "accepted", "charge_in": "',
+        '", "charge_out": "', '", "findings": []}',
+    ))  # fmt: skip
+    return long_form, one_line
+
+
+class _Template(NamedTuple):
+    """An accepted plain claim's entry, as the text around the fields that
+    vary per claim (claim id, ordinal, charge in, charge out)."""
+
+    start: str
+    before_ordinal: str
+    before_charge_in: str
+    before_charge_out: str
+    end: str
+
+
+def _filled(claims: Sequence[PlainClaim], template: _Template) -> list[str]:
+    """Each claim's entry text, ``template`` filled in."""
+    start, before_ordinal, before_charge_in, before_charge_out, end = template
+    texts = []
     for claim in claims:
         charge = format_amount(claim.charge)
-        one_line.append(
-            '{"claim_id": ' + _encode_string(claim.claim_id)
-            + ', "ordinal": ' + int.__repr__(claim.ordinal)
-            + line_after_ordinal + charge + '", "charge_out": "' + charge + '", "findings": []}'
+        texts.append(
+            start + _encode_string(claim.claim_id) + before_ordinal
+            + int.__repr__(claim.ordinal) + before_charge_in + charge
+            + before_charge_out + charge + end
         )  # fmt: skip
-    return long_form, one_line
+    return texts
 
 
 def write_report_json(

@@ -44,9 +44,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from scrubber.errors import InputWarning, X12InputError
-from scrubber.history.records import BatchClaim, BatchKey
+from scrubber.history.records import BatchKey
 from scrubber.logs import get_logger
-from scrubber.model import Claim, Transaction
+from scrubber.model import Claim
 from scrubber.outputs.ack277 import AckSettings, control_after
 from scrubber.outputs.atomic import OutputSet
 from scrubber.outputs.fanout import Fanout, Outputs, join
@@ -57,6 +57,7 @@ from scrubber.outputs.targets import PartTarget, StagedTarget
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decided import DecidedFile, recorded
 from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.envelopes import EnvelopeCounter
 from scrubber.pipeline.files import FilesResult, files_result
 from scrubber.pipeline.gc_tuning import before_fork, long_lived_gc
 from scrubber.pipeline.passes import (
@@ -75,7 +76,7 @@ from scrubber.pipeline.passes import (
 )
 from scrubber.pipeline.shards.plan import ByteRange, plan_shards
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts, PatientKey
+from scrubber.rules.facts import ClaimFacts
 from scrubber.rules.passthrough import Passthrough
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import ReadOffsets, X12Reader
@@ -225,7 +226,7 @@ def read_unit(
     the unit's bytes, already opened (else ``source.path`` and ``span`` are).
     ``plain``: the fast path (a plain claim has no facts: it is counted in
     ``state`` and ``on_passed`` is told of it)."""
-    counter = _EnvelopeCounter(keep_batch, on_facts, on_passed)
+    counter = EnvelopeCounter(keep_batch, on_facts, on_passed)
     with contextlib.closing(opened or open_unit(source.path, span)) as stream:
         reader = X12Reader(
             stream, source.name, keep_transactions=False, plain=plain, build_plain=False,
@@ -239,49 +240,6 @@ def read_unit(
         claims, reader.encoding, reader.segment_count, reader.transaction_count,
         counter.count, counter.keys,
     )  # fmt: skip
-
-
-class _EnvelopeCounter:
-    """Counts the interchanges and groups that hold claims (the 277CA opens
-    one envelope, one control number, for each); with ``keep_batch`` keeps
-    each claim's :class:`BatchKey`; hands each claim on to ``on_facts``."""
-
-    def __init__(
-        self,
-        keep_batch: bool,
-        on_facts: Callable[[Claim, ClaimFacts], object] | None,
-        on_passed: Callable[[], object] | None = None,
-    ) -> None:
-        self.count = 0
-        self.keys: list[BatchKey] = []
-        self._patients: dict[PatientKey, PatientKey] = {}
-        self._keep_batch = keep_batch
-        self._on_facts = on_facts
-        self._on_passed = on_passed
-        self._group: object = None
-        self._interchange: object = None
-
-    def claim(self, claim: Claim, facts: ClaimFacts) -> None:
-        if self._keep_batch:
-            self.keys.append(BatchKey.of(BatchClaim.of(claim, facts), self._patients))
-        if self._on_facts is not None:
-            self._on_facts(claim, facts)
-        self._envelopes(claim.transaction)
-
-    def passed(self, transaction: Transaction) -> None:
-        """A plain claim of ``transaction`` (no facts, never kept for a store)."""
-        if self._on_passed is not None:
-            self._on_passed()
-        self._envelopes(transaction)
-
-    def _envelopes(self, transaction: Transaction) -> None:
-        group = transaction.group
-        if group is self._group:
-            return
-        if self._group is None or group.interchange is not self._interchange:
-            self.count += 1
-        self.count += 1
-        self._group, self._interchange = group, group.interchange
 
 
 def check_reads(

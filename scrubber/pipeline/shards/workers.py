@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from scrubber.errors import InputWarning, X12InputError
-from scrubber.history.records import BatchClaim, BatchKey
-from scrubber.model import Claim, Group, Transaction
+from scrubber.history.records import BatchKey
 from scrubber.outputs.ack277 import control_after
 from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
@@ -25,6 +24,7 @@ from scrubber.outputs.targets import PartTarget
 from scrubber.pipeline.course_state import CourseState
 from scrubber.pipeline.decided import DecidedFile
 from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.envelopes import EnvelopeCounter
 from scrubber.pipeline.passes import (
     read_facts,
     recording,
@@ -34,7 +34,6 @@ from scrubber.pipeline.passes import (
 )
 from scrubber.pipeline.shards.plan import ByteRange
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts, PatientKey
 from scrubber.rules.passthrough import Passthrough
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.x12.reader import ReadOffsets, X12Reader
@@ -136,7 +135,7 @@ def read_shard(index: int) -> ShardRead:
         scan=plain.text_scan if plain is not None else None,
     )  # fmt: skip
     state = CourseState(part=index)
-    envelopes = _EnvelopeCounter(job.keep_batch)
+    envelopes = EnvelopeCounter(job.keep_batch)
     try:
         read_facts(reader, state, envelopes.claim, on_passed=envelopes.passed)
     except X12InputError:
@@ -146,35 +145,6 @@ def read_shard(index: int) -> ShardRead:
         reader.transaction_count, envelopes.count, envelopes.keys,
         taken=plain.text_scan.remembered() if plain is not None else {},
     )  # fmt: skip
-
-
-class _EnvelopeCounter:
-    """Counts the interchanges and groups that hold claims (the 277CA opens
-    one envelope, one control number, for each); with ``keep_batch`` keeps
-    each claim's :class:`BatchKey` (what a history store locks and loads)."""
-
-    def __init__(self, keep_batch: bool) -> None:
-        self.count = 0
-        self.keys: list[BatchKey] = []
-        self._patients: dict[PatientKey, PatientKey] = {}
-        self._keep_batch = keep_batch
-        self._group: Group | None = None
-
-    def claim(self, claim: Claim, facts: ClaimFacts) -> None:
-        if self._keep_batch:
-            self.keys.append(BatchKey.of(BatchClaim.of(claim, facts), self._patients))
-        self.passed(claim.transaction)
-
-    def passed(self, transaction: Transaction) -> None:
-        """Count the envelopes of a claim of ``transaction`` (a plain claim's:
-        no facts, no key; plain claims are never kept for a store)."""
-        group = transaction.group
-        if group is self._group:
-            return
-        if self._group is None or group.interchange is not self._group.interchange:
-            self.count += 1
-        self.count += 1
-        self._group = group
 
 
 # Deciding (in a worker) ------------------------------------------------------------
