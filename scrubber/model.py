@@ -292,6 +292,34 @@ class PlainClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class CopiedClaim:
+    """A claim pass 2 copies as it came (issue 15, goal 2): accepted with no
+    finding, either a plain claim (the fast path) or one deciding accepted
+    with no finding, whose model pass 1 built without a warning and whose
+    CLM02 is the sum of its lines. Pass 2 builds no claim model for it.
+
+    The outputs take it (``Sink.add_copied``) instead of its outcome and write
+    what they write for that outcome, byte for byte: its segments as they
+    came (:attr:`segments` and :attr:`lines`, under renumbered HL loops) and,
+    for the acknowledgment and the report, :attr:`plain`."""
+
+    transaction: Transaction
+    subscriber_level: HierarchyLevel
+    patient_level: HierarchyLevel | None
+    segments: tuple[Segment, ...]  # the 2300 segments, CLM first (Claim.segments)
+    lines: tuple[tuple[Segment, ...], ...]  # each 2400 loop's segments, LX first
+    plain: PlainClaim  # what the 277CA and the report write of it
+    passed: bool  # told plain by the fast path (else decided accepted, no finding)
+
+    def all_segments(self) -> list[Segment]:
+        """The claim's segments (2300 and every 2400) in input order."""
+        segments = list(self.segments)
+        for line in self.lines:
+            segments.extend(line)
+        return segments
+
+
+@dataclass(frozen=True, slots=True)
 class PlainTransaction:
     """A whole ST-SE whose claims are all plain (issue 15's text path): every
     claim accepted with no finding, read without a warning, and the cleaned

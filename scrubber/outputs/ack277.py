@@ -35,6 +35,7 @@ from decimal import Decimal
 from scrubber.model import (
     Claim,
     ClaimKind,
+    CopiedClaim,
     DateRange,
     Delimiters,
     Group,
@@ -121,6 +122,11 @@ class Ack277Writer:
         ack = self._ack_of(plain.transaction)
         for claim in plain.claims:
             self._writer.plain_claim(ack, claim)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        """Acknowledge ``claim``: what :meth:`add` writes for it as an
+        accepted outcome with no finding."""
+        self._writer.plain_claim(self._ack_of(claim.transaction), claim.plain)
 
     def close(self) -> None:
         self._end_interchange()
@@ -233,6 +239,9 @@ class Ack277Sink:
 
     def add_plain(self, plain: PlainTransaction) -> None:
         self._writer.add_plain(plain)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        self._writer.add_copied(claim)
 
     def close(self, end: RunEnd) -> None:
         self._writer.close()

@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from scrubber.model import (
-    Claim,
     ClaimKind,
+    CopiedClaim,
     Delimiters,
     Group,
     HierarchyLevel,
@@ -82,13 +82,28 @@ class Clean837Writer:
     def add(self, outcome: Outcome) -> None:
         if outcome.rejected:
             return
+        claim = outcome.claim
+        chain = (claim.billing, claim.subscriber_level, claim.patient_level)
+        delimiters = self._enter_claim(claim.transaction, chain)
+        self._emit(list(_claim(outcome, delimiters)))
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        """Keep ``claim`` as it came: what :meth:`add` writes of it accepted
+        unchanged."""
+        chain = (claim.plain.billing, claim.subscriber_level, claim.patient_level)
+        self._enter_claim(claim.transaction, chain)
+        self._emit([segment.raw for segment in claim.all_segments()])
+
+    def _enter_claim(self, transaction: Transaction, chain: _Chain) -> Delimiters:
+        """Count a kept claim of ``transaction`` and write what comes before
+        its own text: its transaction's start, when not the open one, and the
+        HL loops of its ``chain`` it opens. The interchange's delimiters."""
         self.kept += 1
-        transaction = outcome.claim.transaction
         if transaction is not self._transaction:
             self._open(transaction)
         delimiters = transaction.group.interchange.delimiters
-        self._put(self._hierarchy.enter(outcome.claim, delimiters))
-        self._emit(list(_claim(outcome, delimiters)))
+        self._put(self._hierarchy.enter(chain, delimiters))
+        return delimiters
 
     def add_plain(self, plain: PlainTransaction) -> None:
         """Keep every claim of ``plain``: its text, as it came, is what
@@ -185,6 +200,8 @@ class Clean837Writer:
 
 
 _BILLING, _SUBSCRIBER, _PATIENT = 0, 1, 2
+#: A claim's HL loops: billing provider, subscriber, patient (if any).
+_Chain = tuple[HierarchyLevel, HierarchyLevel, HierarchyLevel | None]
 
 
 class _Hierarchy:
@@ -207,11 +224,12 @@ class _Hierarchy:
         self.held: list[str] | None = None
         self._held_hl: tuple[Segment, tuple[str, ...]] | None = None
 
-    def enter(self, claim: Claim, delimiters: Delimiters) -> list[str]:
-        """The text to write before ``claim``: the HL loops it opens, after a
-        held subscriber loop it resolves or ends. A loop held from here on is
-        not in it: the claim's own text goes to :attr:`held`."""
-        chain = (claim.billing, claim.subscriber_level, claim.patient_level)
+    def enter(self, chain: _Chain, delimiters: Delimiters) -> list[str]:
+        """The text to write before a claim of HL loops ``chain``: the loops
+        it opens, after a held subscriber loop it resolves or ends. A loop
+        held from here on is not in it: the claim's own text goes to
+        :attr:`held`."""
+        dependant = chain[_PATIENT] is not None
         out: list[str] = []
         for depth, level in enumerate(chain):
             if level is None:
@@ -229,7 +247,7 @@ class _Hierarchy:
             for deeper in range(depth + 1, 3):
                 self.current[deeper] = None
             parent = self.ids[depth - 1] if depth else ""
-            out.extend(self._level(level, depth, parent, claim, delimiters))
+            out.extend(self._level(level, depth, parent, dependant, delimiters))
         return out
 
     def release(self, delimiters: Delimiters) -> list[str]:
@@ -251,15 +269,16 @@ class _Hierarchy:
         level: HierarchyLevel,
         depth: int,
         parent: str,
-        claim: Claim,
+        dependant: bool,
         delimiters: Delimiters,
     ) -> list[str]:
+        """A loop's text (``dependant``: the claim is a patient's, below its
+        subscriber's loop)."""
         hl = level.hl
         elements = replace_element(hl.elements, 1, self.ids[depth])
         elements = replace_element(elements, 2, parent)
         rest = [segment.raw for segment in level.segments[1:]]
-        dependant = depth == _SUBSCRIBER and claim.patient_level is not None
-        if level.level_code == "20" or depth == _BILLING or dependant:
+        if level.level_code == "20" or depth == _BILLING or (depth == _SUBSCRIBER and dependant):
             child = "1"
         elif depth == _SUBSCRIBER and hl.get(4) != "0":
             self._held_hl = (hl, elements)
@@ -320,6 +339,9 @@ class Clean837Sink:
 
     def add_plain(self, plain: PlainTransaction) -> None:
         self._writer.add_plain(plain)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        self._writer.add_copied(claim)
 
     def close(self, end: RunEnd) -> int:
         kept = self._writer.close("" if self._part else end.trailer)

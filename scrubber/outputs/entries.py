@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainClaim, PlainTransaction, Transaction
 from scrubber.outputs.report_json import plain_entry_texts, render_entry
 
 FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
@@ -46,10 +47,18 @@ class EntryRenderer:
     def add_plain(self, plain: PlainTransaction) -> None:
         """The entries of every claim of ``plain``: what :meth:`add` writes of
         each one's entry (accepted, no finding: none is kept for the summary)."""
-        if not plain.claims:
+        self._add_accepted(plain.transaction, plain.claims)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        """The entry of ``claim``: what :meth:`add` writes of it accepted with
+        no finding."""
+        self._add_accepted(claim.transaction, (claim.plain,))
+
+    def _add_accepted(self, transaction: Transaction, claims: Sequence[PlainClaim]) -> None:
+        if not claims:
             return
         entries, one_line = plain_entry_texts(
-            plain.transaction, plain.claims, compact=self._compact is not None
+            transaction, claims, compact=self._compact is not None
         )
         first = ",\n" if self.count else ""
         self._out.write(first + ",\n".join(entries))

@@ -13,11 +13,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scrubber.errors import InputWarning
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.ack277 import AckSettings
 from scrubber.outputs.registry import OutputKind
 from scrubber.outputs.report import ReportBuilder
-from scrubber.outputs.sink import Part, RunEnd, RunInfo, Sink, Target, takes_plain
+from scrubber.outputs.sink import (
+    Part,
+    RunEnd,
+    RunInfo,
+    Sink,
+    Target,
+    takes_copied,
+    takes_plain,
+)
 from scrubber.rules.outcome import Outcome
 
 
@@ -51,6 +59,10 @@ class Fanout:
         self.takes_plain = len(self._plain_adds) == len(self.sinks)
         """Whether every sink takes plain transactions (:meth:`add_plain`);
         when not, the caller hands each plain claim's outcome to :meth:`add`."""
+        self._copied_adds = [s.add_copied for s in self.sinks.values() if takes_copied(s)]
+        self.takes_copied = len(self._copied_adds) == len(self.sinks)
+        """Whether every sink takes copied claims (:meth:`add_copied`); when
+        not, pass 2 builds every claim and hands its outcome to :meth:`add`."""
 
     @classmethod
     def of(cls, kinds: Sequence[OutputKind], run: RunInfo, targets: Mapping[str, Target]) -> Fanout:
@@ -67,9 +79,19 @@ class Fanout:
         accepted with no finding. Only when :attr:`takes_plain`."""
         if not self.takes_plain:
             raise TypeError("a sink of this run takes no plain transactions (see takes_plain)")
-        self.tally.count_plain(plain)
+        self.tally.count_accepted(plain.claims)
         for add_plain in self._plain_adds:
             add_plain(plain)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        """Hand a claim copied as it came to every sink and tally it: the same
+        outputs and tally as :meth:`add` of it accepted with no finding.
+        Only when :attr:`takes_copied`."""
+        if not self.takes_copied:
+            raise TypeError("a sink of this run takes no copied claims (see takes_copied)")
+        self.tally.count_accepted((claim.plain,))
+        for add_copied in self._copied_adds:
+            add_copied(claim)
 
     def close(self, trailer: str, warnings: Sequence[InputWarning]) -> dict[str, object]:
         """Close every sink (in registration order); what each returned, by name."""

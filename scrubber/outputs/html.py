@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.html_page import render_page
 from scrubber.outputs.html_worklist import Worklist
 from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
@@ -44,6 +44,9 @@ class HtmlSink:
 
     def add_plain(self, plain: PlainTransaction) -> None:
         self._worklist.add_plain(plain)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        self._worklist.add_copied(claim)
 
     def close(self, end: RunEnd) -> HtmlPart | None:
         if self._run.part:

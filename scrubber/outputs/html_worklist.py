@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.report import claim_entry
 from scrubber.rules.findings import Action, ClaimStatus
 from scrubber.rules.outcome import Outcome
@@ -76,6 +76,11 @@ class Worklist:
         only noted (its interchange), as :meth:`add` notes it."""
         if plain.claims:
             self._note_interchange(plain.transaction.group.interchange.control_number)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        """Take ``claim``, accepted with no finding: only noted, as :meth:`add`
+        notes it."""
+        self._note_interchange(claim.transaction.group.interchange.control_number)
 
     def add_row(self, section: str, entry: dict[str, Any], linked: bool = True) -> None:
         """List ``entry`` (a :func:`claim_row`) in ``section``; ``linked``:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from scrubber.errors import InputWarning
-from scrubber.model import PlainClaim, PlainTransaction, Transaction
+from scrubber.model import PlainClaim, Transaction
 from scrubber.rules.findings import Action, ClaimStatus, Finding
 from scrubber.rules.outcome import ZERO, Outcome
 from scrubber.x12.segment_text import format_amount
@@ -103,11 +103,11 @@ class ReportBuilder:
         if warning is not None:
             self._charge_warnings.append(warning)
 
-    def count_plain(self, plain: PlainTransaction) -> None:
-        """Tally every claim of ``plain`` as :meth:`count` tallies it when
-        given as an accepted outcome with no finding (no line removed, and no
-        charge warning: a plain claim's CLM02 is the sum of its lines)."""
-        claims = plain.claims
+    def count_accepted(self, claims: Sequence[PlainClaim]) -> None:
+        """Tally each of ``claims`` (of a plain transaction, or copied) as
+        :meth:`count` tallies it when given as an accepted outcome with no
+        finding (no line removed, and no charge warning: such a claim's CLM02
+        is the sum of its lines)."""
         if not claims:
             return
         self.claims += len(claims)

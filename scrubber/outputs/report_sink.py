@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.entries import EntryRenderer, PointedFinding
 from scrubber.outputs.report import claim_entry
 from scrubber.outputs.report_json import write_compact_report, write_report_json
@@ -69,6 +69,9 @@ class ReportSink:
 
     def add_plain(self, plain: PlainTransaction) -> None:
         self._renderer.add_plain(plain)
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        self._renderer.add_copied(claim)
 
     def close(self, end: RunEnd) -> ReportPart | None:
         if self._run.part:

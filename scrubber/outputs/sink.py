@@ -21,7 +21,11 @@ no finding. A sink without it (a plugin's output kind written before it
 existed) only ever gets outcomes: the pipeline asks
 :attr:`Fanout.takes_plain <scrubber.outputs.fanout.Fanout.takes_plain>`
 and builds the claims when any sink of the run does not take plain
-transactions (:func:`takes_plain`).
+transactions (:func:`takes_plain`). Likewise one claim pass 2 copies as it
+came (``add_copied``, :class:`CopySink`; issue 15, goal 2): a plain claim
+or one decided accepted with no finding, given as a
+:class:`~scrubber.model.CopiedClaim` with no claim model; the sink writes
+what ``add`` writes for it as that outcome (:func:`takes_copied`).
 
 The target decides where the text goes (a staged file, memory, a part file);
 the sink decides what the text is. A sink opens its target at most once and
@@ -37,7 +41,7 @@ from pathlib import Path
 from typing import IO, Protocol, TypeAlias, TypeGuard
 
 from scrubber.errors import InputWarning
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.report import ReportBuilder
 from scrubber.rules.outcome import Outcome
 from scrubber.x12.source import Encoding
@@ -127,7 +131,8 @@ class Part:
 class Sink(Protocol):
     """One output of a scrub (see the module docstring). Optional, not part
     of this protocol: ``add_plain`` (:class:`PlainSink`), for whole
-    transactions of plain claims."""
+    transactions of plain claims, and ``add_copied`` (:class:`CopySink`),
+    for claims copied as they came."""
 
     def add(self, outcome: Outcome) -> None:
         """Take the next claim's outcome (input order)."""
@@ -156,6 +161,21 @@ class PlainSink(Sink, Protocol):
 def takes_plain(sink: Sink) -> TypeGuard[PlainSink]:
     """Whether ``sink`` takes plain transactions (has ``add_plain``)."""
     return callable(getattr(sink, "add_plain", None))
+
+
+class CopySink(Sink, Protocol):
+    """A sink that also takes copied claims (see the module docstring)."""
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        """Take the next claim, accepted with no finding and copied as it came
+        (input order): write what ``add`` writes for it given as an accepted
+        outcome with no finding."""
+        ...
+
+
+def takes_copied(sink: Sink) -> TypeGuard[CopySink]:
+    """Whether ``sink`` takes copied claims (has ``add_copied``)."""
+    return callable(getattr(sink, "add_copied", None))
 
 
 #: Makes a kind's sink for one scrub (a class whose ``__init__`` takes these).

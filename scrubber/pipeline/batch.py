@@ -324,8 +324,11 @@ def write_unit(
     """Pass 2 of one unit: its part of every output (part files in the
     workdir) and, with ``keep_decided``, each claim and its decision.
     ``opened``: the unit's bytes, already opened (else ``work.path`` and
-    ``work.span`` are). ``plain``: the fast path pass 1 took."""
-    from scrubber.pipeline.passes import write_claims
+    ``work.span`` are). ``plain``: the fast path pass 1 took. Claims are
+    copied (:func:`~scrubber.pipeline.passes.copies_for`) when ``index`` is
+    the batch's :class:`CourseState` and ``decisions`` its :class:`Decisions`
+    (not on Spark, whose pass 2 has neither)."""
+    from scrubber.pipeline.passes import copies_for, write_claims
 
     run = dataclasses.replace(
         run_info(Outputs(work.kinds, {}, work.ack, work.compact_json), work.name,
@@ -343,14 +346,18 @@ def write_unit(
         contextlib.closing(opened or open_unit(work.path, work.span)) as stream,
         DecidedFile(decided, work.keep_decided) as record,
     ):
+        on_decision = recording(record.record) if record.stream is not None else None
+        copy = None
+        if isinstance(index, CourseState) and isinstance(decisions, Decisions):
+            shift = work.seqs.start - work.offsets.claims  # (seqs run across the inputs)
+            copy = copies_for(index, decisions, fanout, on_decision, shift)
         reader = X12Reader(
             stream, work.name, keep_transactions=False, offsets=work.offsets, plain=plain,
-            scan=text_scan_for(plain, fanout),
+            scan=text_scan_for(plain, fanout), copy=copy,
         )  # fmt: skip
-        on_decision = recording(record.record) if record.stream is not None else None
         write_claims(
             reader, index, decisions, fanout.add, None, on_decision, work.seqs,
-            write_plain=fanout.add_plain,
+            write_plain=fanout.add_plain, write_copied=fanout.add_copied,
         )  # fmt: skip
     done = fanout.close("", reader.warnings)
     for target in targets.values():

@@ -53,6 +53,7 @@ class CourseState:
         self._merged: dict[int, list[bytearray]] = {}  # per subject: the parts' records
         self._lines: list[int] = []  # lines stored per subject
         self._batch_subjects = array("l")  # subject of each batch claim, by seq
+        self._copyable = bytearray()  # 1: pass 2 may copy batch claim seq (see add)
         self._values = Interned()
         # Per part: its interned values and the seq of its first batch claim.
         self._part = part
@@ -79,6 +80,7 @@ class CourseState:
                 state._lines[target] += part._lines[subject]
             targets[PASSED] = PASSED
             state._batch_subjects.extend(targets[subject] for subject in part._batch_subjects)
+            state._copyable += part._copyable
             state.claim_count += part.claim_count
             state.batch_count += part.batch_count
             state.passed_count += part.passed_count
@@ -97,9 +99,12 @@ class CourseState:
         merged = sum(len(record) for records in self._merged.values() for record in records)
         return merged + sum(len(record) for record in self._records)
 
-    def add(self, facts: ClaimFacts, batch: bool = True) -> None:
+    def add(self, facts: ClaimFacts, batch: bool = True, copyable: bool = False) -> None:
         """Remember ``facts``: a claim of the batch (decided in pass two, in
-        ``seq`` order), or with ``batch=False`` one of its history."""
+        ``seq`` order), or with ``batch=False`` one of its history.
+        ``copyable``: pass 2 may copy the batch claim as it came when it is
+        decided accepted with no finding (its model built without a warning
+        and its CLM02 is the sum of its lines; :meth:`copyable`)."""
         self.claim_count += 1
         patient = self._patients.setdefault(facts.patient, facts.patient)
         entity = self._entities.setdefault(facts.entity, facts.entity)
@@ -111,6 +116,7 @@ class CourseState:
         if batch:
             self.batch_count += 1
             self._batch_subjects.append(subject)
+            self._copyable.append(copyable)
 
     def add_passed(self) -> None:
         """Count a plain batch claim (:mod:`scrubber.rules.passthrough`): it has
@@ -119,10 +125,15 @@ class CourseState:
         self.batch_count += 1
         self.passed_count += 1
         self._batch_subjects.append(PASSED)
+        self._copyable.append(True)
 
     def passed(self, seq: int) -> bool:
         """Whether batch claim ``seq`` was added with :meth:`add_passed`."""
         return 0 <= seq < self.batch_count and self._batch_subjects[seq] == PASSED
+
+    def copyable(self, seq: int) -> bool:
+        """Whether batch claim ``seq`` was added ``copyable`` (or passed)."""
+        return 0 <= seq < self.batch_count and self._copyable[seq] == 1
 
     def _subject_id(self, key: SubjectKey) -> int:
         subject = self._subjects.get(key)
@@ -152,8 +163,12 @@ class CourseState:
     def same_subject(self, seq: int, claim: Claim) -> bool:
         """Whether batch claim ``seq`` was added as a claim of ``claim``'s subject
         (what pass 2 checks each claim it reads again against)."""
+        return self.subject_is(seq, patient_key(claim), claim.billing_npi.strip())
+
+    def subject_is(self, seq: int, patient: PatientKey, entity: str) -> bool:
+        """Whether batch claim ``seq`` was added as a claim of ``patient`` + ``entity``."""
         try:
-            subject = self.subject(patient_key(claim), claim.billing_npi.strip())
+            subject = self.subject(patient, entity)
         except KeyError:
             return False
         return 0 <= seq < self.batch_count and self._batch_subjects[seq] == subject

@@ -58,6 +58,11 @@ class Decisions:
                 return decision
         return ClaimDecision(ClaimStatus.ACCEPTED, ())
 
+    def accepted_plainly(self, seq: int) -> bool:
+        """Whether claim ``seq``'s decision is accepted with no finding
+        (none other was added), without building it."""
+        return all(part.start_of(seq) < 0 for part in self._parts)
+
     def update(self, other: Decisions) -> None:
         """Take in ``other``'s decisions (of other claims of the same batch)."""
         if other._size != self._size:
@@ -134,6 +139,10 @@ class _Kept:
         self._buffer += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         self._ends[seq] = len(self._buffer)
         self.count += 1
+
+    def start_of(self, seq: int) -> int:
+        """Where claim ``seq``'s decision starts in the buffer (-1: none kept)."""
+        return self._starts[seq]
 
     def get(self, seq: int) -> ClaimDecision | None:
         start = self._starts[seq]

@@ -33,18 +33,18 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from scrubber.errors import InputWarning, X12InputError
 from scrubber.history.given import HistoryInput, HistorySource
 from scrubber.logs import debug_enabled, get_logger
-from scrubber.model import Claim, PlainTransaction, Transaction
+from scrubber.model import Claim, CopiedClaim, PlainTransaction, Transaction
 from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import RunInfo, Sink
 from scrubber.pipeline.course_state import CourseState
-from scrubber.pipeline.decisions import decide_subjects
+from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of
+from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of, patient_key_of
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.outcome import Outcome, checked_outcome
-from scrubber.rules.passthrough import Passthrough, passthrough_of
+from scrubber.rules.passthrough import Passthrough, passthrough_of, switched_off
 from scrubber.rules.radonc.registry import CourseRegistry
 from scrubber.status import ExitStatus
 from scrubber.x12.plain_text import TextScan
@@ -219,9 +219,15 @@ def read_facts(
     from ``start`` in ``seq``; no state: only ``on_claim`` sees them), telling
     ``on_claim`` each claim and its facts; the number of claims read. A plain
     claim (a reader with a fast path) has no facts: it is counted in ``state``
-    (:meth:`CourseState.add_passed`) and its transaction told to ``on_passed``."""
+    (:meth:`CourseState.add_passed`) and its transaction told to ``on_passed``.
+    A claim read with no warning and whose CLM02 is the sum of its lines is
+    added ``copyable`` (pass 2 copies it if it is decided accepted with no
+    finding: :func:`copies_for`)."""
     read = 0
+    warned = len(reader.warnings)
     for read, claim in enumerate(reader.read(), 1):
+        count = len(reader.warnings)  # a warning since the last claim: not copyable
+        clean, warned = count == warned, count
         if type(claim) is Passed:
             if state is not None:
                 state.add_passed()
@@ -233,12 +239,21 @@ def read_facts(
         assert isinstance(claim, Claim)
         facts = facts_of(claim, start + read - 1)
         if state is not None:
-            state.add(facts)
+            state.add(facts, copyable=clean and _charges_add_up(claim))
         if on_claim is not None:
             on_claim(claim, facts)
         if progress and read % 200 == 0:
             progress("read", read, 0)
     return read
+
+
+def _charges_add_up(claim: Claim) -> bool:
+    """Whether ``claim``'s CLM02 is the sum of its line charges (else the
+    report warns of it, and pass 2 does not copy it)."""
+    total = claim.total_charge
+    for line in claim.lines:
+        total -= line.charge
+    return total == 0
 
 
 def with_history(
@@ -315,12 +330,13 @@ def _second_pass(
     decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
     reader = X12Reader(
         source.open(), source.name, keep_transactions=False, plain=plain,
-        scan=text_scan_for(plain, fanout),
+        scan=text_scan_for(plain, fanout), copy=copies_for(state, decisions, fanout, record),
     )  # fmt: skip
     on_decision = None if record is None else recording(record)
     write_claims(
-        reader, state, decisions, fanout.add, progress, on_decision, write_plain=fanout.add_plain
-    )
+        reader, state, decisions, fanout.add, progress, on_decision, write_plain=fanout.add_plain,
+        write_copied=fanout.add_copied,
+    )  # fmt: skip
     fanout.close(reader.trailer, reader.warnings)
     return PipelineResult(
         name=source.name,
@@ -349,6 +365,10 @@ class ClaimIndex(Protocol):
         """Whether pass 1 read claim ``seq`` as a plain claim (the fast path)."""
         ...
 
+    def subject_is(self, seq: int, patient: PatientKey, entity: str) -> bool:
+        """Whether pass 1 read claim ``seq`` as a claim of ``patient`` + ``entity``."""
+        ...
+
 
 class DecisionLookup(Protocol):
     """Each batch claim's decision by ``seq`` (a :class:`Decisions` is one)."""
@@ -365,6 +385,7 @@ def write_claims(
     on_decision: Callable[[Claim, int, ClaimDecision], object] | None = None,
     claims: range | None = None,
     write_plain: Callable[[PlainTransaction], None] | None = None,
+    write_copied: Callable[[CopiedClaim], None] | None = None,
 ) -> None:
     """Pass 2: ``write`` the outcome of each claim ``reader`` reads, which
     must be the batch claims ``claims`` of ``state`` (by ``seq``; default:
@@ -373,7 +394,8 @@ def write_claims(
     passes it, as pass 1's did) is accepted with no finding, the decision
     deciding it would give (:mod:`scrubber.rules.passthrough`); a transaction
     of them the reader takes whole (a reader with a text scan) goes to
-    ``write_plain``."""
+    ``write_plain``; a claim the reader copies (a reader with ``copy``:
+    :func:`copies_for`) to ``write_copied``."""
     log = get_logger("scrubber.pipeline.passes")
     debug = debug_enabled()
     expected = claims if claims is not None else range(state.batch_count)
@@ -383,6 +405,14 @@ def write_claims(
         if type(item) is PlainTransaction:
             seq = _write_plain(item, seq, expected, state, write_plain)
             if progress:
+                progress("write", seq, total)
+            continue
+        if type(item) is CopiedClaim:
+            _write_copied(item, seq, expected, state, write_copied)
+            if debug:
+                _log_copied(log, item)
+            seq += 1
+            if progress and seq % 200 == 0:
                 progress("write", seq, total)
             continue
         if type(item) is Passed:
@@ -426,6 +456,57 @@ def _write_plain(
     return after
 
 
+def _write_copied(
+    claim: CopiedClaim,
+    seq: int,
+    expected: range,
+    state: ClaimIndex,
+    write_copied: Callable[[CopiedClaim], None] | None,
+) -> None:
+    """Write a claim the reader copied, which pass 1 must have read as this
+    claim: passed, or a claim of the same subject."""
+    if seq >= expected.stop or not _same_claim(claim, seq, state):
+        raise _changed(state.batch_count)
+    assert write_copied is not None, "a reader that copies claims needs write_copied"
+    write_copied(claim)
+
+
+def _same_claim(claim: CopiedClaim, seq: int, state: ClaimIndex) -> bool:
+    if claim.passed:
+        return state.passed(seq)
+    plain = claim.plain
+    patient = plain.person if claim.patient_level is not None else None
+    key = patient_key_of(plain.payer_id, plain.member_id, patient)
+    return state.subject_is(seq, key, plain.billing_npi.strip())
+
+
+def copies_for(
+    state: CourseState,
+    decisions: Decisions,
+    fanout: Fanout,
+    record: object | None,
+    shift: int = 0,
+) -> Callable[[int], bool] | None:
+    """Pass 2's ``copy`` test (issue 15, goal 2; :class:`X12Reader`): by
+    ordinal, whether a claim is copied as it came, with no claim model: one
+    pass 1 added ``copyable`` (:func:`read_facts`) that is decided accepted
+    with no finding. ``shift``: the ``seq`` of the input's first claim (a
+    batch of several inputs). None when a sink takes no copied claims
+    (:attr:`Fanout.takes_copied`), a store records the claims (``record``:
+    it records their models' facts) or the fast path is switched off
+    (:data:`~scrubber.rules.passthrough.SWITCH`)."""
+    if record is not None or not fanout.takes_copied or switched_off():
+        return None
+    copyable, accepted_plainly = state.copyable, decisions.accepted_plainly
+    first = 1 - shift  # the reader numbers an input's claims from 1
+
+    def copy(ordinal: int) -> bool:
+        seq = ordinal - first
+        return copyable(seq) and accepted_plainly(seq)
+
+    return copy
+
+
 def text_scan_for(plain: Passthrough | None, fanout: Fanout) -> TextScan | None:
     """Pass 2's text scan: the fast path's, when every output takes whole
     transactions of plain claims (:attr:`Fanout.takes_plain`)."""
@@ -452,6 +533,13 @@ def _log_decided(log: Any, claim: Claim, outcome: Outcome) -> None:
         lines_removed=len(outcome.removed_lines),
         rules=sorted({f.rule for f in outcome.decision.findings}),
     )
+
+
+def _log_copied(log: Any, claim: CopiedClaim) -> None:
+    log.debug(
+        "claim.decided", ordinal=claim.plain.ordinal, status=str(ClaimStatus.ACCEPTED),
+        lines=claim.plain.lines, lines_removed=0, rules=[],
+    )  # fmt: skip
 
 
 def _changed(total: int) -> X12InputError:

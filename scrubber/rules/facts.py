@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import NamedTuple
 
-from scrubber.model import Claim, ClaimKind, DateRange, ServiceLine
+from scrubber.model import Claim, ClaimKind, DateRange, Person, ServiceLine
 
 FREESTANDING_POS = frozenset({"11"})
 HOSPITAL_POS = frozenset({"19", "21", "22", "23"})
@@ -214,15 +214,21 @@ _CENT = Decimal("0.01")
 
 
 def patient_key(claim: Claim) -> PatientKey:
-    key = PatientKey(claim.payer_id.strip(), claim.subscriber.member_id.strip().upper())
-    if claim.patient is None:
+    return patient_key_of(claim.payer_id, claim.subscriber.member_id, claim.patient)
+
+
+def patient_key_of(payer_id: str, member_id: str, patient: Person | None) -> PatientKey:
+    """The patient key of a claim of this payer (2010BB NM109), subscriber
+    member id and patient (2010CA, when a 2000C loop exists)."""
+    key = PatientKey(payer_id.strip(), member_id.strip().upper())
+    if patient is None:
         return key
     return PatientKey(
         key.payer_id,
         key.member_id,
-        claim.patient.last_name.strip().upper(),
-        claim.patient.first_name.strip().upper(),
-        claim.patient.birth_date,
+        patient.last_name.strip().upper(),
+        patient.first_name.strip().upper(),
+        patient.birth_date,
     )
 
 

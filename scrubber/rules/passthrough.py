@@ -226,11 +226,17 @@ def _birth_date_read(segments: Sequence[Segment], entity: str) -> bool:
     return not warnings
 
 
+def switched_off() -> bool:
+    """Whether :data:`SWITCH` turns the fast path off: plain claims, and the
+    claims pass 2 copies (:func:`scrubber.pipeline.passes.copies_for`)."""
+    return os.environ.get(SWITCH, "1") == "0"
+
+
 def passthrough_of(engine: Engine) -> Passthrough | None:
     """The fast path for ``engine``'s packs, or ``None`` when one of its
     rules does not promise ``ignores_other_codes`` (or the fast path is
     switched off: :data:`SWITCH`)."""
-    if os.environ.get(SWITCH, "1") == "0":
+    if switched_off():
         return None
     if not all(active.rule.ignores_other_codes for active in engine.rules):
         return None

@@ -77,7 +77,7 @@ from scrubber.pipeline.files import FilesResult
 from scrubber.pipeline.passes import passthrough_for
 from scrubber.pipeline.shards.plan import interchange_separator
 from scrubber.rules.engine import Engine
-from scrubber.rules.facts import ClaimFacts, patient_key
+from scrubber.rules.facts import ClaimFacts, PatientKey, patient_key
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 from scrubber.rules.passthrough import Passthrough
 from scrubber.rules.radonc.registry import CourseRegistry
@@ -405,8 +405,10 @@ class _DigestIndex:
         return self._seqs.stop
 
     def same_subject(self, seq: int, claim: Claim) -> bool:
-        patient = patient_key(claim)
-        self._digest.update(self._key.subject(patient, claim.billing_npi.strip()).encode())
+        return self.subject_is(seq, patient_key(claim), claim.billing_npi.strip())
+
+    def subject_is(self, seq: int, patient: PatientKey, entity: str) -> bool:
+        self._digest.update(self._key.subject(patient, entity).encode())
         return seq in self._seqs
 
     def passed(self, seq: int) -> bool:

@@ -17,10 +17,27 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
-from scrubber.model import ClaimKind, DateRange, Delimiters, HierarchyLevel, PlainClaim
-from scrubber.x12.fields import NESTED_LOOP_STARTS, entity_id, entity_id_of, period, person_of
+from scrubber.model import (
+    ClaimKind,
+    CopiedClaim,
+    DateRange,
+    Delimiters,
+    HierarchyLevel,
+    PlainClaim,
+    Segment,
+    Transaction,
+)
+from scrubber.x12.fields import (
+    NESTED_LOOP_STARTS,
+    entity_id,
+    entity_id_of,
+    own_segments,
+    period,
+    person_of,
+)
 from scrubber.x12.tokenizer import segments_of
 
 
@@ -96,6 +113,47 @@ def plain_claims(
     return tuple(made.claims)
 
 
+def copied_claim(
+    transaction: Transaction,
+    billing: HierarchyLevel,
+    subscriber: HierarchyLevel,
+    patient: HierarchyLevel | None,
+    segments: tuple[Segment, ...],
+    lines: Sequence[tuple[Segment, ...]],
+    ordinal: int,
+    passed: bool,
+) -> CopiedClaim:
+    """The claim of these grouped segments as pass 2 copies it (claim
+    ``ordinal``; ``passed``: told plain by the fast path). Its fields are
+    what :func:`~scrubber.x12.reader.build_claim` gives, read from the few
+    segments they come from; the claim must be one whose model builds
+    without a warning (pass 1 built it so), so no check is made here."""
+    made = _Maker(transaction.kind, transaction.group.interchange.delimiters, ordinal)
+    statement = _first_dates(own_segments(segments), "434", None)
+    dos = [_first_dates(own_segments(line)[2:], "472", statement) for line in lines]
+    made.claim(
+        segments[0].elements,
+        (billing, entity_id(billing.segments, "85")),
+        [segment.elements for segment in subscriber.segments],
+        [segment.elements for segment in patient.segments] if patient is not None else None,
+        statement,
+        dos,
+    )
+    return CopiedClaim(
+        transaction, subscriber, patient, segments, tuple(lines), made.claims[0], passed
+    )
+
+
+def _first_dates(
+    segments: Sequence[Segment], qualifier: str, otherwise: DateRange | None
+) -> DateRange | None:
+    """The dates of the first DTP with ``qualifier`` among ``segments``, else ``otherwise``."""
+    for segment in segments:
+        if segment.elements[0] == "DTP" and segment.get(1) == qualifier:
+            return period(segment.get(2), segment.get(3))
+    return otherwise
+
+
 @functools.lru_cache(maxsize=4096)
 def _dtp(rest: str, element: str) -> tuple[str, DateRange | None]:
     """A DTP's qualifier and dates, from its elements after the id (cached:
@@ -153,7 +211,7 @@ class _Maker:
 
     def claim(
         self,
-        clm: list[str],
+        clm: Sequence[str],
         billing: tuple[HierarchyLevel, str],
         subscriber_loop: list[tuple[str, ...]],
         patient_loop: list[tuple[str, ...]] | None,
@@ -167,7 +225,7 @@ class _Maker:
         patient = person_of(patient_loop, "QC")[0] if patient_loop is not None else None
         bill_type = ""
         if self.institutional:  # Claim.bill_type: CLM05-1 + CLM05-3
-            facility = clm[5].split(self.component)
+            facility = (clm[5] if len(clm) > 5 else "").split(self.component)
             bill_type = facility[0] + (facility[2] if len(facility) > 2 else "")
         self.claims.append(
             PlainClaim(

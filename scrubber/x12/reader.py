@@ -44,7 +44,7 @@ linear in every dimension, see ``benchmarks/hostile_shapes.py``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, cast
 
@@ -52,6 +52,7 @@ from scrubber.errors import InputWarning, X12InputError
 from scrubber.model import (
     Claim,
     ClaimKind,
+    CopiedClaim,
     Delimiters,
     Group,
     HierarchyLevel,
@@ -61,7 +62,7 @@ from scrubber.model import (
     Transaction,
 )
 from scrubber.x12 import fields
-from scrubber.x12.plain_claims import plain_claims
+from scrubber.x12.plain_claims import copied_claim, plain_claims
 from scrubber.x12.plain_text import Scanned, TextScan
 from scrubber.x12.segment_text import prefix_of
 from scrubber.x12.source import Encoding, Source, TextSource
@@ -174,6 +175,7 @@ class X12Reader:
         plain: PlainTest | None = None,
         build_plain: bool = True,
         scan: TextScan | None = None,
+        copy: Callable[[int], bool] | None = None,
     ) -> None:
         self._text = TextSource(source, name)
         self.name = self._text.name
@@ -191,6 +193,9 @@ class X12Reader:
         self._plain = plain
         self._build_plain = build_plain
         self._scan = scan
+        # Claims pass 2 copies (issue 15, goal 2): plain ones, and those
+        # ``copy`` names by ordinal; each comes as a CopiedClaim, no model.
+        self._copy = copy
         self._newline: tuple[Group | None, str] = (None, "")  # the open group's GS prefix
 
     @property
@@ -206,21 +211,24 @@ class X12Reader:
         return self._tokenizer.count
 
     def claims(self) -> Iterator[Claim]:
-        """Every claim, in input order (a reader made without ``plain``)."""
-        if self._plain is not None:
-            raise ValueError("a reader that tells plain claims apart is read with read()")
+        """Every claim, in input order (a reader made without ``plain`` and ``copy``)."""
+        if self._plain is not None or self._copy is not None:
+            raise ValueError("a reader that tells plain or copied claims apart is read with read()")
         return cast(Iterator[Claim], self.read())
 
-    def read(self) -> Iterator[Claim | Passed | PlainTransaction]:
+    def read(self) -> Iterator[Claim | Passed | PlainTransaction | CopiedClaim]:
         """Every claim, in input order; with ``plain``, the claims it finds
         plain come as :class:`Passed` (holding the claim only with
         ``build_plain``). With ``scan`` too, a transaction the scan takes
         whole (:mod:`scrubber.x12.plain_text`) comes as one
         :class:`~scrubber.model.PlainTransaction` with ``build_plain``, else
-        as a :class:`Passed` with no claim for each of its claims. Reading is
+        as a :class:`Passed` with no claim for each of its claims. With
+        ``copy`` (and ``build_plain``), a plain claim, and a claim whose
+        ordinal ``copy`` is true of, comes as a
+        :class:`~scrubber.model.CopiedClaim`, no model built. Reading is
         otherwise the same: the same checks, errors and warnings, in the same
-        order (``plain`` and ``scan`` must only pass claims whose model
-        builds without an error or a warning)."""
+        order (``plain``, ``scan`` and ``copy`` must only pass claims whose
+        model builds without an error or a warning)."""
         segments = self._tokenizer.segments()
         first = next(segments, None)
         if first is None:
@@ -231,7 +239,7 @@ class X12Reader:
 
     def _interchanges(
         self, first: Segment, segments: Iterator[Segment]
-    ) -> Iterator[Claim | Passed | PlainTransaction]:
+    ) -> Iterator[Claim | Passed | PlainTransaction | CopiedClaim]:
         segment: Segment | None = first
         while segment is not None:
             _expect(segment, "ISA", "an ISA interchange header")
@@ -265,7 +273,7 @@ class X12Reader:
 
     def _group(
         self, gs: Segment, interchange: Interchange, segments: Iterator[Segment]
-    ) -> Iterator[Claim | Passed | PlainTransaction]:
+    ) -> Iterator[Claim | Passed | PlainTransaction | CopiedClaim]:
         _expect(gs, "GS", "a GS functional group header")
         group = Group(gs, interchange, gs.get(6), gs.get(8), _group_kind(gs))
         transactions = 0
@@ -278,7 +286,7 @@ class X12Reader:
 
     def _transaction(
         self, st: Segment, group: Group, segments: Iterator[Segment]
-    ) -> Iterator[Claim | Passed | PlainTransaction]:
+    ) -> Iterator[Claim | Passed | PlainTransaction | CopiedClaim]:
         _expect(st, "ST", "an ST transaction set header")
         if st.get(1) != "837":
             raise X12InputError(
@@ -391,7 +399,7 @@ class X12Reader:
 
     def _transaction_segment(
         self, segment: Segment, state: _TransactionState, group: Group
-    ) -> Claim | Passed | None:
+    ) -> Claim | Passed | CopiedClaim | None:
         """File one segment into the open loops; return the claim it completes, if any."""
         segment_id = segment.elements[0]  # (hot path: not the .id property)
         completed = None
@@ -496,7 +504,7 @@ class X12Reader:
                 InputWarning(f"HL01 id {level.hl_id!r} repeats", level.hl.position, "HL")
             )
 
-    def _close_claim(self, state: _TransactionState) -> Claim | Passed | None:
+    def _close_claim(self, state: _TransactionState) -> Claim | Passed | CopiedClaim | None:
         if not state.claim:
             return None
         _check_line_complete(state, state.transaction.group if state.transaction else None)
@@ -529,6 +537,12 @@ class X12Reader:
         )
         if passed and not self._build_plain:
             return Passed(state.transaction, None)
+        copy = self._copy
+        if copy is not None and (passed or copy(self.claim_count)):
+            return copied_claim(
+                state.transaction, state.billing, state.subscriber, state.patient,
+                segments, lines, self.claim_count, passed,
+            )  # fmt: skip
         claim = build_claim(
             state.transaction,
             state.billing,

@@ -33,6 +33,7 @@ from scrubber.cli.main import main
 from scrubber.errors import X12InputError
 from scrubber.model import Claim, ClaimKind
 from scrubber.outputs.ack277 import AckSettings
+from scrubber.outputs.fanout import Fanout
 from scrubber.pipeline.files import scrub_to_files
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
@@ -278,7 +279,9 @@ def test_batch_takes_the_fast_path_and_writes_the_same(
     """``scrub --batch`` (what Spark runs too) over a mixed file, an
     all-plain file and a sample: the same outputs with the fast path on and
     off, in one process and in two (units of both files' interchanges); with
-    it on, transactions are taken whole and claims passed."""
+    it on, transactions are taken whole, claims passed and claims copied
+    (the inputs' claims are numbered from 1 each, their ``seq`` across the
+    batch)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
     paths = [tmp_path / "mixed.x12", tmp_path / "plain.x12", *sample_files()[:1]]
     paths[0].write_text(several_interchanges(1))
@@ -288,13 +291,16 @@ def test_batch_takes_the_fast_path_and_writes_the_same(
     scan, plain = TextScan.scan, Passthrough.plain
     monkeypatch.setattr(TextScan, "scan", lambda self, *a, **k: _noted(taken, scan(self, *a, **k)))
     monkeypatch.setattr(Passthrough, "plain", lambda self, *a: _noted(passed, plain(self, *a)))
+    copied: list[int] = []  # claims pass 2 copies, plain or decided (test_copied_claims)
+    add_copied = Fanout.add_copied
+    monkeypatch.setattr(Fanout, "add_copied", lambda self, c: _noted(copied, add_copied(self, c)))
     runs = {}
     for on in (True, False):
         for jobs in (1, 2):
             with fast_path(on):
                 runs[(on, jobs)] = _batch_outputs(paths, tmp_path / f"{on}-{jobs}", jobs)
-            if on and jobs == 1:
-                assert sum(taken) >= 4 and sum(passed) > 0  # (counted in this process)
+            if on and jobs == 1:  # (counted in this process)
+                assert sum(taken) >= 4 and sum(passed) > 0 and len(copied) > 0
     first = runs[(True, 1)]
     assert len(first) == 9
     assert all(run == first for run in runs.values())

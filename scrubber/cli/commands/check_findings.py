@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scrubber.model import PlainTransaction
+from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.ack277 import AckSettings, default_control_start
 from scrubber.outputs.entries import CHANGING_ACTIONS
 from scrubber.outputs.fanout import Outputs
@@ -144,6 +144,9 @@ class _EntrySink:
     def add_plain(self, plain: PlainTransaction) -> None:
         for claim in plain.claims:
             self._on_entry(plain_entry(plain.transaction, claim))
+
+    def add_copied(self, claim: CopiedClaim) -> None:
+        self._on_entry(plain_entry(claim.transaction, claim.plain))
 
     def close(self, end: RunEnd) -> None:
         return None

@@ -26,6 +26,7 @@ from scrubber.pipeline.decided import DecidedFile
 from scrubber.pipeline.decisions import Decisions, decide_subjects
 from scrubber.pipeline.envelopes import EnvelopeCounter
 from scrubber.pipeline.passes import (
+    copies_for,
     read_facts,
     recording,
     run_info,
@@ -189,20 +190,17 @@ def write_shard(index: int) -> ShardWritten:
     }
     fanout = Fanout.of(outputs.kinds, run, targets)
     plain = job.plain
-    reader = X12Reader(
-        _open_range(job.path, span),
-        job.name,
-        keep_transactions=False,
-        offsets=offsets,
-        plain=plain,
-        scan=text_scan_for(plain, fanout),
-    )
     claims = range(offsets.claims, offsets.claims + job.reads[index].claims)
     with DecidedFile(decided_path(job.workdir, index), job.keep_batch) as decided:
         on_decision = recording(decided.record) if decided.stream is not None else None
+        reader = X12Reader(
+            _open_range(job.path, span), job.name, keep_transactions=False, offsets=offsets,
+            plain=plain, scan=text_scan_for(plain, fanout),
+            copy=copies_for(job.state, job.decisions, fanout, on_decision),
+        )  # fmt: skip
         write_claims(
             reader, job.state, job.decisions, fanout.add, None, on_decision, claims,
-            write_plain=fanout.add_plain,
+            write_plain=fanout.add_plain, write_copied=fanout.add_copied,
         )  # fmt: skip
     done = fanout.close(reader.trailer, reader.warnings)
     for target in targets.values():
