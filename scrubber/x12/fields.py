@@ -46,9 +46,19 @@ QUANTITY_DIGITS = 15
 def x12_decimal(value: str, max_digits: int) -> Decimal | None:
     """``value`` as a Decimal when it is an X12 decimal of at most ``max_digits``
     digits, else ``None`` (``1E+27``, ``NaN``, ``\u00b2``, 30 digits...)."""
+    if len(value) > max_digits + 2:  # more than the digits, a minus sign and a point
+        return None  # (and no long text is kept in the cache)
+    return _x12_decimal(value, max_digits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _x12_decimal(value: str, max_digits: int) -> Decimal | None:
+    """:func:`x12_decimal` of a short value, cached (a Decimal is immutable,
+    and a batch repeats its charges and units)."""
     if _DECIMAL.fullmatch(value) is None:
         return None
-    if sum(ch.isdigit() for ch in value) > max_digits:
+    # The pattern allows ASCII digits, one leading minus sign and one point.
+    if len(value) - value.startswith("-") - ("." in value) > max_digits:
         return None
     return Decimal(value)
 
@@ -114,10 +124,17 @@ def _shown(value: str, limit: int = 40) -> str:
     return shown if len(value) <= limit else shown + "..."
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_date(text: str) -> dt.date | None:
-    """A CCYYMMDD date, or ``None``. Cached: a batch repeats a few hundred dates."""
-    if len(text) != 8 or not is_ascii_digits(text):
+    """A CCYYMMDD date, or ``None``."""
+    if len(text) != 8:
+        return None  # (and no long text is kept in the cache)
+    return _parse_date(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date(text: str) -> dt.date | None:
+    """:func:`parse_date` of 8 characters. Cached: a batch repeats a few hundred dates."""
+    if not is_ascii_digits(text):
         return None
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -127,6 +144,15 @@ def parse_date(text: str) -> dt.date | None:
 
 def period(qualifier: str, value: str) -> DateRange | None:
     """A D8 or RD8 date value (DTP02, DTP03), or ``None`` when it is not one."""
+    if len(value) > 17 or (qualifier != "D8" and qualifier != "RD8"):  # (RD8: 17 characters)
+        return None  # (and no long text is kept in the cache)
+    return _period(qualifier, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _period(qualifier: str, value: str) -> DateRange | None:
+    """:func:`period` of a value short enough. Cached: a DateRange is
+    immutable, and a batch repeats its dates."""
     if qualifier == "D8":
         day = parse_date(value)
         return DateRange(day, day) if day is not None else None

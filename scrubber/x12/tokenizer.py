@@ -26,6 +26,10 @@ ISA_LENGTH = 106
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _WHITESPACE = " \t\r\n"
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
+#: ``_new(Segment, (elements, raw, position))`` is ``Segment(elements, raw,
+#: position)`` without the named tuple's Python-level ``__new__`` (the
+#: splitting loop makes one per segment, twice per scrub).
+_new: Callable[[type[Segment], tuple[tuple[str, ...], str, int]], Segment] = tuple.__new__
 # The longest segment (with the whitespace before it) read; longer is refused.
 # 5010 837 segments are under 1,000 characters (the longest element, MSG01,
 # has 264), so this bound only stops input that is not an 837 (a missing
@@ -212,14 +216,14 @@ class Tokenizer:
                     marked_at += sum(map(len, pieces[marked:index])) + index - marked
                     marked = index
                     self._at = (buffer, pos + marked_at + len(piece) + 1, eof)
-                    yield Segment(elements, pending + piece + terminator, self.count)
+                    yield _new(Segment, (elements, pending + piece + terminator, self.count))
                     pending = ""
                     buffer, _, eof = self._at
                     if self._jump >= 0:
                         jump, self._jump = self._jump, -1
                         break
                     continue
-                yield Segment(elements, pending + piece + terminator, self.count)
+                yield _new(Segment, (elements, pending + piece + terminator, self.count))
                 pending = ""
                 if segment_id == "IEA":
                     self._close_empty_run()

@@ -201,3 +201,39 @@ def test_corpus_institutional() -> None:
         ("0730", "93005", Decimal("76.54"), Decimal("3.00")),
     ]
     assert all(li.dos == DateRange(date(1996, 9, 11), date(1996, 9, 11)) for li in claim.lines)
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        ("123.45", 18, Decimal("123.45")),
+        ("-.5", 18, Decimal("-0.5")),
+        ("1" * 18, 18, Decimal("1" * 18)),
+        ("-" + "1" * 17 + ".", 18, Decimal("-" + "1" * 17)),
+        ("1" * 19, 18, None),
+        ("1" * 16 + ".1", 15, None),
+        ("1E+27", 18, None),
+        ("9" * 70_000, 18, None),
+    ],
+)
+def test_x12_decimal_counts_digits_and_keeps_no_long_text(
+    value: str, digits: int, expected: Decimal | None
+) -> None:
+    """Values are cached (a batch repeats its amounts), but only short ones:
+    a hostile 70,000-digit element is refused without being kept."""
+    from scrubber.x12 import fields
+
+    assert fields.x12_decimal(value, digits) == expected
+    assert fields.x12_decimal(value, digits) == expected  # (cached, or not)
+    cached = fields._x12_decimal.cache_parameters()["maxsize"]
+    assert cached == 4096
+    keys = fields._x12_decimal.cache_info().currsize
+    periods = fields._period.cache_info().currsize
+    assert fields.x12_decimal("8" * 70_000, 18) is None
+    assert fields.period("D8", "2" * 70_000) is None
+    assert fields.period("X" * 70_000, "20260101") is None
+    assert fields._x12_decimal.cache_info().currsize == keys
+    assert fields._period.cache_info().currsize == periods
+    assert fields.period("RD8", "20260101-20260102") == DateRange(
+        date(2026, 1, 1), date(2026, 1, 2)
+    )
