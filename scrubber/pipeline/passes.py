@@ -12,8 +12,12 @@ through the one :class:`~scrubber.outputs.fanout.Fanout` (cleaned 837, 277CA,
 report, and any other registered kind), which emit each claim's text as it
 comes (the 277CA holds a transaction's claim loops in a
 :class:`~scrubber.outputs.text_spool.TextSpool`, in a temporary file past its
-limit). Memory is bounded by the compact facts and the decisions that are not a
-plain accept, not by the file or the size of a transaction.
+limit). A claim accepted as it came (plain, or decided with no finding, read
+in pass 1 without a warning) is not built again: the reader hands it over as
+a :class:`~scrubber.model.CopiedClaim` and the outputs copy its segments
+(:func:`copies_for`; issue 15, goal 2). Memory is bounded by the compact
+facts and the decisions that are not a plain accept, not by the file or the
+size of a transaction.
 
 The input must therefore be readable twice
 (:class:`~scrubber.pipeline.spool.ReplayableSource`).
