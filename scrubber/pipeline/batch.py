@@ -128,6 +128,7 @@ class UnitRead:
     error: X12InputError | None = None
     digest: str = ""  # of its claims' subjects, in order (set by Spark's map task)
     size: int = 0  # bytes read (set by Spark's map task)
+    copyable: bytes = b""  # a bit a claim, 1: pass 2 may copy it (with no state; bit_at)
 
 
 @dataclass(frozen=True)
@@ -225,21 +226,40 @@ def read_unit(
     and to ``on_facts``; an input error is returned, not raised. ``opened``:
     the unit's bytes, already opened (else ``source.path`` and ``span`` are).
     ``plain``: the fast path (a plain claim has no facts: it is counted in
-    ``state`` and ``on_passed`` is told of it)."""
+    ``state`` and ``on_passed`` is told of it). With no ``state``, which
+    claims pass 2 may copy is returned (:attr:`UnitRead.copyable`)."""
     counter = EnvelopeCounter(keep_batch, on_facts, on_passed)
+    copyable = bytearray() if state is None else None
     with contextlib.closing(opened or open_unit(source.path, span)) as stream:
         reader = X12Reader(
             stream, source.name, keep_transactions=False, plain=plain, build_plain=False,
             scan=plain.text_scan if plain is not None else None,
         )  # fmt: skip
         try:
-            claims = read_facts(reader, state, counter.claim, on_passed=counter.passed)
+            claims = read_facts(
+                reader, state, counter.claim, on_passed=counter.passed, copyable=copyable
+            )
         except X12InputError as error:
             return UnitRead(error=error)
     return UnitRead(
         claims, reader.encoding, reader.segment_count, reader.transaction_count,
-        counter.count, counter.keys,
+        counter.count, counter.keys, copyable=_bits(copyable or b""),
     )  # fmt: skip
+
+
+def _bits(flags: bytes | bytearray) -> bytes:
+    """``flags`` (a byte each, 0 or 1) as bits, 8 a byte (:func:`bit_at`):
+    Spark collects and broadcasts them, a bit a claim of the day."""
+    packed = bytearray((len(flags) + 7) // 8)
+    for at, flag in enumerate(flags):
+        if flag:
+            packed[at >> 3] |= 1 << (at & 7)
+    return bytes(packed)
+
+
+def bit_at(bits: bytes, at: int) -> bool:
+    """Bit ``at`` of what :func:`_bits` packed (``False`` past the end)."""
+    return 0 <= at < len(bits) * 8 and bool(bits[at >> 3] >> (at & 7) & 1)
 
 
 def check_reads(
@@ -324,10 +344,9 @@ def write_unit(
     """Pass 2 of one unit: its part of every output (part files in the
     workdir) and, with ``keep_decided``, each claim and its decision.
     ``opened``: the unit's bytes, already opened (else ``work.path`` and
-    ``work.span`` are). ``plain``: the fast path pass 1 took. Claims are
-    copied (:func:`~scrubber.pipeline.passes.copies_for`) when ``index`` is
-    the batch's :class:`CourseState` and ``decisions`` its :class:`Decisions`
-    (not on Spark, whose pass 2 has neither)."""
+    ``work.span`` are). ``plain``: the fast path pass 1 took. Claims
+    accepted as they came are copied
+    (:func:`~scrubber.pipeline.passes.copies_for`)."""
     from scrubber.pipeline.passes import copies_for, write_claims
 
     run = dataclasses.replace(
@@ -347,10 +366,8 @@ def write_unit(
         DecidedFile(decided, work.keep_decided) as record,
     ):
         on_decision = recording(record.record) if record.stream is not None else None
-        copy = None
-        if isinstance(index, CourseState) and isinstance(decisions, Decisions):
-            shift = work.seqs.start - work.offsets.claims  # (seqs run across the inputs)
-            copy = copies_for(index, decisions, fanout, on_decision, shift)
+        shift = work.seqs.start - work.offsets.claims  # (seqs run across the inputs)
+        copy = copies_for(index, decisions, fanout, on_decision, shift)
         reader = X12Reader(
             stream, work.name, keep_transactions=False, offsets=work.offsets, plain=plain,
             scan=text_scan_for(plain, fanout), copy=copy,

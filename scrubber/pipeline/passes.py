@@ -42,7 +42,7 @@ from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
 from scrubber.outputs.sink import RunInfo, Sink
 from scrubber.pipeline.course_state import CourseState
-from scrubber.pipeline.decisions import Decisions, decide_subjects
+from scrubber.pipeline.decisions import decide_subjects
 from scrubber.pipeline.spool import ReplayableSource
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import ClaimFacts, PatientKey, facts_of, patient_key_of
@@ -218,6 +218,7 @@ def read_facts(
     progress: ProgressFn | None = None,
     start: int = 0,
     on_passed: Callable[[Transaction], object] | None = None,
+    copyable: bytearray | None = None,
 ) -> int:
     """Add the facts of every claim ``reader`` reads to ``state`` (numbered
     from ``start`` in ``seq``; no state: only ``on_claim`` sees them), telling
@@ -226,7 +227,9 @@ def read_facts(
     (:meth:`CourseState.add_passed`) and its transaction told to ``on_passed``.
     A claim read with no warning and whose CLM02 is the sum of its lines is
     added ``copyable`` (pass 2 copies it if it is decided accepted with no
-    finding: :func:`copies_for`)."""
+    finding: :func:`copies_for`); ``copyable``: one byte more for each claim
+    read, 1 for such a claim or a plain one (what a state keeps, for a
+    reader with no state: Spark's)."""
     read = 0
     warned = len(reader.warnings)
     for read, claim in enumerate(reader.read(), 1):
@@ -235,6 +238,8 @@ def read_facts(
         if type(claim) is Passed:
             if state is not None:
                 state.add_passed()
+            if copyable is not None:
+                copyable.append(1)
             if on_passed is not None:
                 on_passed(claim.transaction)
             if progress and read % 200 == 0:
@@ -242,8 +247,12 @@ def read_facts(
             continue
         assert isinstance(claim, Claim)
         facts = facts_of(claim, start + read - 1)
-        if state is not None:
-            state.add(facts, copyable=clean and _charges_add_up(claim))
+        if state is not None or copyable is not None:
+            clean = clean and _charges_add_up(claim)
+            if state is not None:
+                state.add(facts, copyable=clean)
+            if copyable is not None:
+                copyable.append(clean)
         if on_claim is not None:
             on_claim(claim, facts)
         if progress and read % 200 == 0:
@@ -373,11 +382,21 @@ class ClaimIndex(Protocol):
         """Whether pass 1 read claim ``seq`` as a claim of ``patient`` + ``entity``."""
         ...
 
+    def copyable(self, seq: int) -> bool:
+        """Whether pass 1 read claim ``seq`` so that pass 2 may copy it
+        (:func:`read_facts`)."""
+        ...
+
 
 class DecisionLookup(Protocol):
     """Each batch claim's decision by ``seq`` (a :class:`Decisions` is one)."""
 
     def get(self, seq: int) -> ClaimDecision: ...
+
+    def accepted_plainly(self, seq: int) -> bool:
+        """Whether claim ``seq`` is accepted with no finding (without building
+        its decision)."""
+        ...
 
 
 def write_claims(
@@ -485,8 +504,8 @@ def _same_claim(claim: CopiedClaim, seq: int, state: ClaimIndex) -> bool:
 
 
 def copies_for(
-    state: CourseState,
-    decisions: Decisions,
+    state: ClaimIndex,
+    decisions: DecisionLookup,
     fanout: Fanout,
     record: object | None,
     shift: int = 0,

@@ -63,6 +63,7 @@ from scrubber.pipeline.batch import (
     UnitWrite,
     UnitWritten,
     batch_source,
+    bit_at,
     check_reads,
     join_inputs,
     part_path,
@@ -316,8 +317,9 @@ def _decide_and_write(
     workdir = writes[0].workdir
     decided.groupByKey(len(writes)).foreach(lambda item: _save_decisions(item, workdir))
     digests = [info.digest for info in first.reads]
+    copyables = [info.copyable for info in first.reads]  # (a bit a claim)
     plain = passthrough_for(batch.engine, history is not None)
-    work = sc.broadcast((writes, digests, key, numbers, first.layout, plain))
+    work = sc.broadcast((writes, digests, copyables, key, numbers, first.layout, plain))
     written = dict(first.rows.mapPartitions(lambda part: _write_task(part, work)).collect())
     if sorted(written) != list(range(len(writes))):
         raise X12InputError(_CHANGED + " (read again, other units)")
@@ -367,13 +369,13 @@ def _load_decisions(work: UnitWrite) -> dict[int, ClaimDecision]:
 def _write_task(rows: Iterable[Any], work: Any) -> Iterator[tuple[int, UnitWritten]]:
     """Pass 2 of the units in one partition's rows, each with its decisions
     that are not a plain accept."""
-    writes, digests, key, numbers, layout, plain = work.value
+    writes, digests, copyables, key, numbers, layout, plain = work.value
     for unit, stream in unit_streams(rows, layout):
         number = numbers.get(unit)
         if number is None:
             raise X12InputError(_CHANGED + " (read again, other units)")
         mine = writes[number]
-        index = _DigestIndex(mine.seqs, key)
+        index = _DigestIndex(mine.seqs, key, copyables[number])
         decisions = _Decisions(_load_decisions(mine))
         written = write_unit(mine, index, decisions, cast(BinaryIO, stream), plain)
         if index.hexdigest() != digests[number]:
@@ -390,14 +392,18 @@ class _Decisions:
     def get(self, seq: int) -> ClaimDecision:
         return self._decided.get(seq) or ClaimDecision(ClaimStatus.ACCEPTED, ())
 
+    def accepted_plainly(self, seq: int) -> bool:
+        return seq not in self._decided
+
 
 class _DigestIndex:
     """Pass 2's check that a unit reads again as pass 1 read it: the digest
     of its claims' subjects, compared once the unit is written."""
 
-    def __init__(self, seqs: range, key: HistoryKey) -> None:
+    def __init__(self, seqs: range, key: HistoryKey, copyable: bytes = b"") -> None:
         self._seqs = seqs
         self._key = key
+        self._copyable = copyable
         self._digest = hashlib.sha256()
 
     @property
@@ -406,6 +412,10 @@ class _DigestIndex:
 
     def same_subject(self, seq: int, claim: Claim) -> bool:
         return self.subject_is(seq, patient_key(claim), claim.billing_npi.strip())
+
+    def copyable(self, seq: int) -> bool:
+        """What pass 1 found of claim ``seq`` (:attr:`UnitRead.copyable`)."""
+        return bit_at(self._copyable, seq - self._seqs.start)
 
     def subject_is(self, seq: int, patient: PatientKey, entity: str) -> bool:
         self._digest.update(self._key.subject(patient, entity).encode())

@@ -13,6 +13,7 @@ by the two passes is still the input changing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -229,3 +230,22 @@ def test_a_copied_claim_of_another_subject_is_the_input_changing(
     monkeypatch.setattr(ReplayableSource, "open", lambda self: texts.pop(0))
     with pytest.raises(X12InputError, match="the input changed while it was scrubbed"):
         scrub(b"(read through the patched open)", as_of=AS_OF, now=NOW)
+
+
+def test_a_unit_read_with_no_state_returns_its_copyable_claims_as_bits(tmp_path: Path) -> None:
+    """What Spark's pass 1 tasks send back: a bit a claim, 1 for a claim pass
+    2 may copy (plain, or read cleanly with charges that add up)."""
+    from scrubber.pipeline.batch import BatchInput, _bits, bit_at, read_unit
+
+    specs = [ClaimSpec(f"C{n}", [IMRT], member_id=f"M{n}") for n in range(10)]
+    specs[3] = replace(specs[3], total_charge=Decimal("1.00"))
+    path = tmp_path / "unit.x12"
+    path.write_text(build_837(specs))
+    source = BatchInput(str(path), path.name, "unit", AckSettings(NOW, 1))
+    read = read_unit(source, None, None, False)
+    assert read.claims == 10 and len(read.copyable) == 2
+    assert [bit_at(read.copyable, n) for n in range(12)] == [True] * 3 + [False] + [True] * 6 + [
+        False
+    ] * 2
+    flags = bytes([1, 0, 1, 1, 0, 0, 0, 1, 1])
+    assert [bit_at(_bits(flags), n) for n in range(9)] == [bool(f) for f in flags]

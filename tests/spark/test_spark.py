@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,7 +14,7 @@ from scrubber.api import make_engine
 from scrubber.cli.main import main
 from scrubber.history import open_store
 from scrubber.outputs.registry import kinds
-from scrubber.pipeline.batch import BatchOutputs, plan_units
+from scrubber.pipeline.batch import BatchOutputs, bit_at, plan_units
 from scrubber.pipeline.files import FilesResult
 from scrubber.pipeline.passes import passthrough_for
 from scrubber.rules.engine import Engine
@@ -96,8 +96,10 @@ def test_spark_takes_the_fast_path_and_writes_what_scrub_batch_writes(
 ) -> None:
     """Plain claims take the fast path on the executors too (no facts
     shuffled; whole transactions taken from their text; a mark in each
-    unit's digest): a mixed file and an all-plain file, cut into several
-    units, give the outputs of ``scrub --batch`` with the fast path off."""
+    unit's digest), and pass 1's tasks note which claims pass 2 may copy
+    (a bit a claim, shipped back to the pass-2 tasks): a mixed file and an
+    all-plain file, cut into several units, give the outputs of
+    ``scrub --batch`` with the fast path off."""
     paths = [tmp_path / "mixed.x12", tmp_path / "plain.x12"]
     paths[0].write_text(several_interchanges(3))
     paths[1].write_text(several_interchanges(4, radonc=False))
@@ -110,8 +112,18 @@ def test_spark_takes_the_fast_path_and_writes_what_scrub_batch_writes(
         return shipped[-1]
 
     monkeypatch.setattr(scrubber.spark.job, "passthrough_for", shipping)
+    copyable: list[int] = []  # per unit: its claims pass 1 found copyable
+    decide_and_write = scrubber.spark.job._decide_and_write
+
+    def noting(*args: Any) -> Any:
+        reads = args[4].reads
+        copyable.extend(sum(bit_at(r.copyable, n) for n in range(r.claims)) for r in reads)
+        return decide_and_write(*args)
+
+    monkeypatch.setattr(scrubber.spark.job, "_decide_and_write", noting)
     results = _spark(spark_context, paths, tmp_path / "spark", BATCH_AS_OF, min_bytes=SPLIT)
     assert len(shipped) == 2 and all(isinstance(plain, Passthrough) for plain in shipped)
+    assert len(copyable) > 2 and sum(copyable) == 48  # (all read cleanly; pass 2 decides)
     assert outputs_of(tmp_path / "spark") == outputs_of(tmp_path / "batch")
     assert len(outputs_of(tmp_path / "batch")) == 6
     assert [result.report_head["summary"]["claims"] for result in results] == [24, 24]
