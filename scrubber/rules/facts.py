@@ -11,6 +11,7 @@ clear beyond the patient key used for matching; never log them.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -120,6 +121,12 @@ class LineFact(NamedTuple):
 
     def same_claim(self, other: LineFact) -> bool:
         return self.claim == other.claim
+
+
+#: A sort key giving dated lines the order of :meth:`LineFact.sort_key`, in C:
+#: ``claim`` (a :class:`ClaimRef`) compares as its ``sort_key()``, its own
+#: fields in order. Only for lines with a DOS (None does not compare with a date).
+DATED_ORDER = operator.attrgetter("dos", "claim", "lx")
 
 
 class ChargeDefects(NamedTuple):

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from scrubber.rules.facts import LineFact
+from scrubber.rules.facts import DATED_ORDER, LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERAS_AB,
@@ -158,7 +158,7 @@ def _port_blocks(key: CourseKey, ev: EvaluationView) -> Mapping[LineFact, LineFa
             for fact in ev.context.lines_of_course_key(key)
             if _is_port(fact, ev) and ev.survives(fact)
         ),
-        key=LineFact.sort_key,
+        key=DATED_ORDER,
     )
     for port in ports:
         assert port.dos is not None  # context lines are dated

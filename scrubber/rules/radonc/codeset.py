@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 
@@ -88,6 +88,12 @@ class CodeTable:
     rule_set: str
     entries: Mapping[str, CodeEntry]
     members: Mapping[str, frozenset[str]]  # set name -> codes (derived from entries)
+    # The codes is_fraction accepts (derived from entries): asked for every line.
+    _fractions: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fractions = frozenset(c for c, e in self.entries.items() if e.in_any(*FRACTION_SETS))
+        object.__setattr__(self, "_fractions", fractions)
 
     def get(self, code: str) -> CodeEntry | None:
         return self.entries.get(code)
@@ -108,7 +114,7 @@ class CodeTable:
 
     def is_fraction(self, code: str) -> bool:
         """A unit of this code is a fraction (never superficial delivery)."""
-        return self.is_in(code, *FRACTION_SETS)
+        return code in self._fractions  # is_in(code, *FRACTION_SETS), precomputed
 
 
 def parse_code_table(text: str) -> CodeTable:
