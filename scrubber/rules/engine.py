@@ -160,10 +160,11 @@ def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
     if facts.is_void and facts.lines:
         return ClaimDecision(ClaimStatus.ACCEPTED, ())
     findings: list[Finding] = []
+    line_findings, count_findings = evaluation.line_findings, evaluation.count_findings
     for fact in facts.lines:
-        findings.extend(evaluation.line_findings(fact))
+        findings.extend(line_findings(fact))
     for fact in facts.lines:
-        findings.extend(evaluation.count_findings(fact))
+        findings.extend(count_findings(fact))
     removed = frozenset(
         f.line for f in findings if f.action is Action.REMOVE_LINE and f.line is not None
     )

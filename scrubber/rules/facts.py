@@ -108,7 +108,12 @@ class LineFact(NamedTuple):
     @property
     def site_bypass(self) -> str:
         """The XS/59 modifier asserting a different site, or ``""``."""
-        return next((m for m in SITE_BYPASS_MODIFIERS if m in self.modifiers), "")
+        modifiers = self.modifiers
+        if modifiers:  # a loop, not next() over a generator: asked for many lines
+            for modifier in SITE_BYPASS_MODIFIERS:
+                if modifier in modifiers:
+                    return modifier
+        return ""
 
     @property
     def coded(self) -> str:
