@@ -125,7 +125,7 @@ def build_context(
         settings=settings,
         by_day=frozen_by_day,
         by_course_key=MappingProxyType(
-            {CourseKey(*key): tuple(sorted(v, key=DATED_ORDER)) for key, v in by_course_key.items()}
+            {CourseKey(*key): _in_order(v) for key, v in by_course_key.items()}
         ),
         by_day_site=_by_site(frozen_by_day),
         fractions_by_day=MappingProxyType(fractions),
@@ -146,4 +146,9 @@ def _by_site(
 
 
 def _freeze(groups: dict[_K, list[LineFact]]) -> Mapping[_K, tuple[LineFact, ...]]:
-    return MappingProxyType({k: tuple(sorted(v, key=DATED_ORDER)) for k, v in groups.items()})
+    return MappingProxyType({k: _in_order(v) for k, v in groups.items()})
+
+
+def _in_order(lines: list[LineFact]) -> tuple[LineFact, ...]:
+    """``lines`` in the order of LineFact.sort_key (most days have one line)."""
+    return tuple(lines) if len(lines) == 1 else tuple(sorted(lines, key=DATED_ORDER))

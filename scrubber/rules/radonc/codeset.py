@@ -88,10 +88,14 @@ class CodeTable:
     rule_set: str
     entries: Mapping[str, CodeEntry]
     members: Mapping[str, frozenset[str]]  # set name -> codes (derived from entries)
-    # The codes is_fraction accepts (derived from entries): asked for every line.
+    # Derived from entries, for the calls rules make for every line: each
+    # code's sets in a plain dict (no mapping proxy, no entry to go through),
+    # and the codes is_fraction accepts.
+    _sets: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _fractions: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_sets", {c: e.sets for c, e in self.entries.items()})
         fractions = frozenset(c for c, e in self.entries.items() if e.in_any(*FRACTION_SETS))
         object.__setattr__(self, "_fractions", fractions)
 
@@ -106,8 +110,8 @@ class CodeTable:
         # Same answer as asking ``members`` set by set (members is derived from
         # entries), but one dict lookup and a C-level set test: this is the
         # rules' hottest call.
-        entry = self.entries.get(code)
-        return entry is not None and not entry.sets.isdisjoint(sets)
+        code_sets = self._sets.get(code)
+        return code_sets is not None and not code_sets.isdisjoint(sets)
 
     def codes_in(self, name: str) -> frozenset[str]:
         return self.members.get(name, frozenset())

@@ -210,8 +210,8 @@ def _role(code: str, codes: CodeTable) -> int:
 def course_on(courses: Sequence[Course], day: dt.date) -> Course | None:
     """The course a line dated ``day`` belongs to: the last course started on or
     before ``day``; before the first course, the first one."""
-    if not courses:
-        return None
+    if len(courses) < 2:
+        return courses[0] if courses else None  # most keys: one course
     i = bisect.bisect_right(courses, day, key=_start) - 1  # O(log n): no list per line
     return courses[max(i, 0)]
 
@@ -285,16 +285,22 @@ def _segment(events: _Events, codes: CodeTable, gap_days: int) -> list[_Draft]:
 
 
 def _modality(draft: _Draft, codes: CodeTable) -> Modality:
-    signals = draft.codes
-    if any(codes.is_in(c, codeset.SRS_SBRT) for c in signals):
+    # The sets any signal code is in (a code is in a set when it is in
+    # codes_in(set)), gathered once instead of scanning the codes per set.
+    signals: set[str] = set()
+    for code in draft.codes:
+        entry = codes.get(code)
+        if entry is not None:
+            signals |= entry.sets
+    if codeset.SRS_SBRT in signals:
         return Modality.SRS_SBRT
-    if any(codes.is_in(c, codeset.PROTON) for c in signals):
+    if codeset.PROTON in signals:
         return Modality.PROTON
-    if any(codes.is_in(c, codeset.IMRT, codeset.PLAN_IMRT) for c in signals):
+    if codeset.IMRT in signals or codeset.PLAN_IMRT in signals:
         return Modality.IMRT
-    if any(codes.is_in(c, codeset.PLAN_3D) for c in signals):
+    if codeset.PLAN_3D in signals:
         return Modality.THREE_D
-    if any(codes.is_in(c, codeset.PLAN_2D) for c in signals):
+    if codeset.PLAN_2D in signals:
         return Modality.TWO_D
     if draft.days and draft.late_2d_only:
         return Modality.TWO_D
