@@ -154,7 +154,10 @@ class Evaluation:
 
     def _run(self, stage: Stage, fact: LineFact) -> tuple[Finding, ...]:
         payer_id = fact.patient.payer_id
-        selected = self._rules_for(stage, fact.code, era_of(fact.dos), payer_id)
+        key = (stage, fact.code, era_of(fact.dos), payer_id)
+        selected = self._selections.get(key)  # shared by evaluations (see __init__)
+        if selected is None:
+            selected = self._selections[key] = self._select(*key)
         if not selected:
             return ()  # most lines for the COUNT stage
         findings: list[Finding] = []
@@ -167,18 +170,9 @@ class Evaluation:
                     findings.append(finding)
         return tuple(findings)
 
-    def _rules_for(
-        self, stage: Stage, code: str, era: Era, payer_id: str
-    ) -> tuple[ActiveRule, ...]:
+    def _select(self, stage: Stage, code: str, era: Era, payer_id: str) -> tuple[ActiveRule, ...]:
         """The rules of ``stage`` that can fire on a line with this code, era
         and payer (era, ``applies_to`` and the policy's disabled rules)."""
-        key = (stage, code, era, payer_id)
-        selected = self._selections.get(key)
-        if selected is None:
-            selected = self._selections[key] = self._select(stage, code, era, payer_id)
-        return selected
-
-    def _select(self, stage: Stage, code: str, era: Era, payer_id: str) -> tuple[ActiveRule, ...]:
         rules = self._line_rules if stage is Stage.LINE else self._count_rules
         return tuple(
             active

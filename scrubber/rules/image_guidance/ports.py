@@ -152,11 +152,12 @@ def _port_blocks(key: CourseKey, ev: EvaluationView) -> Mapping[LineFact, LineFa
     many courses would scan its lines once per course."""
     first_in_block: dict[tuple[int, int], LineFact] = {}
     result: dict[LineFact, LineFact] = {}
+    port_codes = ev.codes.codes_in(codeset.PORT)  # _is_port, for every line of the key
     ports = sorted(
         (
             fact
             for fact in ev.context.lines_of_course_key(key)
-            if _is_port(fact, ev) and ev.survives(fact)
+            if fact.code in port_codes and ev.survives(fact)
         ),
         key=DATED_ORDER,
     )
