@@ -110,7 +110,7 @@ class CourseState:
         entity = self._entities.setdefault(facts.entity, facts.entity)
         key = (patient, entity)
         subject = self._subject_id(key)
-        record = (self._part, *claim_record(facts, self._values), batch)
+        record = (self._part, *claim_record(facts, self._values.intern), batch)
         self._records[subject] += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         self._lines[subject] += len(facts.lines)
         if batch:

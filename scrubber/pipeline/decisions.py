@@ -135,7 +135,7 @@ class _Kept:
 
     def add(self, seq: int, decision: ClaimDecision) -> None:
         self._starts[seq] = len(self._buffer)
-        record = decision_record(decision, self._shared)
+        record = decision_record(decision, self._shared.intern)
         self._buffer += pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         self._ends[seq] = len(self._buffer)
         self.count += 1

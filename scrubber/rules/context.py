@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from scrubber.model import DateRange
-from scrubber.rules.facts import ClaimFacts, LineFact, PatientKey
+from scrubber.rules.facts import DATED_ORDER, ClaimFacts, LineFact, PatientKey
 from scrubber.rules.radonc.codeset import CodeTable
 from scrubber.rules.radonc.courses import (
     Course,
@@ -75,7 +75,9 @@ class Context:
         """The course the fact's line belongs to, ``None`` without any course event."""
         if fact.dos is None:
             return None
-        return course_on(self.courses.get(self.course_key(fact), ()), fact.dos)
+        # A plain tuple finds a CourseKey (a named tuple) and costs less to make.
+        key = cast(CourseKey, (fact.patient, fact.entity, fact.site))
+        return course_on(self.courses.get(key, ()), fact.dos)
 
     def lines_of_course_key(self, key: CourseKey) -> tuple[LineFact, ...]:
         return self.by_course_key.get(key, ())
@@ -91,11 +93,14 @@ def build_context(
 ) -> Context:
     """Index ``claims`` (any order: the result does not depend on it)."""
     by_day: dict[DayKey, list[LineFact]] = {}
-    by_course_key: dict[CourseKey, list[LineFact]] = {}
+    # Keyed by plain (patient, entity, site) tuples while building: equal to
+    # the CourseKey each group gets once frozen, and cheaper to make per line.
+    by_course_key: dict[tuple[PatientKey, str, str], list[LineFact]] = {}
     fractions: dict[DayKey, int] = {}
     closing: dict[CourseKey, list[DateRange]] = {}
     all_lines: list[LineFact] = []
     count = 0
+    is_fraction = codes.is_fraction
     for claim in claims:
         count += 1
         if claim.is_void:
@@ -106,9 +111,8 @@ def build_context(
             all_lines.append(fact)
             day_key = (fact.patient, fact.entity, fact.dos)
             by_day.setdefault(day_key, []).append(fact)
-            course_key = CourseKey(fact.patient, fact.entity, fact.site)
-            by_course_key.setdefault(course_key, []).append(fact)
-            if codes.is_fraction(fact.code):
+            by_course_key.setdefault((fact.patient, fact.entity, fact.site), []).append(fact)
+            if is_fraction(fact.code):
                 fractions[day_key] = fractions.get(day_key, 0) + fraction_units(fact)
         if claim.closing_span is not None:
             for site in {fact.site for fact in claim.lines}:
@@ -120,7 +124,9 @@ def build_context(
         codes=codes,
         settings=settings,
         by_day=frozen_by_day,
-        by_course_key=_freeze(by_course_key),
+        by_course_key=MappingProxyType(
+            {CourseKey(*key): _in_order(v) for key, v in by_course_key.items()}
+        ),
         by_day_site=_by_site(frozen_by_day),
         fractions_by_day=MappingProxyType(fractions),
         courses=build_courses(all_lines, codes, settings, closing),
@@ -140,4 +146,9 @@ def _by_site(
 
 
 def _freeze(groups: dict[_K, list[LineFact]]) -> Mapping[_K, tuple[LineFact, ...]]:
-    return MappingProxyType({k: tuple(sorted(v, key=LineFact.sort_key)) for k, v in groups.items()})
+    return MappingProxyType({k: _in_order(v) for k, v in groups.items()})
+
+
+def _in_order(lines: list[LineFact]) -> tuple[LineFact, ...]:
+    """``lines`` in the order of LineFact.sort_key (most days have one line)."""
+    return tuple(lines) if len(lines) == 1 else tuple(sorted(lines, key=DATED_ORDER))

@@ -153,6 +153,9 @@ class Engine:
         return self.evaluate([facts_of(claim, seq) for seq, claim in enumerate(claims)], history)
 
 
+_NONE_REMOVED: frozenset[int] = frozenset()
+
+
 def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
     """Apply every rule to one claim's lines (pure given the evaluation). A void
     claim is accepted as it is: it cancels a claim and bills nothing (one with
@@ -160,14 +163,18 @@ def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
     if facts.is_void and facts.lines:
         return ClaimDecision(ClaimStatus.ACCEPTED, ())
     findings: list[Finding] = []
+    line_findings, count_findings = evaluation.line_findings, evaluation.count_findings
     for fact in facts.lines:
-        findings.extend(evaluation.line_findings(fact))
+        findings.extend(line_findings(fact))
     for fact in facts.lines:
-        findings.extend(evaluation.count_findings(fact))
-    removed = frozenset(
-        f.line for f in findings if f.action is Action.REMOVE_LINE and f.line is not None
-    )
-    rejected = any(f.action is Action.REJECT_CLAIM for f in findings)
+        findings.extend(count_findings(fact))
+    if findings:
+        removed = frozenset(
+            f.line for f in findings if f.action is Action.REMOVE_LINE and f.line is not None
+        )
+        rejected = any(f.action is Action.REJECT_CLAIM for f in findings)
+    else:  # most claims: no line finding
+        removed, rejected = _NONE_REMOVED, False
     outcome = ClaimOutcome(facts, removed, rejected)
     for active in evaluation.claim_rules:
         check = active.rule.claim_check
@@ -175,7 +182,9 @@ def decide_claim(facts: ClaimFacts, evaluation: Evaluation) -> ClaimDecision:
             finding = evaluation.to_finding(active, hit, None, facts.payer_id)
             if finding is not None:
                 findings.append(finding)
-    all_removed = bool(facts.lines) and {fact.lx for fact in facts.lines} <= removed
+    if not findings:
+        return ClaimDecision(ClaimStatus.ACCEPTED, ())
+    all_removed = bool(removed) and bool(facts.lines) and {f.lx for f in facts.lines} <= removed
     findings.sort(key=lambda f: (f.line or 0, f.rule))
     if rejected or all_removed or any(f.action is Action.REJECT_CLAIM for f in findings):
         return ClaimDecision(ClaimStatus.REJECTED, tuple(findings))

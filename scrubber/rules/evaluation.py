@@ -55,11 +55,16 @@ class Evaluation:
         dict only to evaluations of the same rules, profile, policy and code
         table (an :class:`~scrubber.rules.engine.Engine` does, per code table)."""
         self.context = context
+        #: The context's code-set table (an attribute: rules ask it for every line).
+        self.codes: CodeTable = context.codes
         self.profile = profile
         self.policy = policy
-        self._line_rules = tuple(r for r in rules if r.rule.stage is Stage.LINE)
-        self._count_rules = tuple(r for r in rules if r.rule.stage is Stage.COUNT)
-        self.claim_rules = tuple(r for r in rules if r.rule.stage is Stage.CLAIM)
+        staged: dict[Stage, list[ActiveRule]] = {stage: [] for stage in Stage}
+        for active in rules:
+            staged[active.rule.stage].append(active)
+        self._line_rules = tuple(staged[Stage.LINE])
+        self._count_rules = tuple(staged[Stage.COUNT])
+        self.claim_rules = tuple(staged[Stage.CLAIM])
         self._memo: dict[Hashable, Any] = {}
         # Findings per stage, by fact identity (see _findings).
         self._findings: dict[Stage, dict[int, tuple[LineFact, tuple[Finding, ...]]]] = {
@@ -67,10 +72,6 @@ class Evaluation:
             Stage.COUNT: {},
         }
         self._selections: RuleSelections = {} if selections is None else selections
-
-    @property
-    def codes(self) -> CodeTable:
-        return self.context.codes
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per key for this evaluation (pure results only)."""
@@ -152,28 +153,26 @@ class Evaluation:
         )
 
     def _run(self, stage: Stage, fact: LineFact) -> tuple[Finding, ...]:
+        payer_id = fact.patient.payer_id
+        key = (stage, fact.code, era_of(fact.dos), payer_id)
+        selected = self._selections.get(key)  # shared by evaluations (see __init__)
+        if selected is None:
+            selected = self._selections[key] = self._select(*key)
+        if not selected:
+            return ()  # most lines for the COUNT stage
         findings: list[Finding] = []
-        for active in self._rules_for(stage, fact.code, era_of(fact.dos), fact.payer_id):
+        for active in selected:
             check = active.rule.line_check
             assert check is not None  # Rule.__post_init__: LINE/COUNT rules have one
             for hit in check(fact, self):
-                finding = self.to_finding(active, hit, fact, fact.payer_id)
+                finding = self.to_finding(active, hit, fact, payer_id)
                 if finding is not None:
                     findings.append(finding)
         return tuple(findings)
 
-    def _rules_for(
-        self, stage: Stage, code: str, era: Era, payer_id: str
-    ) -> tuple[ActiveRule, ...]:
+    def _select(self, stage: Stage, code: str, era: Era, payer_id: str) -> tuple[ActiveRule, ...]:
         """The rules of ``stage`` that can fire on a line with this code, era
         and payer (era, ``applies_to`` and the policy's disabled rules)."""
-        key = (stage, code, era, payer_id)
-        selected = self._selections.get(key)
-        if selected is None:
-            selected = self._selections[key] = self._select(stage, code, era, payer_id)
-        return selected
-
-    def _select(self, stage: Stage, code: str, era: Era, payer_id: str) -> tuple[ActiveRule, ...]:
         rules = self._line_rules if stage is Stage.LINE else self._count_rules
         return tuple(
             active

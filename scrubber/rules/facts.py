@@ -11,6 +11,8 @@ clear beyond the patient key used for matching; never log them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -75,9 +77,14 @@ class ClaimRef(NamedTuple):
         return (self.claim_id, self.source, self.seq)
 
 
-@dataclass(frozen=True, slots=True)
-class LineFact:
-    """One service line, reduced to what rules decide on."""
+class LineFact(NamedTuple):
+    """One service line, reduced to what rules decide on.
+
+    A named tuple, not a dataclass, like :class:`PatientKey`: every line of a
+    batch is made into one twice (pass 1, then decoded for the decide step)
+    and rules hash and compare them; a tuple is built, hashed and compared
+    in C (a frozen dataclass sets each field through ``object.__setattr__``,
+    several times slower)."""
 
     claim: ClaimRef
     lx: int
@@ -102,7 +109,12 @@ class LineFact:
     @property
     def site_bypass(self) -> str:
         """The XS/59 modifier asserting a different site, or ``""``."""
-        return next((m for m in SITE_BYPASS_MODIFIERS if m in self.modifiers), "")
+        modifiers = self.modifiers
+        if modifiers:  # a loop, not next() over a generator: asked for many lines
+            for modifier in SITE_BYPASS_MODIFIERS:
+                if modifier in modifiers:
+                    return modifier
+        return ""
 
     @property
     def coded(self) -> str:
@@ -115,6 +127,12 @@ class LineFact:
 
     def same_claim(self, other: LineFact) -> bool:
         return self.claim == other.claim
+
+
+#: A sort key giving dated lines the order of :meth:`LineFact.sort_key`, in C:
+#: ``claim`` (a :class:`ClaimRef`) compares as its ``sort_key()``, its own
+#: fields in order. Only for lines with a DOS (None does not compare with a date).
+DATED_ORDER = operator.attrgetter("dos", "claim", "lx")
 
 
 class ChargeDefects(NamedTuple):
@@ -171,18 +189,28 @@ def facts_of(claim: Claim, seq: int, source: str = "") -> ClaimFacts:
     ref = ClaimRef(claim.patient_control_number, source, seq)
     patient = patient_key(claim)
     entity = claim.billing_npi.strip()
+    kind = claim.kind
     claim_authorized = any(a.strip() for a in claim.prior_authorizations)
     claim_documented = bool(claim.attachments)
     sites = _Sites(claim)
+    settings = _Settings(claim, kind)
     lines = tuple(
         _line_fact(
-            claim, line, ref, patient, entity, sites(line), claim_authorized, claim_documented
+            line,
+            ref,
+            patient,
+            entity,
+            kind,
+            sites(line),
+            settings,
+            claim_authorized,
+            claim_documented,
         )
         for line in claim.lines
     )
     return ClaimFacts(
         ref=ref,
-        kind=claim.kind,
+        kind=kind,
         patient=patient,
         entity=entity,
         frequency_code=claim.frequency_code,
@@ -238,33 +266,47 @@ def normalize_icd10(code: str) -> str:
 
 
 def _line_fact(
-    claim: Claim,
     line: ServiceLine,
     ref: ClaimRef,
     patient: PatientKey,
     entity: str,
+    kind: ClaimKind,
     site: str,
+    settings: _Settings,
     claim_authorized: bool,
     claim_documented: bool,
 ) -> LineFact:
-    modifiers = tuple(m.strip().upper() for m in line.modifiers if m.strip())
+    modifiers = _modifiers(line.modifiers) if line.modifiers else ()
+    # Positional, in field order: a named tuple binds keywords several times slower.
     return LineFact(
-        claim=ref,
-        lx=line.number,
-        line_control=line.line_control,
-        patient=patient,
-        entity=entity,
-        site=site,
-        dos=line.dos.start if line.dos is not None else None,
-        code=line.procedure.strip().upper(),
-        modifiers=modifiers,
-        units=line.units,
-        kind=claim.kind,
-        component=_component(claim.kind, modifiers),
-        setting=_setting(claim, line),
-        authorized=claim_authorized or any(a.strip() for a in line.prior_authorizations),
-        documented=claim_documented or bool(line.attachments),
+        ref,  # claim
+        line.number,  # lx
+        line.line_control,  # line_control
+        patient,  # patient
+        entity,  # entity
+        site,  # site
+        line.dos.start if line.dos is not None else None,  # dos
+        line.procedure.strip().upper(),  # code
+        modifiers,  # modifiers
+        line.units,  # units
+        kind,  # kind
+        _component(kind, modifiers),  # component
+        settings(line),  # setting
+        claim_authorized or _any_text(line.prior_authorizations),  # authorized
+        claim_documented or bool(line.attachments),  # documented
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:
+    """The modifiers as rules compare them (trimmed, upper case, no blank);
+    cached: a batch repeats a few combinations on every line."""
+    return tuple(m.strip().upper() for m in modifiers if m.strip())
+
+
+def _any_text(values: tuple[str, ...]) -> bool:
+    """Whether any of ``values`` is not blank."""
+    return bool(values) and any(v.strip() for v in values)
 
 
 def _component(kind: ClaimKind, modifiers: tuple[str, ...]) -> Component:
@@ -277,15 +319,24 @@ def _component(kind: ClaimKind, modifiers: tuple[str, ...]) -> Component:
     return Component.GLOBAL
 
 
-def _setting(claim: Claim, line: ServiceLine) -> Setting:
-    if claim.kind is ClaimKind.INSTITUTIONAL:
-        return Setting.HOSPITAL_FACILITY
-    pos = (line.place_of_service or claim.facility_code).strip()
-    if pos in FREESTANDING_POS:
-        return Setting.FREESTANDING
-    if pos in HOSPITAL_POS:
-        return Setting.HOSPITAL
-    return Setting.OTHER
+class _Settings:
+    """The setting of each line of one claim: every 837I line is
+    hospital-facility; an 837P line's follows its place of service (SV105),
+    else the claim's (CLM05-1)."""
+
+    def __init__(self, claim: Claim, kind: ClaimKind) -> None:
+        self._institutional = kind is ClaimKind.INSTITUTIONAL
+        self._claim_pos = claim.facility_code
+
+    def __call__(self, line: ServiceLine) -> Setting:
+        if self._institutional:
+            return Setting.HOSPITAL_FACILITY
+        pos = (line.place_of_service or self._claim_pos).strip()
+        if pos in FREESTANDING_POS:
+            return Setting.FREESTANDING
+        if pos in HOSPITAL_POS:
+            return Setting.HOSPITAL
+        return Setting.OTHER
 
 
 class _Sites:

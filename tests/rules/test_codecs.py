@@ -1,9 +1,10 @@
 """Every field of LineFact, ClaimFacts, Finding and ClaimDecision survives
 every stored form (scrubber.rules.codecs).
 
-The values are built from ``dataclasses.fields``: each field gets a value
+The values are built from the fields of each type (``dataclasses.fields``,
+or ``_fields`` for the named tuple LineFact): each field gets a value
 unlike its default and unlike the other fields' values, so a field added to
-one of these dataclasses and forgotten by a codec fails here (it comes back
+one of these types and forgotten by a codec fails here (it comes back
 as its default, or the decoder cannot build the object at all). A field of a
 type this file has no sample for fails too: add a sample for it.
 """
@@ -85,14 +86,14 @@ def _samples(variant: int) -> dict[Any, Callable[[str], Any]]:
 
 
 def distinct(cls: type[Any], variant: int = 0, **given: Any) -> Any:
-    """An instance of dataclass ``cls`` whose every field is set, to a value
+    """An instance of dataclass (or named tuple) ``cls`` whose every field is set, to a value
     unlike its default (``given`` fields as given)."""
     samples = _samples(variant)
     hints = typing.get_type_hints(
         cls, globalns=vars(codecs) | {"dt": dt, "Decimal": Decimal, "ChargeDefects": ChargeDefects}
     )
     values = {}
-    for field in dataclasses.fields(cls):
+    for field in _fields(cls):
         if field.name in given:
             values[field.name] = given[field.name]
             continue
@@ -103,6 +104,25 @@ def distinct(cls: type[Any], variant: int = 0, **given: Any) -> Any:
         default = field.default
         assert values[field.name] != default, f"{cls.__name__}.{field.name}: sample is default"
     return cls(**values)
+
+
+class _Field(typing.NamedTuple):
+    name: str
+    type: Any
+    default: Any
+
+
+def _fields(cls: type[Any]) -> list[_Field]:
+    """The fields of dataclass or named tuple ``cls`` (a named tuple's
+    default is ``dataclasses.MISSING`` when it has none, as a dataclass's)."""
+    if dataclasses.is_dataclass(cls):
+        return [_Field(f.name, f.type, f.default) for f in dataclasses.fields(cls)]
+    defaults = cls._field_defaults
+    hints = cls.__annotations__  # ForwardRef("dt.date | None"): its text, as a dataclass has
+    return [
+        _Field(n, hints[n].__forward_arg__, defaults.get(n, dataclasses.MISSING))
+        for n in cls._fields
+    ]
 
 
 def claim_facts(variant: int = 0) -> ClaimFacts:
@@ -123,7 +143,7 @@ def finding(variant: int = 0) -> Finding:
 
 def test_samples_cover_every_field_and_miss_defaults() -> None:
     facts = claim_facts()
-    assert all(getattr(facts.lines[0], f.name) for f in dataclasses.fields(LineFact))
+    assert all(getattr(facts.lines[0], name) for name in LineFact._fields)
     assert all(getattr(finding(), f.name) for f in dataclasses.fields(Finding))
 
 
@@ -133,13 +153,13 @@ def test_claim_record_round_trips_every_field() -> None:
     record = pickle.loads(pickle.dumps(codecs.claim_record(facts, interned)))
     back = codecs.claim_from_record(record, facts.patient, facts.entity, interned.values)
     assert back == facts
-    for name in (f.name for f in dataclasses.fields(LineFact)):
+    for name in LineFact._fields:
         assert getattr(back.lines[1], name) == getattr(facts.lines[1], name), name
 
 
 def test_claim_record_refuses_a_line_of_another_claim() -> None:
     facts = claim_facts()
-    stray = dataclasses.replace(facts.lines[0], entity="OTHER")
+    stray = facts.lines[0]._replace(entity="OTHER")
     with pytest.raises(ValueError, match="patient and entity"):
         codecs.claim_record(dataclasses.replace(facts, lines=(stray,)), codecs.Interned())
 
@@ -155,8 +175,7 @@ def test_claim_record_keeps_every_enum_value(
         facts,
         kind=kind,
         lines=tuple(
-            dataclasses.replace(line, kind=kind, component=component, setting=setting)
-            for line in facts.lines
+            line._replace(kind=kind, component=component, setting=setting) for line in facts.lines
         ),
     )
     interned = codecs.Interned()
@@ -171,8 +190,7 @@ def test_course_state_returns_the_facts_added() -> None:
     batch = dataclasses.replace(
         batch,
         lines=tuple(
-            dataclasses.replace(line, patient=history.patient, entity=history.entity)
-            for line in batch.lines
+            line._replace(patient=history.patient, entity=history.entity) for line in batch.lines
         ),
     )
     state.add(history, batch=False)

@@ -56,6 +56,11 @@ def listed(facts: Sequence[LineFact], relative_to: LineFact, total: int | None =
 
 
 def in_sets(codes: CodeTable, *sets: str) -> Callable[[LineFact], bool]:
+    """Whether a line's code is in any of ``sets`` (one set, the common case:
+    a look-up in its members, asked of every line of a day)."""
+    if len(sets) == 1:
+        members = codes.codes_in(sets[0])
+        return lambda other: other.code in members
     return lambda other: codes.is_in(other.code, *sets)
 
 
@@ -123,6 +128,8 @@ class _Partners:
         """How many lines (those with XS/59 too when ``bypassed``) are not equal
         to ``fact``, and the first :data:`LISTED_AT_MOST` of them."""
         lines = self._all if bypassed else self._plain
+        if not lines:
+            return 0, []  # most days and sites: no partner at all
         counts = self._counts.get(bypassed)
         if counts is None:
             counts = self._counts[bypassed] = Counter(lines)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from scrubber.model import ClaimKind
-from scrubber.rules.facts import Component, LineFact, Setting
+from scrubber.rules.facts import DATED_ORDER, Component, LineFact, Setting
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERA_A,
@@ -88,7 +88,7 @@ class _IgrtDay:
                 for other in ev.context.same_day(fact)
                 if other.component is fact.component and _is_igrt(other, ev) and ev.survives(other)
             ),
-            key=LineFact.sort_key,
+            key=DATED_ORDER,
         )
         self.remaining = [allowance]
         self._first: dict[LineFact, int] = {}

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from scrubber.rules.facts import LineFact
+from scrubber.rules.facts import DATED_ORDER, LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.image_guidance.common import (
     ERAS_AB,
@@ -152,13 +152,14 @@ def _port_blocks(key: CourseKey, ev: EvaluationView) -> Mapping[LineFact, LineFa
     many courses would scan its lines once per course."""
     first_in_block: dict[tuple[int, int], LineFact] = {}
     result: dict[LineFact, LineFact] = {}
+    port_codes = ev.codes.codes_in(codeset.PORT)  # _is_port, for every line of the key
     ports = sorted(
         (
             fact
             for fact in ev.context.lines_of_course_key(key)
-            if _is_port(fact, ev) and ev.survives(fact)
+            if fact.code in port_codes and ev.survives(fact)
         ),
-        key=LineFact.sort_key,
+        key=DATED_ORDER,
     )
     for port in ports:
         assert port.dos is not None  # context lines are dated

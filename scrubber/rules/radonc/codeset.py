@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 
@@ -88,6 +88,16 @@ class CodeTable:
     rule_set: str
     entries: Mapping[str, CodeEntry]
     members: Mapping[str, frozenset[str]]  # set name -> codes (derived from entries)
+    # Derived from entries, for the calls rules make for every line: each
+    # code's sets in a plain dict (no mapping proxy, no entry to go through),
+    # and the codes is_fraction accepts.
+    _sets: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    _fractions: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_sets", {c: e.sets for c, e in self.entries.items()})
+        fractions = frozenset(c for c, e in self.entries.items() if e.in_any(*FRACTION_SETS))
+        object.__setattr__(self, "_fractions", fractions)
 
     def get(self, code: str) -> CodeEntry | None:
         return self.entries.get(code)
@@ -100,15 +110,15 @@ class CodeTable:
         # Same answer as asking ``members`` set by set (members is derived from
         # entries), but one dict lookup and a C-level set test: this is the
         # rules' hottest call.
-        entry = self.entries.get(code)
-        return entry is not None and not entry.sets.isdisjoint(sets)
+        code_sets = self._sets.get(code)
+        return code_sets is not None and not code_sets.isdisjoint(sets)
 
     def codes_in(self, name: str) -> frozenset[str]:
         return self.members.get(name, frozenset())
 
     def is_fraction(self, code: str) -> bool:
         """A unit of this code is a fraction (never superficial delivery)."""
-        return self.is_in(code, *FRACTION_SETS)
+        return code in self._fractions  # is_in(code, *FRACTION_SETS), precomputed
 
 
 def parse_code_table(text: str) -> CodeTable:

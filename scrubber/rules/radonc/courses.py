@@ -163,35 +163,55 @@ def build_courses(
     closing_spans: Mapping[CourseKey, Sequence[DateRange]],
 ) -> Mapping[CourseKey, tuple[Course, ...]]:
     """Every course of every patient + entity + site in ``facts``."""
-    events: dict[CourseKey, _Events] = {}
+    # By plain (patient, entity, site) tuples while building (equal to the
+    # CourseKey each gets at the end, cheaper to make per line); each code's
+    # role asked of the table once.
+    events: dict[tuple[PatientKey, str, str], _Events] = {}
+    roles: dict[str, int] = {}
     for fact in facts:
         if fact.dos is None:
             continue
-        is_fraction = codes.is_fraction(fact.code)
-        is_marker = codes.is_in(fact.code, *codeset.COURSE_MARKER_SETS)
-        if not (is_fraction or is_marker):
+        role = roles.get(fact.code)
+        if role is None:
+            role = roles[fact.code] = _role(fact.code, codes)
+        if role == _NONE:
             continue
-        bucket = events.setdefault(CourseKey(fact.patient, fact.entity, fact.site), _Events())
-        if is_fraction:
+        bucket = events.get((fact.patient, fact.entity, fact.site))
+        if bucket is None:
+            bucket = events[(fact.patient, fact.entity, fact.site)] = _Events()
+        if role == _FRACTION:
             bucket.fractions[fact.dos] = bucket.fractions.get(fact.dos, 0) + fraction_units(fact)
             bucket.deliveries.setdefault(fact.dos, []).append(fact.code)
         else:
             bucket.markers.append((fact.dos, fact.code))
-            if codes.is_in(fact.code, codeset.COURSE_START):
+            if role == _START:
                 bucket.starts.add(fact.dos)
-    return MappingProxyType(
-        {
-            key: _courses_of(key, bucket, codes, settings, closing_spans.get(key, ()))
-            for key, bucket in events.items()
-        }
-    )
+    courses = {}
+    for plain, bucket in events.items():
+        key = CourseKey(*plain)
+        courses[key] = _courses_of(key, bucket, codes, settings, closing_spans.get(key, ()))
+    return MappingProxyType(courses)
+
+
+# A code's role in building courses (see _role).
+_NONE, _FRACTION, _MARKER, _START = 0, 1, 2, 3
+
+
+def _role(code: str, codes: CodeTable) -> int:
+    """A fraction (delivery), a course start (also a marker), another course
+    marker, or none of these."""
+    if codes.is_fraction(code):
+        return _FRACTION
+    if not codes.is_in(code, *codeset.COURSE_MARKER_SETS):
+        return _NONE
+    return _START if codes.is_in(code, codeset.COURSE_START) else _MARKER
 
 
 def course_on(courses: Sequence[Course], day: dt.date) -> Course | None:
     """The course a line dated ``day`` belongs to: the last course started on or
     before ``day``; before the first course, the first one."""
-    if not courses:
-        return None
+    if len(courses) < 2:
+        return courses[0] if courses else None  # most keys: one course
     i = bisect.bisect_right(courses, day, key=_start) - 1  # O(log n): no list per line
     return courses[max(i, 0)]
 
@@ -265,16 +285,22 @@ def _segment(events: _Events, codes: CodeTable, gap_days: int) -> list[_Draft]:
 
 
 def _modality(draft: _Draft, codes: CodeTable) -> Modality:
-    signals = draft.codes
-    if any(codes.is_in(c, codeset.SRS_SBRT) for c in signals):
+    # The sets any signal code is in (a code is in a set when it is in
+    # codes_in(set)), gathered once instead of scanning the codes per set.
+    signals: set[str] = set()
+    for code in draft.codes:
+        entry = codes.get(code)
+        if entry is not None:
+            signals |= entry.sets
+    if codeset.SRS_SBRT in signals:
         return Modality.SRS_SBRT
-    if any(codes.is_in(c, codeset.PROTON) for c in signals):
+    if codeset.PROTON in signals:
         return Modality.PROTON
-    if any(codes.is_in(c, codeset.IMRT, codeset.PLAN_IMRT) for c in signals):
+    if codeset.IMRT in signals or codeset.PLAN_IMRT in signals:
         return Modality.IMRT
-    if any(codes.is_in(c, codeset.PLAN_3D) for c in signals):
+    if codeset.PLAN_3D in signals:
         return Modality.THREE_D
-    if any(codes.is_in(c, codeset.PLAN_2D) for c in signals):
+    if codeset.PLAN_2D in signals:
         return Modality.TWO_D
     if draft.days and draft.late_2d_only:
         return Modality.TWO_D
