@@ -297,11 +297,23 @@ def _line_fact(
     )
 
 
-@functools.lru_cache(maxsize=1024)
 def _modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:
     """The modifiers as rules compare them (trimmed, upper case, no blank);
-    cached: a batch repeats a few combinations on every line."""
+    cached when short (a batch repeats a few combinations on every line; a
+    hostile SV101 of 60,000 characters is not kept)."""
+    if sum(map(len, modifiers)) > _CACHED_MODIFIERS:
+        return _cleaned(modifiers)
+    return _cached_modifiers(modifiers)
+
+
+_CACHED_MODIFIERS = 32  # characters (four modifiers of two, with room for blanks)
+
+
+def _cleaned(modifiers: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(m.strip().upper() for m in modifiers if m.strip())
+
+
+_cached_modifiers = functools.lru_cache(maxsize=1024)(_cleaned)
 
 
 def _any_text(values: tuple[str, ...]) -> bool:

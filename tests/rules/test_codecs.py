@@ -264,3 +264,15 @@ def test_spark_shuffle_form_round_trips_every_field() -> None:
     assert moved.ref.seq == facts.ref.seq + 7
     assert all(line.claim == moved.ref for line in moved.lines)
     assert dataclasses.replace(moved, ref=facts.ref, lines=facts.lines) == facts
+
+
+def test_the_modifier_cache_keeps_no_long_text() -> None:
+    """Rules compare modifiers trimmed and upper-cased (cached: a batch
+    repeats a few); a hostile modifier of 60,000 characters is cleaned
+    without being kept."""
+    from scrubber.rules import facts
+
+    assert facts._modifiers((" tc", "", "59 ")) == ("TC", "59")
+    kept = facts._cached_modifiers.cache_info().currsize
+    assert facts._modifiers(("x" * 60_000,)) == ("X" * 60_000,)
+    assert facts._cached_modifiers.cache_info().currsize == kept
