@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from scrubber.model import CopiedClaim, PlainClaim, PlainTransaction, Transaction
-from scrubber.outputs.report_json import plain_entry_texts, render_entry
+from scrubber.outputs.report_json import AcceptedEntries, render_entry
 
 FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
 CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
@@ -27,6 +27,7 @@ class EntryRenderer:
         self._compact = compact
         self.count = 0
         self.first_findings: list[PointedFinding] = []
+        self._accepted: AcceptedEntries | None = None  # the last transaction's templates
 
     @property
     def compact(self) -> bool:
@@ -57,9 +58,10 @@ class EntryRenderer:
     def _add_accepted(self, transaction: Transaction, claims: Sequence[PlainClaim]) -> None:
         if not claims:
             return
-        entries, one_line = plain_entry_texts(
-            transaction, claims, compact=self._compact is not None
-        )
+        accepted = self._accepted
+        if accepted is None or accepted.transaction is not transaction:
+            accepted = self._accepted = AcceptedEntries(transaction, self._compact is not None)
+        entries, one_line = accepted.texts(claims)
         first = ",\n" if self.count else ""
         self._out.write(first + ",\n".join(entries))
         if self._compact is not None:

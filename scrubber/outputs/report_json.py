@@ -69,25 +69,37 @@ def plain_entry_texts(
     :func:`~scrubber.outputs.report.plain_entry`. An accepted claim's entry
     has one shape, so its text is filled into a template rather than walked
     (the same text: tests hold them equal)."""
-    isa13 = _encode_string(transaction.group.interchange.control_number)
-    gs06 = _encode_string(transaction.group.control_number)
-    st02 = _encode_string(transaction.control_number)
-    long_form = _filled(claims, _Template(
-        '    {\n      "claim_id": ', ',\n      "ordinal": ',
-        f',\n      "transaction": {{\n        "isa13": {isa13},\n        "gs06": {gs06},'
-        f'\n        "st02": {st02}\n      }},\n      "status": "accepted",\n'
-        '      "charge_in": "',
-        '",\n      "charge_out": "', '",\n      "findings": []\n    }',
-    ))  # fmt: skip
-    if not compact:
-        return long_form, []
-    one_line = _filled(claims, _Template(
-        '{"claim_id": ', ', "ordinal": ',
-        f', "transaction": {{"isa13": {isa13}, "gs06": {gs06}, "st02": {st02}}}, '
-        '"status": "accepted", "charge_in": "',
-        '", "charge_out": "', '", "findings": []}',
-    ))  # fmt: skip
-    return long_form, one_line
+    return AcceptedEntries(transaction, compact).texts(claims)
+
+
+class AcceptedEntries:
+    """:func:`plain_entry_texts` for the claims of one ``transaction``, its
+    templates made once (a writer given its claims one at a time, copied
+    claims, keeps one of these per transaction)."""
+
+    def __init__(self, transaction: Transaction, compact: bool) -> None:
+        self.transaction = transaction
+        isa13 = _encode_string(transaction.group.interchange.control_number)
+        gs06 = _encode_string(transaction.group.control_number)
+        st02 = _encode_string(transaction.control_number)
+        self._long = _Template(
+            '    {\n      "claim_id": ', ',\n      "ordinal": ',
+            f',\n      "transaction": {{\n        "isa13": {isa13},\n        "gs06": {gs06},'
+            f'\n        "st02": {st02}\n      }},\n      "status": "accepted",\n'
+            '      "charge_in": "',
+            '",\n      "charge_out": "', '",\n      "findings": []\n    }',
+        )  # fmt: skip
+        self._one_line = _Template(
+            '{"claim_id": ', ', "ordinal": ',
+            f', "transaction": {{"isa13": {isa13}, "gs06": {gs06}, "st02": {st02}}}, '
+            '"status": "accepted", "charge_in": "',
+            '", "charge_out": "', '", "findings": []}',
+        ) if compact else None  # fmt: skip
+
+    def texts(self, claims: Sequence[PlainClaim]) -> tuple[list[str], list[str]]:
+        """The entries of ``claims`` (of this transaction), both forms."""
+        one_line = self._one_line
+        return _filled(claims, self._long), _filled(claims, one_line) if one_line else []
 
 
 class _Template(NamedTuple):

@@ -367,7 +367,7 @@ def write_unit(
     ):
         on_decision = recording(record.record) if record.stream is not None else None
         shift = work.seqs.start - work.offsets.claims  # (seqs run across the inputs)
-        copy = copies_for(index, decisions, fanout, on_decision, shift)
+        copy = copies_for(index, decisions, fanout, recording=on_decision is not None, shift=shift)
         reader = X12Reader(
             stream, work.name, keep_transactions=False, offsets=work.offsets, plain=plain,
             scan=text_scan_for(plain, fanout), copy=copy,

@@ -343,7 +343,8 @@ def _second_pass(
     decisions = decide_subjects(engine, state, registry, range(state.subject_count), on_decided)
     reader = X12Reader(
         source.open(), source.name, keep_transactions=False, plain=plain,
-        scan=text_scan_for(plain, fanout), copy=copies_for(state, decisions, fanout, record),
+        scan=text_scan_for(plain, fanout),
+        copy=copies_for(state, decisions, fanout, recording=record is not None),
     )  # fmt: skip
     on_decision = None if record is None else recording(record)
     write_claims(
@@ -507,7 +508,8 @@ def copies_for(
     state: ClaimIndex,
     decisions: DecisionLookup,
     fanout: Fanout,
-    record: object | None,
+    *,
+    recording: bool,
     shift: int = 0,
 ) -> Callable[[int], bool] | None:
     """Pass 2's ``copy`` test (issue 15, goal 2; :class:`X12Reader`): by
@@ -515,10 +517,10 @@ def copies_for(
     pass 1 added ``copyable`` (:func:`read_facts`) that is decided accepted
     with no finding. ``shift``: the ``seq`` of the input's first claim (a
     batch of several inputs). None when a sink takes no copied claims
-    (:attr:`Fanout.takes_copied`), a store records the claims (``record``:
-    it records their models' facts) or the fast path is switched off
-    (:data:`~scrubber.rules.passthrough.SWITCH`)."""
-    if record is not None or not fanout.takes_copied or switched_off():
+    (:attr:`Fanout.takes_copied`), a store records the claims
+    (``recording``: it records their models' facts) or the fast path is
+    switched off (:data:`~scrubber.rules.passthrough.SWITCH`)."""
+    if recording or not fanout.takes_copied or switched_off():
         return None
     copyable, accepted_plainly = state.copyable, decisions.accepted_plainly
     first = 1 - shift  # the reader numbers an input's claims from 1

@@ -176,7 +176,7 @@ def _fanout() -> Fanout:
 
 
 def _copy_test(state: CourseState, decisions: Decisions, shift: int = 0) -> Callable[[int], bool]:
-    copy = copies_for(state, decisions, _fanout(), None, shift)
+    copy = copies_for(state, decisions, _fanout(), recording=False, shift=shift)
     assert copy is not None
     return copy
 
@@ -209,13 +209,13 @@ def test_no_copies_when_a_sink_takes_none_or_a_store_records() -> None:
     state, decisions = CourseState(), Decisions(0)
     plugin = Fanout({"plugin": _PluginSink()})
     assert not plugin.takes_copied
-    assert copies_for(state, decisions, plugin, None) is None
+    assert copies_for(state, decisions, plugin, recording=False) is None
     fanout = _fanout()
     assert fanout.takes_copied
-    assert copies_for(state, decisions, fanout, None) is not None
-    assert copies_for(state, decisions, fanout, lambda *args: None) is None
+    assert copies_for(state, decisions, fanout, recording=False) is not None
+    assert copies_for(state, decisions, fanout, recording=True) is None
     with fast_path(False):
-        assert copies_for(state, decisions, fanout, None) is None
+        assert copies_for(state, decisions, fanout, recording=False) is None
 
 
 def test_a_copied_claim_of_another_subject_is_the_input_changing(

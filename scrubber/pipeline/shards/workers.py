@@ -196,7 +196,7 @@ def write_shard(index: int) -> ShardWritten:
         reader = X12Reader(
             _open_range(job.path, span), job.name, keep_transactions=False, offsets=offsets,
             plain=plain, scan=text_scan_for(plain, fanout),
-            copy=copies_for(job.state, job.decisions, fanout, on_decision),
+            copy=copies_for(job.state, job.decisions, fanout, recording=on_decision is not None),
         )  # fmt: skip
         write_claims(
             reader, job.state, job.decisions, fanout.add, None, on_decision, claims,
