@@ -1,7 +1,5 @@
 """``python -m scrubber``: the console script."""
 
-import sys
+from scrubber.cli.main import run
 
-from scrubber.cli.main import main
-
-sys.exit(main())
+run()
