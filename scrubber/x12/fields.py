@@ -220,11 +220,12 @@ def person(segments: Sequence[Segment], entity: str, warnings: list[InputWarning
     return found
 
 
-def person_of(loop: Sequence[tuple[str, ...]], entity: str) -> tuple[Person, list[int]]:
+def person_of(loop: Sequence[Sequence[str]], entity: str) -> tuple[Person, list[int]]:
     """:func:`person` of a loop's segments given as their elements: the
     person, and where (indexes into ``loop``) a DMG's date of birth is not a
-    valid date."""
-    name: tuple[str, ...] | None = None
+    valid date. (Elements are indexed with their length checked in place,
+    not through :func:`_at`: this runs for every claim of a batch.)"""
+    name: Sequence[str] | None = None
     birth: dt.date | None = None
     bad: list[int] = []
     for index, elements in enumerate(loop):
@@ -232,22 +233,28 @@ def person_of(loop: Sequence[tuple[str, ...]], entity: str) -> tuple[Person, lis
         if segment_id == "NM1":
             if name is not None:
                 break
-            if _at(elements, 1) == entity:
+            if len(elements) > 1 and elements[1] == entity:
                 name = elements
         elif segment_id == "DMG" and name is not None:
-            birth = parse_date(_at(elements, 2)) if _at(elements, 1) == "D8" else None
-            if birth is None and _at(elements, 2):
+            value = elements[2] if len(elements) > 2 else ""  # ("" is no date: not bad)
+            birth = parse_date(value) if value and elements[1] == "D8" else None
+            if birth is None and value:
                 bad.append(index)
     if name is None:
-        return Person("", "", None, ""), bad
-    return Person(_at(name, 3), _at(name, 4), birth, _at(name, 9)), bad
+        return _NOBODY, bad
+    size = len(name)
+    last, first = name[3] if size > 3 else "", name[4] if size > 4 else ""
+    return Person(last, first, birth, name[9] if size > 9 else ""), bad
+
+
+_NOBODY = Person("", "", None, "")  # (frozen: one object serves every loop without the NM1)
 
 
 def entity_id(segments: Sequence[Segment], entity: str) -> str:
     return entity_id_of([segment.elements for segment in segments], entity)
 
 
-def entity_id_of(loop: Sequence[tuple[str, ...]], entity: str) -> str:
+def entity_id_of(loop: Sequence[Sequence[str]], entity: str) -> str:
     """NM109 of the first NM1 with entity code ``entity`` among a loop's
     segments given as their elements (``""``: none)."""
     for elements in loop:
@@ -256,7 +263,7 @@ def entity_id_of(loop: Sequence[tuple[str, ...]], entity: str) -> str:
     return ""
 
 
-def _at(elements: tuple[str, ...], index: int) -> str:
+def _at(elements: Sequence[str], index: int) -> str:
     """Element ``index`` (``""`` past the last), as :meth:`Segment.get`."""
     return elements[index] if index < len(elements) else ""
 

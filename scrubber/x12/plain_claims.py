@@ -61,8 +61,8 @@ def plain_claims(
     billings = iter(_billing_levels(text, start, end, position, delimiters, newline))
     made = _Maker(kind, delimiters, first_ordinal)
     billing: tuple[HierarchyLevel, str] | None = None  # the open billing loop and its NPI
-    subscriber: list[tuple[str, ...]] = []  # NM1 and DMG (elements) of the open subscriber loop
-    patient: list[tuple[str, ...]] | None = None  # ... and of the open patient loop
+    subscriber: list[list[str]] = []  # NM1 and DMG (elements) of the open subscriber loop
+    patient: list[list[str]] | None = None  # ... and of the open patient loop
     level = ""  # the open HL loop's level code, "" once its first claim opens
     clm: list[str] | None = None  # "", CLM01, CLM02, ... of the open claim
     own = False  # the segments are still the open claim's (or line's) own
@@ -87,10 +87,11 @@ def plain_claims(
             own, line_dated = True, False
         elif clm is not None and segment_id in NESTED_LOOP_STARTS:
             own = False
-        elif segment_id in ("NM1", "DMG"):
+        elif segment_id == "NM1" or segment_id == "DMG":
             if level == "22" or level == "23":
-                people = subscriber if patient is None else patient
-                people.append((segment_id, *rest.split(element)[1:]))
+                values = rest.split(element)  # "", NM101, ...: the id goes first
+                values[0] = segment_id
+                (subscriber if patient is None else patient).append(values)
         elif segment_id == "CLM" or segment_id == "HL":
             if clm is not None:
                 assert billing is not None
@@ -213,8 +214,8 @@ class _Maker:
         self,
         clm: Sequence[str],
         billing: tuple[HierarchyLevel, str],
-        subscriber_loop: list[tuple[str, ...]],
-        patient_loop: list[tuple[str, ...]] | None,
+        subscriber_loop: Sequence[Sequence[str]],
+        patient_loop: Sequence[Sequence[str]] | None,
         statement: DateRange | None,
         dos: list[DateRange | None],
     ) -> None:
@@ -250,7 +251,7 @@ def _claim_dates(statement: DateRange | None, dos: list[DateRange | None]) -> Da
     if statement is not None:
         return statement
     first = dos[0] if dos else None
-    if all(d is first for d in dos):  # (most claims: one date, one cached DateRange)
+    if dos.count(first) == len(dos):  # (most claims: one date; equal ranges span themselves)
         return first
     dates = [d for d in dos if d is not None]
     if not dates:
