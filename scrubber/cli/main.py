@@ -12,6 +12,7 @@ escaped: :func:`scrubber.cli.text.one_line`).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import importlib
 import os
@@ -59,18 +60,21 @@ def run() -> NoReturn:
     A finished command's outputs are committed (renamed into place and
     synced) before :func:`main` returns, so what is left is the
     interpreter's tear-down: freeing every module and object one by one,
-    about a tenth of a second after a large scrub (mypy ends its console
-    script the same way). Standard output and error are flushed first.
-    ``serve`` and ``spark`` end normally: their servers and the Spark
-    gateway shut down at exit."""
+    up to a tenth of a second after a large scrub (mypy ends its console
+    script the same way). The functions registered with :mod:`atexit` run
+    and standard output and error are flushed first. ``serve`` and
+    ``spark`` end normally: their servers and the Spark gateway shut down
+    at exit; so does a run under a profiler or a tracer (``python -m
+    cProfile``, coverage), which write their data at exit."""
     argv = sys.argv[1:]
     status = main(argv)
-    if argv and argv[0] in _ENDS_NORMALLY:
-        sys.exit(status)
+    if (argv and argv[0] in _ENDS_NORMALLY) or sys.getprofile() or sys.gettrace():
+        sys.exit(status)  # (a profiler or coverage writes its data at exit)
     _end_now(status)
 
 
 def _end_now(status: int) -> NoReturn:
+    atexit._run_exitfuncs()  # (what was registered to run at exit still runs)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: as main
             stream.flush()

@@ -86,3 +86,29 @@ def test_the_whole_parser_has_every_command_and_one_command_only_its_own() -> No
     assert names(None) == set(COMMANDS)
     assert names("--help") == set(COMMANDS)
     assert names("check") == {"check"}
+
+
+def test_what_is_registered_to_run_at_exit_still_runs(tmp_path: Path) -> None:
+    # (a plugin's or a host's atexit hook, e.g. logging's flush)
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('at exit', flush=True))\n"
+        f"sys.argv = ['scrubber', 'scrub', {str(SAMPLE)!r}, '-o', {str(tmp_path)!r}, '--quiet',"
+        f" '--as-of', {AS_OF!r}, '-j', '1']\n"
+        "from scrubber.cli.main import run\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (1, "at exit\n")
+
+
+def test_a_profiled_run_ends_normally_so_the_profile_is_written(tmp_path: Path) -> None:
+    profile = tmp_path / "run.prof"
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "scrubber", "scrub"]
+    done = subprocess.run(
+        [*command, str(SAMPLE), "-o", str(tmp_path), "--quiet", "--as-of", AS_OF, "-j", "1"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.stderr == ""  # (cProfile's own exit status is 0 whatever the run's)
+    assert profile.stat().st_size > 0
