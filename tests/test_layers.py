@@ -10,6 +10,7 @@ one wrong-way import added, and expect them to break, naming that import
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -31,10 +32,15 @@ LINT = (
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    """Run import-linter with the project's contracts on ``root/scrubber``."""
+    """Run import-linter with the project's contracts on ``root/scrubber``
+    (put first on the path: with PYTHONSAFEPATH, as CI's run of the compiled
+    build sets it, ``-c`` would not put the working directory there)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    env["PYTHONPATH"] = str(root)
     return subprocess.run(
         [sys.executable, "-c", LINT, str(CONFIG)],
         cwd=root,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
