@@ -69,7 +69,9 @@ def _reduce_attributes(init_args: tuple[object, ...], obj: Any) -> tuple[Any, ..
     return _restore_attributes, (type(obj), init_args, obj.__getstate__())
 
 
-def _restore_attributes(cls: type[T], init_args: tuple[object, ...], state: dict[str, Any] | None) -> T:
+def _restore_attributes(
+    cls: type[T], init_args: tuple[object, ...], state: dict[str, Any] | None
+) -> T:
     """Make a ``cls`` from ``init_args``, then set the attributes of ``state``."""
     obj = cls(*init_args)
     for name, value in (state or {}).items():

@@ -32,10 +32,13 @@ from scrubber.model import Claim
 from scrubber.pipeline.shards.plan import MIN_SHARD_BYTES
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import facts_of
+from scrubber.rules.passthrough import Passthrough, passthrough_of
 from scrubber.rules.radonc.codeset import CodeTable, load_packaged_code_table
+from scrubber.x12.plain_text import TextScan
 from scrubber.x12.reader import X12Reader
 from scrubber.x12.source import Encoding
 from tests.corpus import sample_files
+from tests.pipeline.test_fast_path import several_interchanges
 from tests.rules.test_codecs import claim_facts, finding
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +117,28 @@ def test_claims_facts_and_decisions_of_the_samples_survive_pickling() -> None:
     round_trips(claim_facts())
     round_trips(finding())
     round_trips(Encoding("utf-8", True))
+
+
+def test_the_passthrough_shipped_to_spark_tells_plain_claims_as_before() -> None:
+    """A Passthrough (and its TextScan: classes whose ``__init__`` takes
+    arguments) through cloudpickle passes and takes the same claims."""
+    plain = passthrough_of(Engine(as_of=dt.date.fromisoformat(AS_OF)))
+    assert plain is not None
+    back = pickle.loads(cloudpickle.dumps(plain))  # type: ignore[no-untyped-call]
+    assert type(back) is Passthrough and type(back.text_scan) is TextScan
+    text = several_interchanges(1).encode()
+
+    def items(passthrough: Passthrough) -> list[str]:
+        reader = X12Reader(text, "t.x12", plain=passthrough, scan=passthrough.text_scan)
+        return [repr(item) for item in reader.read()]
+
+    read = items(plain)
+    assert any(line.startswith("Passed(") for line in read)
+    assert items(back) == read
+    assert (back.text_scan.taken, back.text_scan.checked) == (
+        plain.text_scan.taken,
+        plain.text_scan.checked,
+    )
 
 
 def test_a_field_set_after_init_survives_pickling() -> None:

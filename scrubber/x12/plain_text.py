@@ -53,7 +53,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from scrubber.model import ClaimKind, Delimiters
-from scrubber.pickling import by_fields
+from scrubber.pickling import by_attributes, by_fields
 from scrubber.x12.fields import parse_date, period
 
 #: Longest segment the scan takes (5010 837 segments are under 1,000
@@ -353,3 +353,4 @@ def _compile(delimiters: Delimiters, newline: str, kind: ClaimKind) -> _Patterns
 
 # Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
 by_fields(Scanned, _Taken, _Patterns)
+by_attributes(TextScan, (), (), {}, 0)  # (a Passthrough's, shipped to Spark's workers)
