@@ -19,6 +19,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from scrubber.pickling import by_fields
+
 
 class ClaimKind(StrEnum):
     """Which implementation guide a claim was read under."""
@@ -332,3 +334,22 @@ class PlainTransaction:
     text: str  # the input's text from ST through SE's terminator, exactly
     segments: int  # segments from ST through SE
     claims: tuple[PlainClaim, ...]
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(
+    Delimiters,
+    DateRange,
+    Interchange,
+    Group,
+    Transaction,
+    HierarchyLevel,
+    Person,
+    Diagnosis,
+    Attachment,
+    ServiceLine,
+    Claim,
+    PlainClaim,
+    CopiedClaim,
+    PlainTransaction,
+)

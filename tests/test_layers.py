@@ -2,7 +2,7 @@
 
 import-linter checks the contracts of setup.cfg (``[importlinter:...]``):
 every folder a layer, a lower one never importing a higher one, and the
-leaves (errors, status, logs) importing nothing of scrubber. The first test
+leaves (errors, status, logs, pickling, build) importing nothing of scrubber. The first test
 runs them on the package as it is; the others run them on a copy of it with
 one wrong-way import added, and expect them to break, naming that import
 (so the check cannot pass by seeing nothing).
@@ -10,6 +10,7 @@ one wrong-way import added, and expect them to break, naming that import
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "setup.cfg"
 LAYERS = "Layers: a lower layer never imports a higher one"
-LEAVES = "Leaves: errors, status and logs import nothing of scrubber"
+LEAVES = "Leaves: errors, status, logs, pickling and build import nothing of scrubber"
 # import-linter's own command, run in a fresh interpreter so that it finds
 # the ``scrubber`` package under the working directory (the copy, below).
 LINT = (
@@ -31,10 +32,15 @@ LINT = (
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    """Run import-linter with the project's contracts on ``root/scrubber``."""
+    """Run import-linter with the project's contracts on ``root/scrubber``
+    (put first on the path: with PYTHONSAFEPATH, as CI's run of the compiled
+    build sets it, ``-c`` would not put the working directory there)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    env["PYTHONPATH"] = str(root)
     return subprocess.run(
         [sys.executable, "-c", LINT, str(CONFIG)],
         cwd=root,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,

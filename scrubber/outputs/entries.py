@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from scrubber.model import CopiedClaim, PlainClaim, PlainTransaction, Transaction
 from scrubber.outputs.report_json import AcceptedEntries, render_entry
+from scrubber.pickling import by_fields
 
 FIRST_FINDINGS = 10  # findings the text summary lists; the report has them all
 CHANGING_ACTIONS = ("reject-claim", "remove-line", "repair")  # what the summary lists
@@ -123,3 +124,7 @@ class PointedFinding:
     def __str__(self) -> str:
         where = self.claim_id if self.line is None else f"{self.claim_id} line {self.line}"
         return f"{where}: {self.rule} [{self.action}] {self.message}"
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(PointedFinding)

@@ -26,6 +26,7 @@ from scrubber.outputs.sink import (
     takes_copied,
     takes_plain,
 )
+from scrubber.pickling import by_fields
 from scrubber.rules.outcome import Outcome
 
 
@@ -113,3 +114,7 @@ def join(
     for name, sink in sinks.items():
         sink.join([shard[name] for shard in parts], end)
     return sinks
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Outputs)

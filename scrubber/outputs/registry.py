@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scrubber.outputs.sink import SinkFactory
+from scrubber.pickling import by_fields
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,6 @@ register(OutputKind("clean", ".clean.x12", "scrubber.outputs.clean837:Clean837Si
 register(OutputKind("ack", ".277ca.x12", "scrubber.outputs.ack277:Ack277Sink"))
 register(OutputKind("report", ".report.json", "scrubber.outputs.report_sink:ReportSink"))
 register(OutputKind("html", ".report.html", "scrubber.outputs.html:HtmlSink", optional=True))
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(OutputKind)

@@ -23,6 +23,7 @@ from scrubber.outputs.entries import EntryRenderer, PointedFinding
 from scrubber.outputs.report import claim_entry
 from scrubber.outputs.report_json import write_compact_report, write_report_json
 from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
+from scrubber.pickling import by_fields
 from scrubber.rules.outcome import Outcome
 
 _COMPACT = ".compact"  # the part file beside the entries with their one-line form
@@ -109,3 +110,7 @@ def _open_optional(part: Part, wanted: bool) -> contextlib.AbstractContextManage
     if not wanted:
         return contextlib.nullcontext()
     return open(part.beside(_COMPACT), encoding="utf-8")
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(ReportPart)

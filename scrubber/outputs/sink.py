@@ -43,6 +43,7 @@ from typing import IO, Protocol, TypeAlias, TypeGuard
 from scrubber.errors import InputWarning
 from scrubber.model import CopiedClaim, PlainTransaction
 from scrubber.outputs.report import ReportBuilder
+from scrubber.pickling import by_fields
 from scrubber.rules.outcome import Outcome
 from scrubber.x12.source import Encoding
 
@@ -180,3 +181,6 @@ def takes_copied(sink: Sink) -> TypeGuard[CopySink]:
 
 #: Makes a kind's sink for one scrub (a class whose ``__init__`` takes these).
 SinkFactory = Callable[[RunInfo, Target], Sink]
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(AckSettings, RunInfo, RunEnd, Part)

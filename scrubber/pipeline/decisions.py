@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+from scrubber.pickling import by_attributes
 from scrubber.pipeline.course_state import CourseState
 from scrubber.rules.codecs import Interned, decision_from_record, decision_record
 from scrubber.rules.engine import Engine
@@ -200,3 +201,8 @@ def _plain_accept(decision: ClaimDecision) -> bool:
         and not decision.removed_lines
         and not decision.repaired_units
     )
+
+
+# Sent from the deciding workers to the parent: see scrubber.pickling.
+by_attributes(Decisions, 0)
+by_attributes(_Kept, 0)

@@ -22,6 +22,7 @@ from scrubber.outputs.fanout import Outputs
 from scrubber.outputs.registry import kinds
 from scrubber.outputs.report_sink import ReportSink
 from scrubber.outputs.targets import StagedTarget
+from scrubber.pickling import by_fields
 from scrubber.pipeline.gc_tuning import long_lived_gc
 from scrubber.pipeline.passes import PipelineResult, ProgressFn, run_pipeline
 from scrubber.pipeline.shards import plan_shards, run_sharded
@@ -137,3 +138,7 @@ def _sharded(run: _Run, outputs: Outputs) -> PipelineResult | None:
         path, run.source.name, ranges, run.engine, outputs,
         history=run.history, progress=run.progress,
     )  # fmt: skip
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(_Run)

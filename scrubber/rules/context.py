@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TypeVar, cast
 
 from scrubber.model import DateRange
+from scrubber.pickling import by_fields
 from scrubber.rules.facts import DATED_ORDER, ClaimFacts, LineFact, PatientKey
 from scrubber.rules.radonc.codeset import CodeTable
 from scrubber.rules.radonc.courses import (
@@ -152,3 +153,7 @@ def _freeze(groups: dict[_K, list[LineFact]]) -> Mapping[_K, tuple[LineFact, ...
 def _in_order(lines: list[LineFact]) -> tuple[LineFact, ...]:
     """``lines`` in the order of LineFact.sort_key (most days have one line)."""
     return tuple(lines) if len(lines) == 1 else tuple(sorted(lines, key=DATED_ORDER))
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Context)

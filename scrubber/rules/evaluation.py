@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from scrubber.pickling import by_fields
 from scrubber.rules.context import Context
 from scrubber.rules.facts import UNBILLED_SOURCE, LineFact
 from scrubber.rules.findings import Action, Finding
@@ -181,3 +182,7 @@ class Evaluation:
             and (not active.rule.applies_to or self.codes.is_in(code, *active.rule.applies_to))
             and self.policy.action(active.rule.code, active.rule.action, payer_id) is not None
         )
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(ActiveRule)

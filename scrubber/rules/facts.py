@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from scrubber.model import Claim, ClaimKind, DateRange, Person, ServiceLine
+from scrubber.pickling import by_fields
 
 FREESTANDING_POS = frozenset({"11"})
 HOSPITAL_POS = frozenset({"19", "21", "22", "23"})
@@ -386,3 +387,7 @@ def _closing_span(claim: Claim, lines: tuple[LineFact, ...]) -> DateRange | None
         return claim.statement_period
     dates = [line.dos for line in lines if line.dos is not None]
     return DateRange(min(dates), max(dates)) if dates else None
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(ClaimFacts)

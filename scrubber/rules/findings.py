@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from scrubber.pickling import by_fields
+
 
 class Action(StrEnum):
     """What a finding does to its claim (RULES.md section 3)."""
@@ -73,3 +75,7 @@ class ClaimDecision:
     findings: tuple[Finding, ...]
     removed_lines: frozenset[int] = frozenset()
     repaired_units: dict[int, Decimal] = field(default_factory=dict)
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Finding, ClaimDecision)

@@ -32,6 +32,7 @@ from typing import TypeVar
 
 from scrubber.errors import DecisionError as DecisionError
 from scrubber.model import Claim, ServiceLine
+from scrubber.pickling import by_fields
 from scrubber.rules.findings import ClaimDecision, ClaimStatus
 
 ZERO = Decimal("0.00")
@@ -151,3 +152,7 @@ def runs_by(
         else:
             runs.append((value, [outcome]))
     return runs
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Outcome)

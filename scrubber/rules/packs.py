@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scrubber.errors import RuleDefinitionError, RulePackError
+from scrubber.pickling import by_fields
 from scrubber.rules.radonc.codeset import EMPTY_CODE_TABLE, CodeEntry, CodeTable, code_table
 from scrubber.rules.rule import Rule, RulePack, rule_set_of
 
@@ -83,3 +84,7 @@ def _check_applies_to(pack: RulePack, rule: Rule, codes: CodeTable) -> None:
             f"pack {pack.name!r} rule {rule.code}: applies_to names unknown code "
             f"set(s) {', '.join(map(repr, unknown))} (no loaded pack's code table defines them)"
         )
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(LoadedPacks)

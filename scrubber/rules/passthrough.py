@@ -73,6 +73,7 @@ from decimal import Decimal
 
 from scrubber.errors import InputWarning
 from scrubber.model import ClaimKind, Delimiters, HierarchyLevel, Segment
+from scrubber.pickling import by_attributes
 from scrubber.rules.engine import Engine
 from scrubber.rules.facts import CLOSING_FREQUENCIES
 from scrubber.x12.fields import (
@@ -241,3 +242,7 @@ def passthrough_of(engine: Engine) -> Passthrough | None:
     if not all(active.rule.ignores_other_codes for active in engine.rules):
         return None
     return Passthrough(frozenset(engine.codes.entries))
+
+
+# Shipped to Spark's workers (cloudpickle): see scrubber.pickling.
+by_attributes(Passthrough, ())

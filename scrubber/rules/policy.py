@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import Any
 
 from scrubber.errors import PolicyError as PolicyError
+from scrubber.pickling import by_fields
 from scrubber.rules.findings import Action
 
 
@@ -149,3 +150,7 @@ def _codes(value: Any, where: str) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyError(f"{where} must be a list of rule codes")
     return frozenset(value)
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Overrides, Policy)

@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from scrubber.errors import RuleDefinitionError
+from scrubber.pickling import by_fields
 from scrubber.rules.facts import ClaimFacts, LineFact
 from scrubber.rules.findings import Action
 from scrubber.rules.radonc.codeset import EMPTY_CODE_TABLE, CodeTable
@@ -215,3 +216,7 @@ class Pack:
 def rule_set_of(pack: RulePack) -> str:
     """``name/version``, echoed in every finding: ``image-guidance/2026.1``."""
     return f"{pack.name}/{pack.version}"
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Hit, ClaimOutcome, Rule, Pack)

@@ -19,6 +19,7 @@ import pyx12.params
 import pyx12.x12n_document
 
 from scrubber.errors import X12InputError
+from scrubber.pickling import by_fields
 from scrubber.x12.tokenizer import Tokenizer
 
 
@@ -157,3 +158,7 @@ def _segment(segment: dict[str, Any]) -> list[ConformanceError]:
 
 def _text(error: dict[str, Any]) -> str:
     return str(error.get("description", error.get("err_str", error.get("msg", ""))))
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(ConformanceError, Conformance)

@@ -53,6 +53,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from scrubber.model import ClaimKind, Delimiters
+from scrubber.pickling import by_attributes, by_fields
 from scrubber.x12.fields import parse_date, period
 
 #: Longest segment the scan takes (5010 837 segments are under 1,000
@@ -136,6 +137,8 @@ class TextScan:
         self._good_periods: set[str] = set()
         self._good_births: set[str] = set()
         self._taken: dict[int, _Taken] = {}  # by transaction ordinal
+        self.taken = 0  # transactions taken (checked, or remembered and the same)
+        self.checked = 0  # transactions checked (every call not answered from memory)
 
     def scan(
         self,
@@ -159,11 +162,16 @@ class TextScan:
         if known is not None and known.context == context:
             trailer = start + known.trailer
             if trailer <= len(text) and _digest(text, start, trailer) == known.digest:
+                self.taken += 1
                 return Scanned(
                     start + known.header, start + known.body, known.segments, known.claims
                 )
         found = self._scan(text, start, context)
-        if found is not None and ordinal and len(self._taken) < REMEMBERED:
+        self.checked += 1
+        if found is None:
+            return None
+        self.taken += 1
+        if ordinal and len(self._taken) < REMEMBERED:
             trailer = text.index(delimiters.segment, found.end) + 1
             self._taken[ordinal] = _Taken(
                 context, _digest(text, start, trailer), found.header_end - start,
@@ -341,3 +349,8 @@ def _compile(delimiters: Delimiters, newline: str, kind: ClaimKind) -> _Patterns
         births=re.compile(f"{at}DMG({rest})(?={t})"),
         se=re.compile(f"{w}SE{e}({value}*){e}({value}*){t}"),
     )
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Scanned, _Taken, _Patterns)
+by_attributes(TextScan, (), (), {}, 0)  # (a Passthrough's, shipped to Spark's workers)

@@ -61,6 +61,7 @@ from scrubber.model import (
     Segment,
     Transaction,
 )
+from scrubber.pickling import by_fields
 from scrubber.x12 import fields
 from scrubber.x12.plain_claims import copied_claim, plain_claims
 from scrubber.x12.plain_text import Scanned, TextScan
@@ -719,3 +720,7 @@ def build_claim(
 def read_claims(source: Source, name: str | None = None) -> Iterator[Claim]:
     """Stream the claims of an 837 source (see :class:`X12Reader`)."""
     return X12Reader(source, name).claims()
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(ReadOffsets)

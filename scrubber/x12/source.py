@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from scrubber.errors import X12InputError
+from scrubber.pickling import by_fields
 
 Source = str | bytes | os.PathLike[str] | BinaryIO
 
@@ -217,3 +218,7 @@ def _display_name(source: Source) -> str:
             return "<stdin>"
         return path if isinstance(source, os.PathLike) or _is_path(path) else "<text>"
     return getattr(source, "name", None) or "<stream>"
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Encoding)

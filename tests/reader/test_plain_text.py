@@ -33,7 +33,7 @@ from scrubber.rules.passthrough import Passthrough, passthrough_of
 from scrubber.testing import ClaimSpec, EnvelopeSpec, GroupSpec, LineSpec, build_interchange
 from scrubber.testing.mutations import Mutant, mutants, seeds_from_texts
 from scrubber.testing.plain import eligible, plain_transaction_of, transaction_texts
-from scrubber.x12.plain_text import Scanned, TextScan
+from scrubber.x12.plain_text import TextScan
 from scrubber.x12.reader import Passed, X12Reader
 from tests.corpus import corpus_params, require_corpus, sample_files
 from tests.pipeline.test_fast_path import mixes
@@ -46,23 +46,12 @@ PROF = ClaimKind.PROFESSIONAL
 OFFICE = [("99213", "95.00"), ("80053", "38.50"), ("36415", "12.00"), ("71046", "63.20")]
 
 
-class CountingScan(TextScan):
-    """The pipeline's scan, counting the transactions it takes and those it
-    checks (not taken again from what it remembers)."""
-
-    def __init__(self) -> None:
-        scan = PLAIN.text_scan
-        super().__init__(scan._codes, scan._closing, scan._max_lines, scan._max_claims)
-        self.taken = self.checked = 0
-
-    def scan(self, *args: object, **kwargs: object) -> Scanned | None:
-        found = super().scan(*args, **kwargs)  # type: ignore[arg-type]
-        self.taken += found is not None
-        return found
-
-    def _scan(self, *args: object, **kwargs: object) -> Scanned | None:
-        self.checked += 1
-        return super()._scan(*args, **kwargs)  # type: ignore[arg-type]
+def counting_scan() -> TextScan:
+    """A scan like the pipeline's, of its own: its ``taken`` and ``checked``
+    count the transactions it takes and those it checks (not taken again
+    from what it remembers)."""
+    scan = PLAIN.text_scan
+    return TextScan(scan._codes, scan._closing, scan._max_lines, scan._max_claims)
 
 
 class Trickle(io.RawIOBase):
@@ -120,7 +109,7 @@ def assert_same_reading(text: str, chunk: int | None = None) -> int:
     """``text`` reads the same with and without the scan (whole, or in
     chunks of ``chunk`` bytes); the transactions the scan took."""
     data = text.encode("utf-8")
-    scan = CountingScan()
+    scan = counting_scan()
 
     def source() -> object:
         return data if chunk is None else Trickle(data, chunk)
@@ -221,7 +210,7 @@ def test_a_transaction_longer_than_the_read_ahead_is_read_segment_by_segment(
 def test_an_error_after_taken_transactions_names_the_same_segment() -> None:
     text = out_of_scope(9, 3)
     broken = text[: text.rindex("LX*")] + "SV1*HC:99213*1*UN*1~\n" + text[text.rindex("LX*") :]
-    reading = read(broken.encode(), CountingScan())
+    reading = read(broken.encode(), counting_scan())
     assert reading[0] == "error"
     assert reading == read(broken.encode(), None)
 
@@ -296,7 +285,7 @@ def test_pass_two_takes_what_pass_one_took_without_checking_it_again() -> None:
     each transaction once; a transaction whose text changed in between is
     checked again, and the change is seen."""
     text = out_of_scope(30, 10)
-    scan = CountingScan()
+    scan = counting_scan()
     first = read(text.encode(), scan)
     assert (scan.taken, scan.checked) == (3, 3)
     assert read(text.encode(), scan) == first

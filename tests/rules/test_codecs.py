@@ -11,12 +11,15 @@ type this file has no sample for fails too: add a sample for it.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
 import pickle
+import sys
 import typing
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,9 +47,9 @@ from scrubber.rules.findings import Action, ClaimDecision, ClaimStatus, Finding
 LINE_FROM_CLAIM = {"claim", "patient", "entity", "kind"}
 
 
-def _samples(variant: int) -> dict[Any, Callable[[str], Any]]:
-    """A non-default value of each field type, different per field name
-    (``variant`` gives a second, different set)."""
+def _samples(variant: int) -> dict[str, Callable[[str], Any]]:
+    """A non-default value of each field type (its annotation's text), different
+    per field name (``variant`` gives a second, different set)."""
 
     def text(name: str) -> str:
         return f"{name.upper()}{variant}"
@@ -58,22 +61,22 @@ def _samples(variant: int) -> dict[Any, Callable[[str], Any]]:
         return dt.date(2026, 1, 1) + dt.timedelta(days=number(name))
 
     return {
-        str: text,
-        int: number,
+        "str": text,
+        "int": number,
         "int | None": number,
-        bool: lambda name: True,
-        dt.date: day,
+        "bool": lambda name: True,
+        "dt.date": day,
         "dt.date | None": day,
-        Decimal: lambda name: Decimal(f"{number(name)}.5"),
+        "Decimal": lambda name: Decimal(f"{number(name)}.5"),
         "Decimal | None": lambda name: Decimal(f"{number(name)}.25"),
         "tuple[str, ...]": lambda name: (text(name), text(name) + "B"),
-        ClaimKind: lambda name: ClaimKind.INSTITUTIONAL,
-        Component: lambda name: Component.TECHNICAL,
-        Setting: lambda name: Setting.HOSPITAL,
-        Action: lambda name: Action.REPAIR,
-        ClaimStatus: lambda name: ClaimStatus.CORRECTED,
-        ClaimRef: lambda name: ClaimRef(text(name), text("source"), number(name)),
-        PatientKey: lambda name: PatientKey(
+        "ClaimKind": lambda name: ClaimKind.INSTITUTIONAL,
+        "Component": lambda name: Component.TECHNICAL,
+        "Setting": lambda name: Setting.HOSPITAL,
+        "Action": lambda name: Action.REPAIR,
+        "ClaimStatus": lambda name: ClaimStatus.CORRECTED,
+        "ClaimRef": lambda name: ClaimRef(text(name), text("source"), number(name)),
+        "PatientKey": lambda name: PatientKey(
             text("payer"), text("member"), text("last"), text("first"), day("dob")
         ),
         "DateRange | None": lambda name: DateRange(day(name), day(name) + dt.timedelta(days=3)),
@@ -89,15 +92,12 @@ def distinct(cls: type[Any], variant: int = 0, **given: Any) -> Any:
     """An instance of dataclass (or named tuple) ``cls`` whose every field is set, to a value
     unlike its default (``given`` fields as given)."""
     samples = _samples(variant)
-    hints = typing.get_type_hints(
-        cls, globalns=vars(codecs) | {"dt": dt, "Decimal": Decimal, "ChargeDefects": ChargeDefects}
-    )
     values = {}
     for field in _fields(cls):
         if field.name in given:
             values[field.name] = given[field.name]
             continue
-        sample = samples.get(hints[field.name]) or samples.get(field.type)
+        sample = samples.get(field.type)
         if sample is None:
             pytest.fail(f"{cls.__name__}.{field.name}: no sample value for type {field.type}")
         values[field.name] = sample(field.name)
@@ -108,21 +108,36 @@ def distinct(cls: type[Any], variant: int = 0, **given: Any) -> Any:
 
 class _Field(typing.NamedTuple):
     name: str
-    type: Any
+    type: str  # the annotation as written
     default: Any
 
 
 def _fields(cls: type[Any]) -> list[_Field]:
     """The fields of dataclass or named tuple ``cls`` (a named tuple's
-    default is ``dataclasses.MISSING`` when it has none, as a dataclass's)."""
+    default is ``dataclasses.MISSING`` when it has none, as a dataclass's),
+    each with its annotation's text."""
+    written = _annotations(cls)
     if dataclasses.is_dataclass(cls):
-        return [_Field(f.name, f.type, f.default) for f in dataclasses.fields(cls)]
+        return [_Field(f.name, written[f.name], f.default) for f in dataclasses.fields(cls)]
     defaults = cls._field_defaults
-    hints = cls.__annotations__  # ForwardRef("dt.date | None"): its text, as a dataclass has
-    return [
-        _Field(n, hints[n].__forward_arg__, defaults.get(n, dataclasses.MISSING))
-        for n in cls._fields
-    ]
+    return [_Field(n, written[n], defaults.get(n, dataclasses.MISSING)) for n in cls._fields]
+
+
+def _annotations(cls: type[Any]) -> dict[str, str]:
+    """Each annotated name of class ``cls`` with its annotation as written in
+    its module's source. Read from the source, not from ``__annotations__``:
+    a class compiled by mypyc keeps only classes there (``type`` for a union)."""
+    module = sys.modules[cls.__module__]
+    assert module.__file__ is not None
+    source = Path(module.__file__).with_name(cls.__module__.rsplit(".", 1)[-1] + ".py")
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+            return {
+                item.target.id: ast.unparse(item.annotation)
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            }
+    raise AssertionError(f"class {cls.__name__} not found in {source}")
 
 
 def claim_facts(variant: int = 0) -> ClaimFacts:

@@ -19,6 +19,7 @@ from importlib import resources
 from types import MappingProxyType
 
 from scrubber.errors import CodeTableError as CodeTableError
+from scrubber.pickling import by_fields
 
 # Set names used in data/codes.csv.
 IGRT = "igrt"  # the standard's "IGRT Allowed Billable Group"
@@ -177,3 +178,7 @@ def _date(value: str, row_number: int) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as error:
         raise CodeTableError(f"line {row_number}: bad date {value!r}") from error
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(CodeEntry, CodeTable)

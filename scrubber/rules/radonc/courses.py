@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from scrubber.model import DateRange
+from scrubber.pickling import by_fields
 from scrubber.rules.facts import LineFact, PatientKey
 from scrubber.rules.radonc import codeset
 from scrubber.rules.radonc.codeset import CodeTable
@@ -364,3 +365,7 @@ def _registered_fractions(
         if not inside_other and 0 <= (draft.days[0] - row.first_dos).days <= gap:
             return row.planned_fractions
     return None
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(Course, CourseSettings)

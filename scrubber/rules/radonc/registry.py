@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from scrubber.errors import RegistryError as RegistryError
+from scrubber.pickling import by_fields
 from scrubber.rules.facts import normalize_icd10
 
 COLUMNS = ("member_id", "billing_npi", "site_icd10", "first_dos", "planned_fractions")
@@ -118,3 +119,7 @@ def _date(value: str, row_number: int) -> dt.date:
 def _ascii_digits(value: str) -> bool:
     """Only ASCII ``0-9`` (``str.isdigit`` accepts ``\u00b2``, which ``int`` refuses)."""
     return value.isascii() and value.isdigit()
+
+
+# Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
+by_fields(RegisteredCourse, CourseRegistry)
