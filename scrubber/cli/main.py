@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from scrubber import __version__
+from scrubber import __version__, build
 from scrubber.cli.text import one_line
 from scrubber.errors import InputError, ScrubberError
 from scrubber.pipeline.interrupts import Terminated, sigterm_raises
@@ -46,7 +46,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="scrubber",
         description="Scrub radiation-oncology image-guidance claims (X12 837P/837I).",
     )
-    parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
+    version = f"scrubber {__version__} ({build.describe()})"  # the build: for a bug report
+    parser.add_argument("--version", action="version", version=version)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in (command,) if command in COMMANDS else COMMANDS:
         module = importlib.import_module(f"scrubber.cli.commands.{name}")

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import scrubber
+from scrubber import build
 from scrubber.cli.main import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +114,11 @@ def test_a_profiled_run_ends_normally_so_the_profile_is_written(tmp_path: Path) 
     )
     assert done.stderr == ""  # (cProfile's own exit status is 0 whatever the run's)
     assert profile.stat().st_size > 0
+
+
+def test_the_version_names_the_build() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scrubber", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == f"scrubber {scrubber.__version__} ({build.describe()})\n"
+    assert build.describe() in ("pure Python", "compiled (mypyc)")
