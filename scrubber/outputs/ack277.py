@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -119,14 +119,12 @@ class Ack277Writer:
         each one as an accepted outcome with no finding."""
         if not plain.claims:
             return
-        ack = self._ack_of(plain.transaction)
-        for claim in plain.claims:
-            self._writer.plain_claim(ack, claim)
+        self._writer.plain_claims(self._ack_of(plain.transaction), plain.claims)
 
     def add_copied(self, claim: CopiedClaim) -> None:
         """Acknowledge ``claim``: what :meth:`add` writes for it as an
         accepted outcome with no finding."""
-        self._writer.plain_claim(self._ack_of(claim.transaction), claim.plain)
+        self._writer.plain_claims(self._ack_of(claim.transaction), (claim.plain,))
 
     def close(self) -> None:
         self._end_interchange()
@@ -188,6 +186,12 @@ class _Tally:
     accepted_amount: Decimal = ZERO
     rejected: int = 0
     rejected_amount: Decimal = ZERO
+
+    def count_accepted(self, claims: int, amount: Decimal) -> None:
+        """``claims`` accepted claims of CLM02s summing to ``amount``."""
+        self.total += amount
+        self.accepted += claims
+        self.accepted_amount += amount
 
     def count(self, amount: Decimal, rejected: bool) -> None:
         """One claim of CLM02 ``amount``, rejected or not."""
@@ -322,21 +326,31 @@ class _Writer:
         provider.claims.add_all(self.claim(outcome, str(ack.next_id), provider.hl_id))
         ack.next_id += 1
 
-    def plain_claim(self, ack: _Ack, claim: PlainClaim) -> None:
-        """What :meth:`claim_of` does for ``claim`` as an accepted outcome
-        with no finding."""
-        provider = self._counted(ack, claim.billing, claim.billing_npi)
-        charge = claim.charge
-        ack.tally.count(charge, False)
-        provider.tally.count(charge, False)
-        provider.claims.add_all(
-            self.claim_loop(
-                str(ack.next_id), provider.hl_id, claim.person, claim.member_id, claim.claim_id,
-                self.accepted_status(charge, ""), claim.bill_type, claim.dates,
-                ack.source.created,
-            )
-        )  # fmt: skip
-        ack.next_id += 1
+    def plain_claims(self, ack: _Ack, claims: Sequence[PlainClaim]) -> None:
+        """What :meth:`claim_of` does for each of ``claims`` in turn as an
+        accepted outcome with no finding: one loop, the claims of each
+        billing provider loop counted together (every claim of a
+        clearinghouse batch passes here)."""
+        loop, status, created = self.claim_loop, self.accepted_status, ack.source.created
+        at = 0
+        while at < len(claims):
+            billing = claims[at].billing
+            provider = self._counted(ack, billing, claims[at].billing_npi)
+            parent, next_id, total, texts = provider.hl_id, ack.next_id, ZERO, []
+            for claim in _same_billing(claims, at, billing):
+                charge = claim.charge
+                total += charge
+                texts += loop(
+                    str(next_id), parent, claim.person, claim.member_id, claim.claim_id,
+                    status(charge, ""), claim.bill_type, claim.dates, created,
+                )  # fmt: skip
+                next_id += 1
+            counted = next_id - ack.next_id
+            ack.next_id = next_id
+            ack.tally.count_accepted(counted, total)
+            provider.tally.count_accepted(counted, total)
+            provider.claims.add_all(texts)
+            at += counted
 
     def _counted(self, ack: _Ack, billing: HierarchyLevel, npi: str) -> _Provider:
         """The 2000C loop of the claim being added: the open one, unless the
@@ -542,6 +556,17 @@ class _Writer:
 
     def _text(self, text: str) -> str:
         return sanitize_text(text, self.delimiters, FREE_TEXT_LIMIT)
+
+
+def _same_billing(
+    claims: Sequence[PlainClaim], start: int, billing: HierarchyLevel
+) -> Iterator[PlainClaim]:
+    """``claims[start:]`` up to the first of another billing provider loop."""
+    for index in range(start, len(claims)):
+        claim = claims[index]
+        if claim.billing is not billing:
+            return
+        yield claim
 
 
 _SOURCE_QUALS = frozenset({"46", "FI", "PI", "XV"})
