@@ -66,10 +66,10 @@ def test_the_package_keeps_its_layers() -> None:
             "scrubber.x12.wrong_way -> scrubber.pipeline.passes",
         ),
         (
-            "model.py",
+            "model/claim.py",
             "import scrubber.rules.engine",
             LAYERS,
-            "scrubber.model -> scrubber.rules.engine",
+            "scrubber.model.claim -> scrubber.rules.engine",
         ),
         (
             "rules/wrong_way.py",
