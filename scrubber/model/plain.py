@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from scrubber.model.envelopes import Transaction
 from scrubber.model.parts import DateRange, HierarchyLevel, Person
@@ -14,10 +15,13 @@ from scrubber.model.segment import Segment
 from scrubber.pickling import by_fields
 
 
-@dataclass(frozen=True, slots=True)
-class PlainClaim:
+class PlainClaim(NamedTuple):
     """An accepted plain claim of a :class:`PlainTransaction`: what the
-    outputs write of it (each field as the reader's :class:`Claim` has it)."""
+    outputs write of it (each field as the reader's :class:`Claim` has it).
+
+    A named tuple, not a frozen dataclass like its neighbours: one is made
+    for every claim of a clearinghouse batch, and a tuple is made in a fifth
+    of the time (0.6 against 3 microseconds here, eleven fields)."""
 
     ordinal: int  # 1-based position in the input, as Claim.ordinal
     claim_id: str  # CLM01 (Claim.patient_control_number)
@@ -76,4 +80,4 @@ class PlainTransaction:
 
 
 # Pickled by field values in both builds (sharded runs, Spark): see scrubber.pickling.
-by_fields(PlainClaim, CopiedClaim, PlainTransaction)
+by_fields(CopiedClaim, PlainTransaction)

@@ -220,13 +220,13 @@ def read_unit(
     on_facts: Callable[[Claim, ClaimFacts], object] | None = None,
     opened: BinaryIO | None = None,
     plain: Passthrough | None = None,
-    on_passed: Callable[[], object] | None = None,
+    on_passed: Callable[[int], object] | None = None,
 ) -> UnitRead:
     """Pass 1 of one unit: its claims' facts into ``state`` (numbered from 0)
     and to ``on_facts``; an input error is returned, not raised. ``opened``:
     the unit's bytes, already opened (else ``source.path`` and ``span`` are).
     ``plain``: the fast path (a plain claim has no facts: it is counted in
-    ``state`` and ``on_passed`` is told of it). With no ``state``, which
+    ``state`` and ``on_passed`` is told how many, a run at a time). With no ``state``, which
     claims pass 2 may copy is returned (:attr:`UnitRead.copyable`)."""
     counter = EnvelopeCounter(keep_batch, on_facts, on_passed)
     copyable = bytearray() if state is None else None

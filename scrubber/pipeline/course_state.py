@@ -32,6 +32,7 @@ from scrubber.rules.facts import ClaimFacts, PatientKey, patient_key
 SubjectKey = tuple[PatientKey, str]  # patient, entity
 #: The subject of a plain batch claim (:meth:`CourseState.add_passed`): none.
 PASSED = -1
+_ONE_PASSED = array("l", [PASSED])
 
 
 class CourseState:
@@ -118,14 +119,15 @@ class CourseState:
             self._batch_subjects.append(subject)
             self._copyable.append(copyable)
 
-    def add_passed(self) -> None:
-        """Count a plain batch claim (:mod:`scrubber.rules.passthrough`): it has
-        a ``seq`` but no facts and no subject (it is decided without them)."""
-        self.claim_count += 1
-        self.batch_count += 1
-        self.passed_count += 1
-        self._batch_subjects.append(PASSED)
-        self._copyable.append(True)
+    def add_passed(self, count: int = 1) -> None:
+        """Count ``count`` plain batch claims in a row
+        (:mod:`scrubber.rules.passthrough`): each has a ``seq`` but no facts
+        and no subject (it is decided without them)."""
+        self.claim_count += count
+        self.batch_count += count
+        self.passed_count += count
+        self._batch_subjects.extend(_ONE_PASSED * count)
+        self._copyable += b"\x01" * count
 
     def passed(self, seq: int) -> bool:
         """Whether batch claim ``seq`` was added with :meth:`add_passed`."""

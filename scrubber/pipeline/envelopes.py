@@ -15,14 +15,14 @@ class EnvelopeCounter:
     """Counts the interchanges and groups that hold claims (the 277CA opens
     one envelope, one control number, for each); with ``keep_batch`` keeps
     each claim's :class:`BatchKey` (what a history store locks and loads);
-    hands each claim on to ``on_facts`` and tells ``on_passed`` of each
-    plain one."""
+    hands each claim on to ``on_facts`` and tells ``on_passed`` how many
+    plain ones it read (a run of them at a time)."""
 
     def __init__(
         self,
         keep_batch: bool,
         on_facts: Callable[[Claim, ClaimFacts], object] | None = None,
-        on_passed: Callable[[], object] | None = None,
+        on_passed: Callable[[int], object] | None = None,
     ) -> None:
         self.count = 0
         self.keys: list[BatchKey] = []
@@ -39,11 +39,11 @@ class EnvelopeCounter:
             self._on_facts(claim, facts)
         self._count(claim.transaction)
 
-    def passed(self, transaction: Transaction) -> None:
-        """A plain claim of ``transaction`` (no facts, no key: plain claims
-        are never kept for a store)."""
+    def passed(self, transaction: Transaction, count: int = 1) -> None:
+        """``count`` plain claims of ``transaction`` (no facts, no key: plain
+        claims are never kept for a store)."""
         if self._on_passed is not None:
-            self._on_passed()
+            self._on_passed(count)
         self._count(transaction)
 
     def _count(self, transaction: Transaction) -> None:

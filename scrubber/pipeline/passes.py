@@ -217,14 +217,15 @@ def read_facts(
     on_claim: Callable[[Claim, ClaimFacts], object] | None = None,
     progress: ProgressFn | None = None,
     start: int = 0,
-    on_passed: Callable[[Transaction], object] | None = None,
+    on_passed: Callable[[Transaction, int], object] | None = None,
     copyable: bytearray | None = None,
 ) -> int:
     """Add the facts of every claim ``reader`` reads to ``state`` (numbered
     from ``start`` in ``seq``; no state: only ``on_claim`` sees them), telling
     ``on_claim`` each claim and its facts; the number of claims read. A plain
     claim (a reader with a fast path) has no facts: it is counted in ``state``
-    (:meth:`CourseState.add_passed`) and its transaction told to ``on_passed``.
+    (:meth:`CourseState.add_passed`) and its transaction told to ``on_passed``
+    with the number of such claims in a row.
     A claim read with no warning and whose CLM02 is the sum of its lines is
     added ``copyable`` (pass 2 copies it if it is decided accepted with no
     finding: :func:`copies_for`); ``copyable``: one byte more for each claim
@@ -232,19 +233,22 @@ def read_facts(
     reader with no state: Spark's)."""
     read = 0
     warned = len(reader.warnings)
-    for read, claim in enumerate(reader.read(), 1):
+    for claim in reader.read():
         count = len(reader.warnings)  # a warning since the last claim: not copyable
         clean, warned = count == warned, count
         if type(claim) is Passed:
+            passed = claim.run  # (a taken transaction's claims come as one)
+            read += passed
             if state is not None:
-                state.add_passed()
+                state.add_passed(passed)
             if copyable is not None:
-                copyable.append(1)
+                copyable += _COPYABLE * passed
             if on_passed is not None:
-                on_passed(claim.transaction)
-            if progress and read % 200 == 0:
+                on_passed(claim.transaction, passed)
+            if progress and read % 200 < passed:
                 progress("read", read, 0)
             continue
+        read += 1
         assert isinstance(claim, Claim)
         facts = facts_of(claim, start + read - 1)
         if state is not None or copyable is not None:
@@ -258,6 +262,9 @@ def read_facts(
         if progress and read % 200 == 0:
             progress("read", read, 0)
     return read
+
+
+_COPYABLE = b"\x01"
 
 
 def _charges_add_up(claim: Claim) -> bool:

@@ -229,18 +229,18 @@ class _Maker:
             facility = (clm[5] if len(clm) > 5 else "").split(self.component)
             bill_type = facility[0] + (facility[2] if len(facility) > 2 else "")
         self.claims.append(
-            PlainClaim(
-                ordinal=self.ordinal,
-                claim_id=clm[1],
-                charge=Decimal(clm[2]),
-                lines=len(dos),
-                billing=billing[0],
-                billing_npi=billing[1],
-                payer_id=entity_id_of(subscriber_loop, "PR"),
-                person=patient or subscriber,
-                member_id=subscriber.member_id,
-                bill_type=bill_type,
-                dates=_claim_dates(statement, dos),
+            PlainClaim(  # (positional, in the fields' order: made for every claim)
+                self.ordinal,  # ordinal
+                clm[1],  # claim_id
+                Decimal(clm[2]),  # charge
+                len(dos),  # lines
+                billing[0],  # billing
+                billing[1],  # billing_npi
+                entity_id_of(subscriber_loop, "PR"),  # payer_id
+                patient or subscriber,  # person
+                subscriber.member_id,  # member_id
+                bill_type,  # bill_type
+                _claim_dates(statement, dos),  # dates
             )
         )
         self.ordinal += 1

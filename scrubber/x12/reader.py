@@ -123,10 +123,14 @@ class _Taken(NamedTuple):
 class Passed(NamedTuple):
     """A plain claim as a reader with a :class:`PlainTest` yields it: its
     transaction, and its claim model when the reader builds plain claims
-    (``None`` when not: pass 1 needs nothing else)."""
+    (``None`` when not: pass 1 needs nothing else). With no model it may
+    stand for ``run`` plain claims of the transaction in a row: a
+    transaction the text scan took comes as one (pass 1 counts a
+    clearinghouse batch's claims a transaction at a time)."""
 
     transaction: Transaction
     claim: Claim | None
+    run: int = 1  # (not ``count``: a tuple's method)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,9 +388,7 @@ class X12Reader:
         first = self.claim_count + 1
         self.claim_count += scanned.claims
         if not self._build_plain:
-            passed = Passed(transaction, None)
-            for _ in range(scanned.claims):
-                yield passed
+            yield Passed(transaction, None, scanned.claims)  # (the scan takes no claimless one)
             return
         kind, newline = group.kind, taken.newline
         claims = plain_claims(

@@ -292,7 +292,9 @@ def test_batch_takes_the_fast_path_and_writes_the_same(
     scans = _scans_of_batch_runs(monkeypatch)
     passed: list[int] = []
     counted = EnvelopeCounter.passed
-    monkeypatch.setattr(EnvelopeCounter, "passed", lambda self, t: _noted(passed, counted(self, t)))
+    monkeypatch.setattr(
+        EnvelopeCounter, "passed", lambda self, t, n=1: _noted(passed, counted(self, t, n))
+    )
     copied: list[int] = []  # claims pass 2 copies, plain or decided (test_copied_claims)
     add_copied = Fanout.add_copied
     monkeypatch.setattr(Fanout, "add_copied", lambda self, c: _noted(copied, add_copied(self, c)))

@@ -89,10 +89,12 @@ def read(source: object, scan: TextScan | None) -> tuple[object, ...]:
     """Everything pass 1's reader gives of ``source``, or its error."""
     reader = X12Reader(source, "in.x12", plain=PLAIN, build_plain=False, scan=scan)  # type: ignore[arg-type]
     try:
-        items = [
-            ("passed", item.transaction) if type(item) is Passed else ("claim", repr(item))
-            for item in reader.read()
-        ]
+        items: list[tuple[str, object]] = []  # a run of passed claims as that many passed ones
+        for item in reader.read():
+            if type(item) is Passed:
+                items += [("passed", item.transaction)] * item.run
+            else:
+                items.append(("claim", repr(item)))
     except X12InputError as error:
         return ("error", str(error), reader.segment_count)
     return (
