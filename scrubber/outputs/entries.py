@@ -73,12 +73,13 @@ class EntryRenderer:
         self,
         count: int,
         first_findings: list[PointedFinding],
-        entries: IO[str],
+        entries: IO[str] | None,
         compact: IO[str] | None,
     ) -> None:
         """Take in what another renderer wrote (``count`` entries in
         ``entries`` and ``compact``, read from their start; its
-        ``first_findings``): the claims that follow this renderer's."""
+        ``first_findings``): the claims that follow this renderer's. A form
+        given as ``None`` is not copied (the caller writes it)."""
         if not count:
             return
         for source, target, separator in (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from typing import IO, Any, NamedTuple
@@ -129,13 +128,14 @@ def _filled(claims: Sequence[PlainClaim], template: _Template) -> list[str]:
 
 def write_report_json(
     head: dict[str, Any],
-    entries: IO[str],
+    entries: Callable[[IO[str]], object],
     count: int,
     warnings: list[dict[str, Any]],
     out: IO[str],
 ) -> None:
     """The report document (text for UTF-8), identical to ``json.dumps(report,
-    indent=2, ensure_ascii=False) + "\\n"``, with the claim entries copied from ``entries``."""
+    indent=2, ensure_ascii=False) + "\\n"``, with the ``count`` claim entries
+    written (comma-separated) by ``entries(out)``."""
     document = json.dumps(
         {**head, "claims": [_CLAIMS_MARK] if count else [], "warnings": warnings},
         indent=2,
@@ -144,8 +144,7 @@ def write_report_json(
     if count:
         before, after = document.split("    " + json.dumps(_CLAIMS_MARK), 1)
         out.write(before)
-        entries.seek(0)
-        shutil.copyfileobj(entries, out, _COPY_CHUNK)
+        entries(out)
         document = after
     out.write(document + "\n")
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from scrubber.model import CopiedClaim, PlainTransaction
@@ -23,6 +24,7 @@ from scrubber.outputs.entries import EntryRenderer, PointedFinding
 from scrubber.outputs.report import claim_entry
 from scrubber.outputs.report_json import write_compact_report, write_report_json
 from scrubber.outputs.sink import Part, RunEnd, RunInfo, Target
+from scrubber.outputs.targets import copy_part, copy_text
 from scrubber.pickling import by_fields
 from scrubber.rules.outcome import Outcome
 
@@ -81,29 +83,44 @@ class ReportSink:
         return None
 
     def join(self, parts: Sequence[Part], end: RunEnd) -> None:
+        """The document of the parts' entries, each part's bytes copied once,
+        straight into the document (the one-line form through the renderer)."""
+        filled = []
         for part in parts:
             done = part.done
             assert isinstance(done, ReportPart)
-            with (
-                open(part.path, encoding="utf-8") as entries,
-                _open_optional(part, self._run.compact_json) as one_line,
-            ):
-                self._renderer.append(done.count, done.first_findings, entries, one_line)
-        self._write(end)
+            with _open_optional(part, self._run.compact_json) as one_line:
+                self._renderer.append(done.count, done.first_findings, None, one_line)
+            if done.count:
+                filled.append(part.path)
+        self._write(end, lambda out: _copy_parts(filled, out))
 
-    def _write(self, end: RunEnd) -> None:
+    def _write(self, end: RunEnd, entries: Callable[[IO[str]], None] | None = None) -> None:
+        """The document, its entries written by ``entries`` (by default,
+        copied from this sink's own)."""
         run = self._run
         head = end.tally.head(
             input_name=run.name, profile=run.profile, as_of=run.as_of, rule_set=run.rule_set
         )
         warnings = end.tally.warnings(end.warnings)
         out = self._target.open("utf-8")
-        write_report_json(head, self._entries, self._renderer.count, warnings, out)
+        own = self._entries
+        write_report_json(
+            head, entries or (lambda out: copy_text(own, out)), self._renderer.count, warnings, out
+        )
         if self._compact is not None:
             self.compact_path = write_compact_report(head, self._compact, warnings)
             self._compact.close()
         self._entries.close()
         self.head = {**head, "warnings": warnings}
+
+
+def _copy_parts(paths: Sequence[Path], out: IO[str]) -> None:
+    """The entries of the part files ``paths`` (each holding some), comma-separated."""
+    for index, path in enumerate(paths):
+        if index:
+            out.write(",\n")
+        copy_part(path, "utf-8", out)
 
 
 def _open_optional(part: Part, wanted: bool) -> contextlib.AbstractContextManager[IO[str] | None]:

@@ -142,3 +142,19 @@ def copy_part(path: Path, codec: str, out: IO[str]) -> None:
         return
     with open(path, encoding=codec, newline="") as part:
         shutil.copyfileobj(part, out, _COPY_CHUNK)
+
+
+def copy_text(source: IO[str], out: IO[str]) -> None:
+    """Append all of the text file ``source`` (read from its start) to
+    ``out``: its bytes as they are when both encode alike (see :func:`copy_part`)."""
+    source.flush()
+    raw = getattr(source, "buffer", None)
+    buffer = getattr(out, "buffer", None)
+    same = getattr(source, "encoding", None) == getattr(out, "encoding", None)
+    if raw is not None and buffer is not None and same:
+        out.flush()
+        raw.seek(0)
+        shutil.copyfileobj(raw, buffer, _COPY_CHUNK)
+        return
+    source.seek(0)
+    shutil.copyfileobj(source, out, _COPY_CHUNK)
