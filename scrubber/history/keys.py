@@ -19,8 +19,6 @@ match nothing and silently forget every course.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,6 +74,9 @@ class HistoryKey:
 
     def digest(self, domain: str, *parts: str) -> str:
         """Hex HMAC-SHA256 of ``parts`` in role ``domain``."""
+        import hashlib  # (here: a run with no store never loads OpenSSL)
+        import hmac
+
         message = _SEP.join((domain, *parts)).encode("utf-8")
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 

@@ -45,12 +45,16 @@ transactions.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
+
+try:  # hashlib.blake2b is this; importing hashlib loads OpenSSL too (~12 M instructions)
+    from _blake2 import blake2b
+except ImportError:  # (a Python built without it)
+    from hashlib import blake2b
 
 from scrubber.model import ClaimKind, Delimiters
 from scrubber.pickling import by_attributes, by_fields
@@ -102,7 +106,7 @@ class _Taken:
 
 def _digest(text: str, start: int, end: int) -> bytes:
     data = text[start:end].encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return blake2b(data, digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
