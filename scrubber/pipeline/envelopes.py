@@ -5,10 +5,13 @@ with a history store the claims' keys."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from scrubber.history.records import BatchClaim, BatchKey
 from scrubber.model import Claim, Group, Transaction
 from scrubber.rules.facts import ClaimFacts, PatientKey
+
+if TYPE_CHECKING:  # (imported when keys are kept: a run without a store never needs them)
+    from scrubber.history.records import BatchKey
 
 
 class EnvelopeCounter:
@@ -27,14 +30,19 @@ class EnvelopeCounter:
         self.count = 0
         self.keys: list[BatchKey] = []
         self._patients: dict[PatientKey, PatientKey] = {}
-        self._keep_batch = keep_batch
+        self._key_of: Callable[[Claim, ClaimFacts], BatchKey] | None = None
+        if keep_batch:
+            from scrubber.history.records import BatchClaim, BatchKey
+
+            patients = self._patients
+            self._key_of = lambda claim, facts: BatchKey.of(BatchClaim.of(claim, facts), patients)
         self._on_facts = on_facts
         self._on_passed = on_passed
         self._group: Group | None = None
 
     def claim(self, claim: Claim, facts: ClaimFacts) -> None:
-        if self._keep_batch:
-            self.keys.append(BatchKey.of(BatchClaim.of(claim, facts), self._patients))
+        if self._key_of is not None:
+            self.keys.append(self._key_of(claim, facts))
         if self._on_facts is not None:
             self._on_facts(claim, facts)
         self._count(claim.transaction)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from scrubber.errors import InputWarning, X12InputError
-from scrubber.history.records import BatchKey
 from scrubber.outputs.ack277 import control_after
 from scrubber.outputs.fanout import Fanout, Outputs
 from scrubber.outputs.report import ReportBuilder
@@ -41,7 +40,7 @@ from scrubber.x12.reader import ReadOffsets, X12Reader
 from scrubber.x12.source import Encoding
 
 if TYPE_CHECKING:
-    pass
+    from scrubber.history.records import BatchKey
 
 
 @dataclass
