@@ -6,7 +6,9 @@ Whoever makes a target closes it once its sink is closed (or joined)."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -138,7 +140,7 @@ def copy_part(path: Path, codec: str, out: IO[str]) -> None:
     if buffer is not None and getattr(out, "encoding", None) == codec:
         out.flush()
         with open(path, "rb") as raw:
-            shutil.copyfileobj(raw, buffer, _COPY_CHUNK)
+            _copy_bytes(raw, out, buffer)
         return
     with open(path, encoding=codec, newline="") as part:
         shutil.copyfileobj(part, out, _COPY_CHUNK)
@@ -154,7 +156,36 @@ def copy_text(source: IO[str], out: IO[str]) -> None:
     if raw is not None and buffer is not None and same:
         out.flush()
         raw.seek(0)
-        shutil.copyfileobj(raw, buffer, _COPY_CHUNK)
+        _copy_bytes(raw, out, buffer)
         return
     source.seek(0)
     shutil.copyfileobj(source, out, _COPY_CHUNK)
+
+
+def _copy_bytes(source: IO[bytes], out: IO[str], buffer: IO[bytes]) -> None:
+    """Append the rest of ``source`` to ``out`` (flushed) below its text layer,
+    then tell ``out`` where the file now ends (so that, say, a codec with a
+    byte order mark writes none after the copy)."""
+    if not _copy_in_kernel(source, out):
+        shutil.copyfileobj(source, buffer, _COPY_CHUNK)
+    if out.seekable():
+        out.seek(0, os.SEEK_END)
+
+
+def _copy_in_kernel(source: IO[bytes], out: IO[str]) -> bool:
+    """Append all of ``source`` to the file ``out`` (flushed) inside the kernel
+    (``os.copy_file_range``: no copy through Python's buffers, 12 MB of
+    parts in a sharded run of 20,000 claims); False, with nothing copied,
+    where that cannot be done (another platform, not regular files, another
+    file system on an older kernel: the caller copies then)."""
+    copy = getattr(os, "copy_file_range", None)
+    try:
+        target = out.fileno()
+        if copy is None or not stat.S_ISREG(os.fstat(target).st_mode):
+            return False
+        copy(source.fileno(), target, _COPY_CHUNK)  # the first chunk: fails at once if unable
+    except (OSError, io.UnsupportedOperation):
+        return False
+    while copy(source.fileno(), target, _COPY_CHUNK):
+        pass
+    return True
