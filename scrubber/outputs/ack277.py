@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
 
 from scrubber.model import (
     Claim,
@@ -332,25 +333,20 @@ class _Writer:
         billing provider loop counted together (every claim of a
         clearinghouse batch passes here)."""
         loop, status, created = self.claim_loop, self.accepted_status, ack.source.created
-        at = 0
-        while at < len(claims):
-            billing = claims[at].billing
-            provider = self._counted(ack, billing, claims[at].billing_npi)
-            parent, next_id, total, texts = provider.hl_id, ack.next_id, ZERO, []
-            for claim in _same_billing(claims, at, billing):
-                charge = claim.charge
-                total += charge
+        for _, same_billing in groupby(claims, key=_billing_loop):
+            run = list(same_billing)
+            provider = self._counted(ack, run[0].billing, run[0].billing_npi)
+            texts: list[str] = []
+            for hl_id, claim in enumerate(run, ack.next_id):
                 texts += loop(
-                    str(next_id), parent, claim.person, claim.member_id, claim.claim_id,
-                    status(charge, ""), claim.bill_type, claim.dates, created,
+                    str(hl_id), provider.hl_id, claim.person, claim.member_id, claim.claim_id,
+                    status(claim.charge, ""), claim.bill_type, claim.dates, created,
                 )  # fmt: skip
-                next_id += 1
-            counted = next_id - ack.next_id
-            ack.next_id = next_id
-            ack.tally.count_accepted(counted, total)
-            provider.tally.count_accepted(counted, total)
+            total = sum((claim.charge for claim in run), ZERO)
+            ack.next_id += len(run)
+            ack.tally.count_accepted(len(run), total)
+            provider.tally.count_accepted(len(run), total)
             provider.claims.add_all(texts)
-            at += counted
 
     def _counted(self, ack: _Ack, billing: HierarchyLevel, npi: str) -> _Provider:
         """The 2000C loop of the claim being added: the open one, unless the
@@ -558,15 +554,10 @@ class _Writer:
         return sanitize_text(text, self.delimiters, FREE_TEXT_LIMIT)
 
 
-def _same_billing(
-    claims: Sequence[PlainClaim], start: int, billing: HierarchyLevel
-) -> Iterator[PlainClaim]:
-    """``claims[start:]`` up to the first of another billing provider loop."""
-    for index in range(start, len(claims)):
-        claim = claims[index]
-        if claim.billing is not billing:
-            return
-        yield claim
+def _billing_loop(claim: PlainClaim) -> int:
+    """The identity of ``claim``'s billing provider loop: a 2000C loop ends
+    where the object changes (:meth:`_Writer._counted`), not its value."""
+    return id(claim.billing)
 
 
 _SOURCE_QUALS = frozenset({"46", "FI", "PI", "XV"})
